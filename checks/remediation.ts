@@ -1,0 +1,40 @@
+/**
+ * What to tell the operator, in the words of the Secretary Mode setup guide
+ * (shared/reference/secretary-mode-setup-guide.txt, "Why messages still do not appear or send").
+ */
+export const REMEDIATION = {
+  tokenRevoked:
+    "Open @BotFather, pick this bot and copy its current HTTP API token, then update it here. Keep that token private: anyone with it can control the bot.",
+  tokenMalformed:
+    "The configured value is not a bot token. Copy the HTTP API token of the production bot from @BotFather (/mybots → the bot → API Token) and paste it whole.",
+  identity:
+    "The token belongs to a different bot than the one you enabled in BotFather. Use one production bot: paste the token of the bot that has Secretary Mode, and check that the bot username shown matches the bot you created. If the username does not match, stop here and fix the token first.",
+  businessMode:
+    "Return to BotFather, open this exact bot and enable Secretary Mode (Business Mode) for it. Do not continue until you are sure you changed the same bot identity.",
+  noConnectionId:
+    "No real message has been sent yet, so the Secretary connection event has not been created. Send a real message to the Telegram profile from another Telegram account, then record the business connection id (admin API, or `secretary-watch doctor --discover`).",
+  notConnected:
+    "Open Telegram on the account that should own the live Secretary Mode conversations, open Secretary Mode settings (Telegram Business → Chatbots) and add the bot as a chatbot for that profile. Verify again that the selected bot is the same one stored here.",
+  wrongOwner:
+    "The bot is attached to the wrong Telegram profile: AI may never answer from the profile you expect. On the account that should own the conversations, open Secretary Mode settings and add this bot; remove it from the other profile.",
+  rights:
+    "Secretary Mode permissions are incomplete. In Telegram Business → Chatbots → this bot, enable the missing permissions. Without message permissions replies may fail or never appear; without manage messages operational actions can be incomplete; without Gifts and Stars paid delivery can fail even if chat works.",
+  starsProbe:
+    "Telegram refused to read the account's Stars balance although the rights look granted. Forgetting to enable Gifts and Stars rights breaks paid media: re-check Manage Gifts and Stars for this bot in Telegram Business → Chatbots.",
+  scopeExcluded:
+    "The chat accessibility scope excludes the conversation you are testing. In Telegram Business → Chatbots → this bot, change which chats the bot can access so that this chat is included.",
+  scopeNoInbound:
+    "Some Secretary connection warnings disappear only after a real Telegram interaction: send a real message to the profile from this chat, then check again.",
+  scopeRefused:
+    "Telegram refused to act in this chat through the business connection. Check the bot's Secretary Mode permissions and chat access for this chat in Telegram Business → Chatbots.",
+  webhookMissing:
+    "The bot is set up for a webhook but none is set, so Secretary messages reach no one. Set the webhook again (setWebhook) from the bot's backend.",
+  webhookUnexpected:
+    "A webhook is set although this bot is configured for polling: its getUpdates calls fail with 409 Conflict. Delete the webhook or set `checks.webhook.mode: webhook`.",
+  webhookError:
+    "Telegram could not deliver updates to the bot's webhook, so Secretary messages do not reach the bot. Fix the endpoint: it must be reachable over HTTPS and answer 200 quickly.",
+  webhookAllowedUpdates:
+    "The webhook's allowed_updates list leaves out Secretary Mode updates, so business messages are silently dropped. Call setWebhook again with business_connection, business_message, edited_business_message and deleted_business_messages included (or without allowed_updates).",
+  webhookBacklog:
+    "Updates are piling up at Telegram: the bot's backend is slow or failing to answer its webhook. Check the backend's health and logs.",
+} as const;

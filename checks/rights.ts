@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { defineCheck, fail, ok } from "../src/runner/define-check.ts";
+import { TelegramError } from "../src/telegram/errors.ts";
+import { DEFAULT_REQUIRED_RIGHTS, GIFTS_AND_STARS, grantedRights, RIGHT_ALIASES, RIGHTS, type Right } from "../src/telegram/rights.ts";
+import { REMEDIATION } from "./remediation.ts";
+
+const rightName = z
+  .enum([...RIGHTS, ...(Object.keys(RIGHT_ALIASES) as ["can_delete_outgoing_messages"])])
+  .transform((name): Right => RIGHT_ALIASES[name] ?? (name as Right));
+
+/** Fails when a required right is missing (down without can_reply) or the Stars probe is refused. */
+export const rights = defineCheck({
+  id: "rights",
+  title: "Secretary Mode permissions are complete",
+  dependsOn: ["connection"],
+  impact: "degraded",
+  options: z
+    .object({
+      require: z.array(rightName).default(DEFAULT_REQUIRED_RIGHTS),
+    })
+    .strict(),
+  async run({ telegram }, { require }) {
+    const granted = grantedRights(await telegram.getBusinessConnection());
+    const missing = [...new Set(require)].filter((r) => !granted[r]);
+    if (missing.length > 0) {
+      const impact = missing.includes("can_reply") ? "down" : "degraded";
+      return fail(`missing rights: ${missing.join(", ")}`, REMEDIATION.rights, impact);
+    }
+    if (require.some((r) => GIFTS_AND_STARS.includes(r))) {
+      try {
+        await telegram.getBusinessAccountStarBalance();
+      } catch (err) {
+        if (err instanceof TelegramError && !err.unreachable)
+          return fail(`Telegram refused the Stars balance probe: ${err.description}`, REMEDIATION.starsProbe);
+        throw err;
+      }
+    }
+    return ok(`all ${require.length} required rights granted`);
+  },
+});

@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { defineCheck, fail, ok, skip, warn } from "../src/runner/define-check.ts";
+import { TelegramError } from "../src/telegram/errors.ts";
+import { REMEDIATION } from "./remediation.ts";
+
+/**
+ * Probes each configured chat with a "typing" action through the business connection. Telegram
+ * exposes no scope setting to bots; its answer to this probe is the only way to see it.
+ */
+export const scope = defineCheck({
+  id: "scope",
+  title: "Probe chats are inside the bot's chat access",
+  dependsOn: ["connection"],
+  impact: "degraded",
+  options: z.object({}).strict(),
+  async run({ bot, telegram }) {
+    if (bot.probeChats.length === 0) return skip("no probeChats configured");
+    const excluded: number[] = [];
+    const quiet: number[] = [];
+    const refused: string[] = [];
+    for (const chat of bot.probeChats) {
+      try {
+        await telegram.sendChatAction(chat);
+      } catch (err) {
+        if (!(err instanceof TelegramError) || err.unreachable) throw err;
+        if (err.is("BUSINESS_PEER_INVALID")) excluded.push(chat);
+        else if (err.is("BUSINESS_PEER_USAGE_MISSING")) quiet.push(chat);
+        else refused.push(`${chat} (${err.description})`);
+      }
+    }
+    if (excluded.length > 0)
+      return fail(`chat ${excluded.join(", ")} is outside the bot's chat accessibility scope (BUSINESS_PEER_INVALID)`, REMEDIATION.scopeExcluded);
+    if (refused.length > 0) return fail(`Telegram refused the probe in chat ${refused.join(", ")}`, REMEDIATION.scopeRefused);
+    if (quiet.length > 0)
+      return warn(`no recent inbound message in chat ${quiet.join(", ")} (BUSINESS_PEER_USAGE_MISSING)`, REMEDIATION.scopeNoInbound);
+    return ok(`${bot.probeChats.length} probe chat(s) in scope`);
+  },
+});

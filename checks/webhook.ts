@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { defineCheck, fail, ok, warn } from "../src/runner/define-check.ts";
+import { duration } from "../src/config/duration.ts";
+import { REMEDIATION } from "./remediation.ts";
+
+/** Without these, an explicit allowed_updates list silently drops Secretary traffic. */
+const BUSINESS_UPDATES = ["business_connection", "business_message"];
+
+/** Fails when Telegram reports a recent webhook delivery error or drops Secretary updates. */
+export const webhook = defineCheck({
+  id: "webhook",
+  title: "Updates reach the bot",
+  dependsOn: ["token"],
+  impact: "degraded",
+  options: z
+    .object({
+      mode: z.enum(["webhook", "polling", "any"]).default("webhook"),
+      maxPendingUpdates: z.number().int().nonnegative().default(100),
+      errorWindow: duration.default(10 * 60_000),
+    })
+    .strict(),
+  async run({ telegram, now }, { mode, maxPendingUpdates, errorWindow }) {
+    const info = await telegram.getWebhookInfo();
+    if (mode === "webhook" && !info.url) return fail("no webhook is set (the bot is configured for webhook mode)", REMEDIATION.webhookMissing);
+    if (mode === "polling" && info.url) return fail("a webhook is set although the bot is configured for polling", REMEDIATION.webhookUnexpected);
+    // last_error_date is never cleared by later successful deliveries: only a recent one counts.
+    const errorAgeMs = info.last_error_date ? now.getTime() - info.last_error_date * 1000 : Infinity;
+    if (errorAgeMs <= errorWindow) {
+      const ago = Math.max(0, Math.round(errorAgeMs / 1000));
+      return fail(`webhook delivery failed ${ago} s ago: ${info.last_error_message ?? "no message"}`, REMEDIATION.webhookError);
+    }
+    const lacking = info.allowed_updates ? BUSINESS_UPDATES.filter((u) => !info.allowed_updates!.includes(u)) : [];
+    if (lacking.length > 0) return fail(`allowed_updates lacks ${lacking.join(", ")}`, REMEDIATION.webhookAllowedUpdates);
+    if (info.pending_update_count > maxPendingUpdates)
+      return warn(`${info.pending_update_count} updates pending (more than ${maxPendingUpdates})`, REMEDIATION.webhookBacklog);
+    return ok(`${info.pending_update_count} updates pending`);
+  },
+});

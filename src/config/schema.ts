@@ -1,0 +1,299 @@
+import { z } from "zod";
+import { CHECKS } from "../../checks/index.ts";
+import { describeValue, duration } from "./duration.ts";
+
+/**
+ * The configuration file (SPEC §2) as one zod schema: validation, defaults, the `Config` type and
+ * the JSON Schema for editors all come from here. Every object is strict (unknown keys are errors).
+ * Check options come from the check registry: `checks.<id>` is that check's own `options` schema.
+ */
+
+type Issue = { input?: unknown };
+const got = (iss: Issue) => describeValue(iss.input);
+/** A message for values that are present but wrong; a missing key keeps the generic "missing required key". */
+const expected = (what: string) => (iss: Issue) => (iss.input === undefined ? undefined : `expected ${what}, got ${got(iss)}`);
+
+const NAME = /^[a-z0-9_-]+$/;
+const CHANNEL_NAME = /^[A-Za-z0-9_-]+$/;
+const USERNAME = /^@?[A-Za-z0-9_]+$/;
+const DEFAULT_API_ROOT = "https://api.telegram.org";
+
+function isUrl(text: string, protocols: readonly string[]): boolean {
+  if (!URL.canParse(text)) return false;
+  return protocols.includes(new URL(text).protocol);
+}
+
+/** An http(s) URL without trailing slash, refused with the fix in the message (as grammY does). */
+const apiRoot = z.string({ error: expected("an http(s) URL such as https://api.telegram.org") }).check((ctx) => {
+  const value = ctx.value;
+  if (!isUrl(value, ["http:", "https:"]))
+    ctx.issues.push({ code: "custom", input: value, message: `expected an http(s) URL such as ${DEFAULT_API_ROOT}, got ${describeValue(value)}` });
+  else if (value.endsWith("/"))
+    ctx.issues.push({ code: "custom", input: value, message: `remove the trailing "/" (use ${JSON.stringify(value.replace(/\/+$/, ""))} instead)` });
+});
+
+const httpUrl = (example: string) =>
+  z.string().refine((v) => isUrl(v, ["http:", "https:"]), { error: expected(`an http(s) URL such as ${example}`) });
+
+const nonZeroDuration = duration.refine((ms) => ms > 0, { error: "must be longer than 0s" });
+const positiveDuration = (defaultMs: number) => nonZeroDuration.default(defaultMs);
+
+const secret = (description: string) => z.string().default("").describe(description);
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+
+const telegram = z
+  .strictObject({
+    apiRoot: apiRoot.default(DEFAULT_API_ROOT).describe("Bot API root without trailing slash: Telegram's or a local Bot API server"),
+    environment: z.enum(["prod", "test"]).default("prod").describe("prod, or test for Telegram's test environment"),
+    timeout: positiveDuration(10_000).describe("Deadline of one Bot API call"),
+  })
+  .describe("How the monitor reaches the Bot API");
+
+const server = z
+  .strictObject({
+    host: z.string().default("0.0.0.0"),
+    port: z.number().int().min(0).max(65_535).default(9464),
+    adminToken: secret("Bearer token of the admin API under /api/v1; empty disables the admin API"),
+    publicUrl: z
+      .string()
+      .refine((v) => v === "" || isUrl(v, ["http:", "https:"]), { error: expected('an http(s) URL such as https://watch.example.com, or ""') })
+      .default("")
+      .describe("Where people open the status page; alerts link to it when set"),
+    metricsToken: secret("Bearer token required by GET /metrics; empty leaves /metrics open"),
+  })
+  .describe("The HTTP server: status page, /status, /metrics, admin API");
+
+const store = z.strictObject({
+  path: z.string().min(1).default("./data/state.json").describe("lowdb JSON state file"),
+  secretKey: secret("Encrypts tokens of bots registered through the admin API (AES-256-GCM); without it the API refuses to store tokens"),
+});
+
+const schedule = z.strictObject({
+  interval: positiveDuration(60_000).describe("Each bot is swept once per interval, spread evenly"),
+  concurrency: z.number().int().positive().default(32).describe("Bots swept at the same time at most"),
+});
+
+const shard = z
+  .strictObject({
+    index: z.number().int().nonnegative().default(0),
+    count: z.number().int().positive().default(1),
+  })
+  .superRefine(
+    (value, ctx) => {
+      const { index, count } = value as { index: unknown; count: unknown };
+      if (typeof index === "number" && typeof count === "number" && index >= count)
+        ctx.addIssue({ code: "custom", input: index, path: ["index"], message: `expected less than shard.count (${count}), got ${index} (shards count from 0)` });
+    },
+    { when: () => true },
+  )
+  .describe("This instance watches only the bots whose name hashes to index (of count)");
+
+// ---------------------------------------------------------------------------------------------
+// Checks: defaults under `checks`, partial overrides under `bots[].checks`
+
+const ROUND_TRIP_UNAVAILABLE = "the round-trip check is not available in this version";
+
+/** Not a registered check yet: its options are accepted (so configs can be written), enabling it is refused. */
+export const roundTripOptions = z
+  .strictObject({
+    enabled: z
+      .boolean()
+      .refine((on) => !on, { error: ROUND_TRIP_UNAVAILABLE })
+      .default(false),
+    mode: z.enum(["reply", "outbound"]).default("reply"),
+    interval: positiveDuration(15 * 60_000),
+    timeout: positiveDuration(120_000),
+    slowAfter: positiveDuration(30_000),
+  })
+  .describe("Live test through a Telegram test account (not available in this version)");
+
+const CHECK_OPTIONS: Record<string, z.ZodObject> = Object.fromEntries(CHECKS.map((c) => [c.id, c.options]));
+if (!("round-trip" in CHECK_OPTIONS)) CHECK_OPTIONS["round-trip"] = roundTripOptions;
+const KNOWN_CHECKS = Object.keys(CHECK_OPTIONS);
+
+const unknownCheck = (iss: { code?: string }) =>
+  iss.code === "unrecognized_keys" ? `unknown check (known: ${KNOWN_CHECKS.join(", ")})` : undefined;
+
+/** The same options with every field optional and no defaults: only what a bot overrides is kept. */
+function overrides(options: z.ZodObject): z.ZodObject {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [key, field] of Object.entries(options.shape)) {
+    let inner = field as z.ZodType;
+    const def = inner._zod.def as { type: string; innerType?: z.ZodType };
+    if ((def.type === "default" || def.type === "prefault") && def.innerType) inner = def.innerType;
+    shape[key] = inner.optional();
+  }
+  const partial = z.strictObject(shape);
+  return options.description ? partial.describe(options.description) : partial;
+}
+
+/** Options of every check, each defaulted from its own schema. */
+export type ChecksConfig = Record<string, Record<string, unknown>> & { "round-trip": z.output<typeof roundTripOptions> };
+
+const checkDefaults = z
+  .strictObject(Object.fromEntries(KNOWN_CHECKS.map((id) => [id, CHECK_OPTIONS[id]!.prefault({})])), { error: unknownCheck })
+  .describe("Check options; a bot may override any of them under bots[].checks") as unknown as z.ZodType<
+  ChecksConfig,
+  Record<string, Record<string, unknown>>
+>;
+
+const checkOverrides = z
+  .strictObject(Object.fromEntries(KNOWN_CHECKS.map((id) => [id, overrides(CHECK_OPTIONS[id]!).optional()])), { error: unknownCheck })
+  .describe("This bot's overrides of the check options under checks") as unknown as z.ZodType<
+  Record<string, Record<string, unknown> | undefined>,
+  Record<string, Record<string, unknown>>
+>;
+
+const testAccount = z
+  .strictObject({
+    session: secret("Session string printed by `secretary-watch login`"),
+    apiId: z.number().int().nonnegative().default(0),
+    apiHash: secret("From my.telegram.org"),
+  })
+  .describe("The Telegram user account that runs the round-trip check");
+
+// ---------------------------------------------------------------------------------------------
+// Alerts
+
+const routing = {
+  minHealth: z.enum(["degraded", "down"]).default("degraded").describe("Notify from this health on"),
+  bots: z.record(z.string(), z.string()).default({}).describe("Only bots whose labels have all these values"),
+};
+
+const chatIdError = expected("a chat id such as -1001234567890 or a @channelusername");
+
+const telegramChannel = z.strictObject({
+  type: z.literal("telegram"),
+  botToken: z.string().min(1).describe("Token of the bot that posts the alerts (not a monitored bot)"),
+  chatId: z
+    .union([z.number().int({ error: chatIdError }), z.string().regex(/^@[A-Za-z0-9_]+$/, { error: chatIdError })], { error: chatIdError })
+    .describe("Chat, group or channel that receives the alerts"),
+  threadId: z.number().int().nonnegative().default(0).describe("Forum topic; 0 for none"),
+  apiRoot: apiRoot.optional().describe("Defaults to telegram.apiRoot"),
+  ...routing,
+});
+
+const emailChannel = z.strictObject({
+  type: z.literal("email"),
+  url: z
+    .string()
+    .refine((v) => isUrl(v, ["smtp:", "smtps:"]), { error: expected("an SMTP URL such as smtp://user:pass@smtp.example.com:587") })
+    .describe("SMTP server URL, smtp:// or smtps://, credentials in the URL"),
+  from: z.string().min(1),
+  to: z.array(z.string().min(1)).min(1),
+  ...routing,
+});
+
+const alertmanagerChannel = z.strictObject({
+  type: z.literal("alertmanager"),
+  url: httpUrl("http://alertmanager:9093").describe("Alertmanager base URL"),
+  ...routing,
+});
+
+const webhookChannel = z.strictObject({
+  type: z.literal("webhook"),
+  url: httpUrl("https://example.com/hook"),
+  secret: secret("Shared secret for the receiving endpoint; empty for none"),
+  ...routing,
+});
+
+const channel = z.discriminatedUnion("type", [telegramChannel, emailChannel, alertmanagerChannel, webhookChannel]);
+
+const maintenanceWindow = z.strictObject({
+  bots: z.array(z.string()).min(1).describe("Names of the bots under maintenance"),
+  start: z.iso.datetime({ offset: true, error: expected("an ISO 8601 time such as 2026-12-01T02:00:00Z") }),
+  duration: nonZeroDuration,
+  reason: z.string().default(""),
+});
+
+const alerts = z.strictObject({
+  failAfter: z.number().int().positive().default(2).describe("Consecutive degraded or down sweeps before an alert fires"),
+  recoverAfter: z.number().int().positive().default(2).describe("Consecutive healthy sweeps before it resolves"),
+  repeatInterval: positiveDuration(4 * 3_600_000).describe("Re-notify a firing alert this often"),
+  sendResolved: z.boolean().default(true),
+  channels: z
+    .record(z.string().regex(CHANNEL_NAME, { error: expected("a channel name of letters, digits, _ and -") }), channel)
+    .default({}),
+  maintenance: z.array(maintenanceWindow).default([]).describe("Windows that mute notifications (not checks)"),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Bots
+
+const bot = z.strictObject({
+  name: z
+    .string()
+    .regex(NAME, { error: expected('a name of lowercase letters, digits, "_" and "-"') })
+    .describe("Unique; the `bot` label everywhere"),
+  token: z.string().min(1).describe("The bot's HTTP API token from @BotFather"),
+  username: z
+    .string()
+    .regex(USERNAME, { error: expected("a bot username such as anna_secretary_bot") })
+    .transform((u) => u.replace(/^@/, ""))
+    .describe("The bot's username, with or without @"),
+  botId: z.number().int().nonnegative().optional().describe("Optional; 0 or absent: not checked"),
+  owner: z
+    .strictObject({ id: z.number().int().positive().describe("Telegram user id of the Business profile") })
+    .describe("The profile the bot must be attached to"),
+  businessConnectionId: z.string().optional().describe("Optional; empty: not recorded yet"),
+  probeChats: z.array(z.number().int()).default([]).describe("User ids that must be inside the bot's chat scope"),
+  labels: z.record(z.string(), z.string()).default({}),
+  checks: checkOverrides.default({}),
+});
+
+/** Names already used by an earlier bot: `[index, name]` of each repeat. Reads raw input defensively. */
+function duplicateNames(list: readonly unknown[]): [number, string][] {
+  const seen = new Set<string>();
+  const repeats: [number, string][] = [];
+  list.forEach((entry, i) => {
+    const name = entry && typeof entry === "object" ? (entry as { name?: unknown }).name : undefined;
+    if (typeof name !== "string") return;
+    if (seen.has(name)) repeats.push([i, name]);
+    seen.add(name);
+  });
+  return repeats;
+}
+
+const duplicateMessage = (name: string) => `duplicate bot name ${JSON.stringify(name)}`;
+
+const bots = z
+  .array(bot)
+  .superRefine((list, ctx) => {
+    for (const [i, name] of duplicateNames(list)) ctx.addIssue({ code: "custom", input: name, path: [i, "name"], message: duplicateMessage(name) });
+  })
+  .default([]);
+
+/**
+ * Rules across values that must be reported even when other values are broken. zod skips an array's
+ * refinements once any element has an aborting issue (a non-integer where an integer belongs, say),
+ * so the loader runs these on the raw document too and merges the problems.
+ */
+export function crossFieldProblems(data: unknown): { path: (string | number)[]; message: string }[] {
+  const list = data && typeof data === "object" ? (data as { bots?: unknown }).bots : undefined;
+  if (!Array.isArray(list)) return [];
+  return duplicateNames(list).map(([i, name]) => ({ path: ["bots", i, "name"], message: duplicateMessage(name) }));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export const configSchema = z
+  .strictObject({
+    telegram: telegram.prefault({}),
+    server: server.prefault({}),
+    store: store.prefault({}),
+    schedule: schedule.prefault({}),
+    shard: shard.prefault({}),
+    checks: checkDefaults.prefault({}),
+    testAccount: testAccount.prefault({}),
+    alerts: alerts.prefault({}),
+    bots,
+  })
+  .describe("secretary-watch configuration");
+
+/** The validated configuration, defaults filled in, durations in milliseconds. */
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+export type BotConfig = Config["bots"][number];
+export type ChannelConfig = Config["alerts"]["channels"][string];

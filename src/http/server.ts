@@ -1,0 +1,108 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import express, { type Request, type Response } from "express";
+import type { Logger } from "pino";
+import type { Monitor } from "../monitor.ts";
+import type { Metrics } from "../metrics/metrics.ts";
+import { botView, fleetView } from "./status-view.ts";
+import { renderStatusPage } from "./page.ts";
+
+export interface HttpOptions {
+  host: string;
+  port: number;
+  monitor: Monitor;
+  metrics: Metrics;
+  logger: Logger;
+  metricsToken?: string;
+  /** /healthz: the process and its scheduler live. */
+  live: () => boolean;
+  /** /readyz: serving (false while starting or shutting down). */
+  ready: () => boolean;
+  pageRefreshSeconds?: number;
+}
+
+export interface HttpServer {
+  url: string;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Bearer tokens compared in constant time (hashing first makes the lengths equal). */
+export function sameSecret(given: string, expected: string): boolean {
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+export function createApp(o: HttpOptions): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+
+  app.get("/healthz", (_req, res) => {
+    const live = o.live();
+    res.status(live ? 200 : 503).json({ status: live ? "ok" : "scheduler stopped" });
+  });
+  app.get("/readyz", (_req, res) => {
+    const ready = o.ready();
+    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready" });
+  });
+
+  app.get("/metrics", async (req: Request, res: Response) => {
+    if (o.metricsToken && !sameSecret(bearer(req), o.metricsToken)) {
+      res.status(401).set("WWW-Authenticate", "Bearer").send("unauthorized\n");
+      return;
+    }
+    const body = await o.metrics.registry.metrics();
+    res.type(o.metrics.registry.contentType).send(body);
+  });
+
+  app.get("/status", (_req, res) => {
+    const view = fleetView(o.monitor.bots(), (n) => o.monitor.status(n));
+    res.status(view.bots.some((b) => b.health === "down") ? 503 : 200).json(view);
+  });
+
+  app.get("/status/bots/:name", (req, res) => {
+    const bot = o.monitor.get(req.params.name);
+    if (!bot) {
+      res.status(404).json({ error: `no bot named "${req.params.name}"` });
+      return;
+    }
+    const view = botView(bot, o.monitor.status(bot.name));
+    res.status(view.health === "healthy" || view.health === "degraded" ? 200 : 503).json(view);
+  });
+
+  app.get("/", (_req, res) => {
+    const view = fleetView(o.monitor.bots(), (n) => o.monitor.status(n));
+    res.type("html").set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'").send(renderStatusPage(view, o.pageRefreshSeconds ?? 30));
+  });
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: "not found" });
+  });
+  return app;
+}
+
+function bearer(req: Request): string {
+  const header = req.headers.authorization ?? "";
+  return header.startsWith("Bearer ") ? header.slice(7) : "";
+}
+
+export async function startHttpServer(o: HttpOptions): Promise<HttpServer> {
+  const app = createApp(o);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(o.port, o.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = o.host === "0.0.0.0" || o.host === "::" ? "127.0.0.1" : o.host;
+  return {
+    url: `http://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

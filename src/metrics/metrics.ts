@@ -1,0 +1,100 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { CHECK_STATUSES, HEALTHS, type BotStatus, type CheckResult } from "../model.ts";
+import type { CodeLabel } from "../telegram/errors.ts";
+import { DerivedGauge, type Sample } from "./derived-gauge.ts";
+
+/** What the metrics read at scrape time. */
+export interface MetricsSource {
+  /** Every watched bot, swept or not yet. */
+  bots(): Iterable<{ name: string; username: string }>;
+  /** Last finished sweep per bot. */
+  statuses(): Iterable<BotStatus>;
+}
+
+/**
+ * SPEC §5, on a registry of our own (never prom-client's global one). Labels are bounded: bot
+ * names, check ids, states, rights, methods and status codes; never tokens, URLs or free text.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly checkDuration: Histogram<"check">;
+  private readonly checkRuns: Counter<"check" | "status">;
+  private readonly requests: Counter<"method" | "code">;
+  private readonly requestDuration: Histogram<"method">;
+
+  constructor(source: MetricsSource, version: string) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({ name: "secretary_build_info", help: "Build information; always 1.", labelNames: ["version"], registers }).set({ version }, 1);
+
+    this.checkDuration = new Histogram({
+      name: "secretary_check_duration_seconds",
+      help: "Time one check took, Telegram calls included.",
+      labelNames: ["check"],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.checkRuns = new Counter({ name: "secretary_check_runs_total", help: "Checks run, by resulting status.", labelNames: ["check", "status"], registers });
+    this.requests = new Counter({
+      name: "secretary_telegram_requests_total",
+      help: "Bot API requests by method and outcome (HTTP code class, network or timeout).",
+      labelNames: ["method", "code"],
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: "secretary_telegram_request_duration_seconds",
+      help: "Bot API request latency as seen by the monitor.",
+      labelNames: ["method"],
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+
+    const derived = (name: string, help: string, samples: () => Iterable<Sample>) =>
+      new DerivedGauge(name, help, samples, this.registry);
+
+    derived("secretary_bots", "Bots watched by this instance.", function* () {
+      let n = 0;
+      for (const _ of source.bots()) n++;
+      yield { labels: {}, value: n };
+    });
+    derived("secretary_bot_info", "A watched bot and its username; always 1.", function* () {
+      for (const b of source.bots()) yield { labels: { bot: b.name, username: b.username }, value: 1 };
+    });
+    derived("secretary_bot_health", "Bot health as a state set: 1 for the current health.", function* () {
+      for (const s of source.statuses()) for (const health of HEALTHS) yield { labels: { bot: s.name, health }, value: s.health === health ? 1 : 0 };
+    });
+    derived("secretary_check_state", "Last result of each check as a state set: 1 for the current state.", function* () {
+      for (const s of source.statuses())
+        for (const c of s.checks) for (const state of CHECK_STATUSES) yield { labels: { bot: s.name, check: c.check, state }, value: c.status === state ? 1 : 0 };
+    });
+    derived("secretary_check_last_run_timestamp_seconds", "When each check last ran (Unix seconds).", function* () {
+      for (const s of source.statuses()) for (const c of s.checks) yield { labels: { bot: s.name, check: c.check }, value: Date.parse(c.at) / 1000 };
+    });
+    derived("secretary_business_connection_enabled", "1 when Telegram reports the business connection enabled.", function* () {
+      for (const s of source.statuses())
+        if (s.observed.connectionEnabled !== undefined) yield { labels: { bot: s.name }, value: s.observed.connectionEnabled ? 1 : 0 };
+    });
+    derived("secretary_business_right", "1 when the business connection grants the right.", function* () {
+      for (const s of source.statuses())
+        for (const [right, granted] of Object.entries(s.observed.rights ?? {})) yield { labels: { bot: s.name, right }, value: granted ? 1 : 0 };
+    });
+    derived("secretary_webhook_pending_updates", "Updates waiting at Telegram for the bot's webhook.", function* () {
+      for (const s of source.statuses())
+        if (s.observed.webhookPendingUpdates !== undefined) yield { labels: { bot: s.name }, value: s.observed.webhookPendingUpdates };
+    });
+    derived("secretary_webhook_last_error_timestamp_seconds", "When Telegram last failed to deliver to the webhook (Unix seconds).", function* () {
+      for (const s of source.statuses())
+        if (s.observed.webhookLastErrorAt !== undefined) yield { labels: { bot: s.name }, value: s.observed.webhookLastErrorAt };
+    });
+  }
+
+  observeRequest = (method: string, code: CodeLabel, seconds: number): void => {
+    this.requests.inc({ method, code });
+    this.requestDuration.observe({ method }, seconds);
+  };
+
+  observeCheck = (result: CheckResult): void => {
+    this.checkRuns.inc({ check: result.check, status: result.status });
+    if (result.status !== "skipped") this.checkDuration.observe({ check: result.check }, result.durationMs / 1000);
+  };
+}

@@ -1,0 +1,113 @@
+import type { Logger } from "pino";
+import type { CheckDefinition } from "./runner/define-check.ts";
+import type { BotStatus, CheckResult, MonitoredBot } from "./model.ts";
+import { BotClient, type RequestObserver, type TelegramSettings } from "./telegram/client.ts";
+import type { Transport } from "./telegram/transport.ts";
+import { runSweep } from "./runner/sweep.ts";
+import type { StateStore } from "./store/state-store.ts";
+import { registerSecret, forgetSecret } from "./redact.ts";
+
+export interface MonitorOptions {
+  telegram: TelegramSettings;
+  checks: readonly CheckDefinition[];
+  store: StateStore;
+  transport: Transport;
+  logger: Logger;
+  onRequest?: RequestObserver;
+  onCheck?: (result: CheckResult) => void;
+  /** Called after every finished sweep (alerts hook in here). */
+  onSweep?: (status: BotStatus, previous: BotStatus | undefined) => void;
+}
+
+interface Watched {
+  bot: MonitoredBot;
+  client: BotClient;
+}
+
+/**
+ * The fleet and its last verdicts. Owns one BotClient per bot (so a 429 back-off is per bot),
+ * runs sweeps on request (the scheduler decides when), and keeps each bot's last result in the
+ * state store, which is the single place results live.
+ */
+export class Monitor {
+  private readonly watched = new Map<string, Watched>();
+
+  private readonly options: MonitorOptions;
+
+  constructor(options: MonitorOptions) {
+    this.options = options;
+  }
+
+  /** Adds or replaces a bot. */
+  upsert(bot: MonitoredBot): void {
+    const old = this.watched.get(bot.name);
+    if (old && old.bot.token !== bot.token) forgetSecret(old.bot.token);
+    registerSecret(bot.token);
+    const client =
+      old && old.bot.token === bot.token
+        ? old.client
+        : new BotClient(bot.token, this.options.telegram, this.options.transport, this.options.onRequest ?? (() => undefined));
+    this.watched.set(bot.name, { bot, client });
+  }
+
+  remove(name: string): boolean {
+    const old = this.watched.get(name);
+    if (!old) return false;
+    this.watched.delete(name);
+    forgetSecret(old.bot.token);
+    delete this.options.store.data.results[name];
+    this.options.store.changed();
+    return true;
+  }
+
+  get(name: string): MonitoredBot | undefined {
+    return this.watched.get(name)?.bot;
+  }
+
+  *bots(): IterableIterator<MonitoredBot> {
+    for (const w of this.watched.values()) yield w.bot;
+  }
+
+  get size(): number {
+    return this.watched.size;
+  }
+
+  status(name: string): BotStatus | undefined {
+    return this.watched.has(name) ? this.options.store.data.results[name] : undefined;
+  }
+
+  *statuses(): IterableIterator<BotStatus> {
+    const results = this.options.store.data.results;
+    for (const name of this.watched.keys()) {
+      const s = results[name];
+      if (s) yield s;
+    }
+  }
+
+  /** Runs one sweep of `name` now and records it. */
+  async sweep(name: string): Promise<BotStatus> {
+    const w = this.watched.get(name);
+    if (!w) throw new Error(`no bot named "${name}"`);
+    const previous = this.options.store.data.results[name];
+    const status = await runSweep(w.bot, this.options.checks, w.client, previous, {
+      onCheck: (_bot, result) => this.options.onCheck?.(result),
+    });
+    // The bot may have been removed or replaced while its sweep ran: do not resurrect it.
+    if (this.watched.get(name) !== w) return status;
+    this.options.store.data.results[name] = status;
+    this.options.store.changed();
+    this.log(status, previous);
+    this.options.onSweep?.(status, previous);
+    return status;
+  }
+
+  private log(status: BotStatus, previous: BotStatus | undefined): void {
+    const failing = status.checks.filter((c) => c.status !== "ok" && c.status !== "skipped").map((c) => `${c.check}=${c.status}`);
+    if (previous?.health !== status.health) {
+      const level = status.health === "healthy" ? "info" : "warn";
+      this.options.logger[level]({ bot: status.name, from: previous?.health ?? null, to: status.health, failing }, "bot health changed");
+    } else {
+      this.options.logger.debug({ bot: status.name, health: status.health, failing }, "sweep finished");
+    }
+  }
+}

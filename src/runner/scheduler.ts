@@ -1,0 +1,178 @@
+import { MinHeap } from "./min-heap.ts";
+
+/**
+ * Runs every bot's sweep once per interval, at a fixed point of the interval.
+ *
+ * Each bot's point is derived from its name (a hash), so the fleet is spread evenly, no two
+ * restarts disagree, and a restart causes no stampede: due times are wall-clock slot arithmetic
+ * (`offset + k * interval`), never "last finish + interval", so nothing drifts. A bot that has
+ * never been checked gets its first sweep within `firstSweepWithin` instead of waiting a whole
+ * interval. At most `concurrency` sweeps run at once; the rest wait in arrival order. A bot whose
+ * previous sweep is still running skips its slot (counted) rather than overlapping itself.
+ */
+export interface SchedulerOptions {
+  intervalMs: number;
+  concurrency: number;
+  /** Window over which never-checked bots get their first sweep (default min(interval, 10 s)). */
+  firstSweepWithinMs?: number;
+  now?: () => number;
+}
+
+export type SweepFn = (name: string) => Promise<void>;
+
+interface Entry {
+  name: string;
+  due: number;
+  generation: number;
+}
+
+export interface SchedulerStats {
+  started: number;
+  skippedOverlap: number;
+  /** Milliseconds between a sweep's due time and its start, most recent first-in order. */
+  lagSamples: number[];
+}
+
+const MAX_LAG_SAMPLES = 50_000;
+
+export class Scheduler {
+  private readonly heap = new MinHeap<Entry>((e) => e.due);
+  private readonly generation = new Map<string, number>();
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly waiting: Entry[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private active = false;
+  private readonly now: () => number;
+  readonly stats: SchedulerStats = { started: 0, skippedOverlap: 0, lagSamples: [] };
+
+  private readonly options: SchedulerOptions;
+  private readonly sweep: SweepFn;
+
+  constructor(options: SchedulerOptions, sweep: SweepFn) {
+    this.options = options;
+    this.sweep = sweep;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Where in each interval this bot's sweep falls, in ms from the interval's start. */
+  offsetOf(name: string): number {
+    return Math.floor((nameHash(name) / 2 ** 32) * this.options.intervalMs);
+  }
+
+  /** The first slot strictly after `after`. */
+  nextSlot(name: string, after: number): number {
+    const { intervalMs } = this.options;
+    const offset = this.offsetOf(name);
+    return Math.floor((after - offset) / intervalMs + 1) * intervalMs + offset;
+  }
+
+  /** Adds a bot (or re-adds it after a change). `checkedBefore` false → an early first sweep. */
+  add(name: string, checkedBefore: boolean): void {
+    const generation = (this.generation.get(name) ?? 0) + 1;
+    this.generation.set(name, generation);
+    const now = this.now();
+    const window = this.options.firstSweepWithinMs ?? Math.min(this.options.intervalMs, 10_000);
+    const due = checkedBefore ? this.nextSlot(name, now) : now + (this.offsetOf(name) / this.options.intervalMs) * window;
+    this.heap.push({ name, due, generation });
+    this.arm();
+  }
+
+  remove(name: string): void {
+    // Lazy deletion: the heap entry is dropped when it surfaces with a stale generation.
+    this.generation.delete(name);
+  }
+
+  has(name: string): boolean {
+    return this.generation.has(name);
+  }
+
+  get size(): number {
+    return this.generation.size;
+  }
+
+  start(): void {
+    this.active = true;
+    this.arm();
+  }
+
+  /** Stops scheduling; waits for running sweeps up to `deadlineMs`. Returns how many were left running. */
+  async stop(deadlineMs: number): Promise<number> {
+    this.active = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.waiting.length = 0;
+    if (this.running.size === 0) return 0;
+    let timeout: NodeJS.Timeout | undefined;
+    const left = await Promise.race([
+      Promise.allSettled([...this.running.values()]).then(() => 0),
+      new Promise<number>((resolve) => (timeout = setTimeout(() => resolve(this.running.size), deadlineMs))),
+    ]);
+    clearTimeout(timeout);
+    return left;
+  }
+
+  get isRunning(): boolean {
+    return this.active;
+  }
+
+  private arm(): void {
+    if (!this.active) return;
+    const next = this.heap.peek();
+    if (!next) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.fire(), Math.max(0, next.due - this.now()));
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    const now = this.now();
+    for (let e = this.heap.peek(); e && e.due <= now; e = this.heap.peek()) {
+      this.heap.pop();
+      if (this.generation.get(e.name) !== e.generation) continue;
+      // The next slot is booked before this one runs: a slow sweep never shifts the schedule.
+      // After an early first sweep, the bot's own slot may be moments away: then take the one after.
+      let next = this.nextSlot(e.name, Math.max(now, e.due));
+      if (next - e.due < this.options.intervalMs / 2) next += this.options.intervalMs;
+      this.heap.push({ name: e.name, due: next, generation: e.generation });
+      if (this.running.has(e.name)) this.stats.skippedOverlap++;
+      else this.waiting.push(e);
+    }
+    this.drain();
+    this.arm();
+  }
+
+  private drain(): void {
+    while (this.active && this.running.size < this.options.concurrency && this.waiting.length > 0) {
+      const e = this.waiting.shift()!;
+      if (this.generation.get(e.name) !== e.generation || this.running.has(e.name)) continue;
+      this.stats.started++;
+      if (this.stats.lagSamples.length < MAX_LAG_SAMPLES) this.stats.lagSamples.push(this.now() - e.due);
+      const run = this.sweep(e.name)
+        .catch(() => undefined)
+        .finally(() => {
+          this.running.delete(e.name);
+          this.drain();
+        });
+      this.running.set(e.name, run);
+    }
+  }
+}
+
+/**
+ * A stable, well-spread 32-bit hash of a bot's name (slots and shards): FNV-1a, then murmur3's
+ * finalizer, because FNV-1a alone leaves names that differ only at the end (creator-1,
+ * creator-2, …) clustered in the high bits the slot is taken from.
+ */
+export function nameHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}

@@ -1,0 +1,136 @@
+/**
+ * Sandbox fault injection: what a fault is, which calls it hits, and how it misbehaves on the wire.
+ * Faults imitate what sits between a monitor and Telegram: Telegram's own 429 flood control, a 500 from
+ * the Bot API server, an nginx 502/503 page from the proxy in front of it, slowness, a request that never
+ * gets an answer, and a connection that is cut.
+ */
+import { z } from "zod";
+import type { Request, Response } from "express";
+
+export const faultSchema = z
+  .object({
+    /** Kept when a world snapshot is loaded back; assigned by the world otherwise. */
+    id: z.string().min(1).optional(),
+    /** Bot username (case-insensitive); omitted = every call, even with unknown tokens. */
+    bot: z.string().min(1).optional(),
+    /** Bot API method names (case-insensitive); omitted = every method. */
+    methods: z.array(z.string().min(1)).min(1).optional(),
+    status: z.union([z.literal(429), z.literal(500), z.literal(502), z.literal(503)]).optional(),
+    /** Seconds, for 429 only (default 1). */
+    retryAfter: z.number().int().positive().optional(),
+    latencyMs: z.number().int().nonnegative().optional(),
+    hang: z.literal(true).optional(),
+    reset: z.literal(true).optional(),
+    /** Apply this many times, then the fault removes itself; omitted = permanent. */
+    count: z.number().int().positive().optional(),
+  })
+  .strict()
+  .superRefine((f, ctx) => {
+    const outcomes = [f.status !== undefined, f.hang === true, f.reset === true].filter(Boolean).length;
+    if (outcomes === 0 && f.latencyMs === undefined) {
+      ctx.addIssue({ code: "custom", path: [], message: "a fault needs one of status, latencyMs, hang, reset" });
+    }
+    if (outcomes > 1) {
+      ctx.addIssue({ code: "custom", path: [], message: "status, hang and reset exclude each other" });
+    }
+    if (f.retryAfter !== undefined && f.status !== 429) {
+      ctx.addIssue({ code: "custom", path: ["retryAfter"], message: "only applies with status 429" });
+    }
+  });
+
+export type FaultSpec = z.output<typeof faultSchema>;
+export type Fault = FaultSpec & { id: string };
+
+export type FaultOutcome =
+  | { kind: "status"; status: 429 | 500 | 502 | 503; retryAfter: number }
+  | { kind: "hang" }
+  | { kind: "reset" };
+
+/** What the matching faults do to one call: extra latency, then at most one outcome. */
+export type FaultPlan = { latencyMs: number; outcome: FaultOutcome | null; used: string[] };
+
+export function faultMatches(fault: FaultSpec, bot: string | null, method: string): boolean {
+  if (fault.bot !== undefined && (bot === null || fault.bot.toLowerCase() !== bot.toLowerCase())) return false;
+  if (fault.methods !== undefined && !fault.methods.some((m) => m.toLowerCase() === method.toLowerCase())) {
+    return false;
+  }
+  return true;
+}
+
+/**
+ * Latency of every matching fault adds up; the first matching fault with an outcome decides it.
+ * `used` lists the faults that took effect, so their `count` can be spent.
+ */
+export function planFaults(faults: readonly Fault[], bot: string | null, method: string): FaultPlan {
+  const plan: FaultPlan = { latencyMs: 0, outcome: null, used: [] };
+  for (const f of faults) {
+    if (!faultMatches(f, bot, method)) continue;
+    const outcome = outcomeOf(f);
+    if (outcome !== null && plan.outcome !== null) continue;
+    plan.latencyMs += f.latencyMs ?? 0;
+    if (outcome !== null) plan.outcome = outcome;
+    plan.used.push(f.id);
+  }
+  return plan;
+}
+
+function outcomeOf(f: FaultSpec): FaultOutcome | null {
+  if (f.status !== undefined) return { kind: "status", status: f.status, retryAfter: f.retryAfter ?? 1 };
+  if (f.hang === true) return { kind: "hang" };
+  if (f.reset === true) return { kind: "reset" };
+  return null;
+}
+
+/** Waits, but gives up as soon as the client goes away (so close() and aborts are not held up). */
+export function delay(ms: number, res: Response): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      res.off("close", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    res.on("close", done);
+  });
+}
+
+/** Answers (or refuses to answer) the way the fault says. */
+export function performFault(outcome: FaultOutcome, req: Request, res: Response): void {
+  switch (outcome.kind) {
+    case "hang":
+      // Read the request, never answer: the socket stays open until the client or close() ends it.
+      return;
+    case "reset":
+      req.socket.destroy();
+      return;
+    case "status":
+      sendStatus(outcome.status, outcome.retryAfter, res);
+  }
+}
+
+function sendStatus(status: 429 | 500 | 502 | 503, retryAfter: number, res: Response): void {
+  if (status === 429) {
+    res.status(429).json({
+      ok: false,
+      error_code: 429,
+      description: `Too Many Requests: retry after ${retryAfter}`,
+      parameters: { retry_after: retryAfter },
+    });
+  } else if (status === 500) {
+    res.status(500).json({ ok: false, error_code: 500, description: "Internal Server Error" });
+  } else {
+    // The proxy in front of the Bot API answers in HTML, not in Telegram's JSON envelope.
+    res.status(status).type("text/html").send(nginxPage(status));
+  }
+}
+
+const REASONS = { 502: "Bad Gateway", 503: "Service Temporarily Unavailable" } as const;
+
+export function nginxPage(status: 502 | 503): string {
+  const title = `${status} ${REASONS[status]}`;
+  return (
+    `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n` +
+    `<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n`
+  );
+}

@@ -1,0 +1,86 @@
+import { Low } from "lowdb";
+import type { BotStatus } from "../model.ts";
+import { AtomicJsonFile } from "./atomic-json-file.ts";
+
+/** Everything the monitor keeps across restarts. */
+export interface StateData {
+  version: 1;
+  /** Last sweep per bot, so /status is right straight after a restart. */
+  results: Record<string, BotStatus>;
+}
+
+const EMPTY: StateData = { version: 1, results: {} };
+
+export interface StateStoreOptions {
+  /** The state file; `null` keeps state in memory only (one-shot commands such as `check`). */
+  path: string | null;
+  /** Changes are written at most this often (one file write per window, whatever the fleet size). */
+  flushIntervalMs?: number;
+  onError?: (err: Error) => void;
+}
+
+/**
+ * The lowdb state file with batched writes: callers change `data` and call `changed()`; the
+ * file is rewritten once per flush window. `flush()` forces a write (shutdown, critical changes).
+ */
+export class StateStore {
+  private readonly db: Low<StateData>;
+  private readonly persistent: boolean;
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private dirty = false;
+  readonly stats = { writes: 0 };
+
+  private readonly options: StateStoreOptions;
+
+  private constructor(options: StateStoreOptions) {
+    this.options = options;
+    this.persistent = options.path !== null;
+    const adapter = options.path === null ? { read: async () => null, write: async () => undefined } : new AtomicJsonFile<StateData>(options.path);
+    this.db = new Low(adapter, structuredClone(EMPTY));
+  }
+
+  static async open(options: StateStoreOptions): Promise<StateStore> {
+    const store = new StateStore(options);
+    await store.db.read();
+    if (store.db.data.version !== 1 || typeof store.db.data.results !== "object") {
+      throw new Error(`state file ${String(options.path)}: not a secretary-watch state file (version ${String(store.db.data.version)})`);
+    }
+    return store;
+  }
+
+  get data(): StateData {
+    return this.db.data;
+  }
+
+  changed(): void {
+    if (!this.persistent) return;
+    this.dirty = true;
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.options.flushIntervalMs ?? 1000);
+  }
+
+  /** Writes pending changes now; serialized with any write in progress. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.writing = this.writing.then(async () => {
+      if (!this.dirty) return;
+      this.dirty = false;
+      try {
+        await this.db.write();
+        this.stats.writes++;
+      } catch (err) {
+        this.dirty = true;
+        this.options.onError?.(err as Error);
+      }
+    });
+    return this.writing;
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+  }
+}

@@ -1,0 +1,72 @@
+import { Api } from "grammy";
+import { classify, codeLabel, TelegramError, type CodeLabel } from "./errors.ts";
+import type { Transport } from "./transport.ts";
+
+type RawMethod = (...args: unknown[]) => Promise<unknown>;
+const ZERO_PARAMETER_METHODS = new Set(["getMe", "getWebhookInfo"]);
+
+export interface TelegramSettings {
+  /** Bot API root without trailing slash, e.g. https://api.telegram.org or the sandbox. */
+  apiRoot: string;
+  environment: "prod" | "test";
+  /** Per-call deadline. grammY's own default (500 s) would let one hung bot hold a worker for minutes. */
+  timeoutMs: number;
+}
+
+/** Receives one observation per Bot API call; the metrics module implements it. */
+export type RequestObserver = (method: string, code: CodeLabel, seconds: number) => void;
+
+/**
+ * One bot's connection to the Bot API: a grammY `Api` on the shared transport, with a transformer
+ * that times and counts every call, a per-call deadline, and the 429 back-off Telegram asked for
+ * (calls during it are refused locally as `unknown` instead of hammering Telegram).
+ */
+export class BotClient {
+  private readonly api: Api;
+  private readonly settings: TelegramSettings;
+  private retryUntil = 0;
+
+  constructor(token: string, settings: TelegramSettings, transport: Transport, observe: RequestObserver) {
+    this.settings = settings;
+    this.api = new Api(token, {
+      apiRoot: settings.apiRoot,
+      environment: settings.environment,
+      // Our own AbortSignal enforces the deadline; grammY's timer is only a backstop.
+      timeoutSeconds: Math.ceil(settings.timeoutMs / 1000) + 5,
+      fetch: transport as never,
+      sensitiveLogs: false,
+    });
+    this.api.config.use(async (prev, method, payload, signal) => {
+      const started = performance.now();
+      let code: CodeLabel = "network";
+      try {
+        const res = await prev(method, payload, signal);
+        code = res.ok ? "200" : codeLabel(res.error_code);
+        return res;
+      } catch (err) {
+        code = signal?.aborted ? "timeout" : "network";
+        throw err;
+      } finally {
+        observe(method, code, (performance.now() - started) / 1000);
+      }
+    });
+  }
+
+  /** Calls a Bot API method with the deadline; throws a classified TelegramError. */
+  async call<T>(method: string, payload: Record<string, unknown> = {}, now = Date.now()): Promise<T> {
+    if (now < this.retryUntil) {
+      const wait = Math.ceil((this.retryUntil - now) / 1000);
+      throw new TelegramError(method, "unreachable", "429", `Telegram asked to retry after a pause; ${wait} s left`, wait);
+    }
+    const signal = AbortSignal.timeout(this.settings.timeoutMs);
+    try {
+      const fn = (this.api.raw as unknown as Record<string, RawMethod>)[method]!;
+      // grammY binds an empty payload to zero-parameter methods: those take the signal first.
+      return (await (ZERO_PARAMETER_METHODS.has(method) ? fn(signal) : fn(payload, signal))) as T;
+    } catch (err) {
+      const error = classify(method, err, signal.aborted);
+      if (error.code === "429") this.retryUntil = Date.now() + (error.retryAfter ?? 1) * 1000;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,104 @@
+import http from "node:http";
+import https from "node:https";
+
+/**
+ * The HTTP transport grammY calls instead of its default node-fetch.
+ *
+ * Why not the default: it costs ~2.5x the CPU of a plain keep-alive `node:http` request
+ * (shared/reference/client-cost.md), and Node's own `fetch` rejects grammY's polyfilled
+ * AbortSignal. Why not `res.json()` on whatever comes back: a proxy in front of the Bot API
+ * answers 502/503 with an HTML page, which would surface as an opaque JSON parse error with the
+ * status lost. Here every non-JSON answer becomes a Bot API error envelope carrying the HTTP
+ * status, so the classifier sees "502" and calls it `unknown`, not a verdict on the bot.
+ */
+
+/** The part of a fetch `init` grammY passes for JSON payloads (it never uploads files for us). */
+interface TransportInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  signal?: { aborted: boolean; addEventListener(type: "abort", fn: () => void): void; removeEventListener(type: "abort", fn: () => void): void };
+}
+
+export interface TransportResponse {
+  status: number;
+  json(): Promise<unknown>;
+}
+
+export type Transport = (url: string, init: TransportInit) => Promise<TransportResponse>;
+
+/** Largest answer we read: Bot API answers for the methods we call are a few KiB. */
+const MAX_BODY_BYTES = 1 << 20;
+
+export function createTransport(options: { maxSockets?: number } = {}): Transport & { close(): void } {
+  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 256, scheduling: "lifo" as const };
+  const httpAgent = new http.Agent(agentOptions);
+  const httpsAgent = new https.Agent(agentOptions);
+
+  const transport = (url: string, init: TransportInit): Promise<TransportResponse> =>
+    new Promise((resolve, reject) => {
+      const target = new URL(url);
+      const secure = target.protocol === "https:";
+      const body = init.body ?? "";
+      const signal = init.signal;
+      if (signal?.aborted) return reject(abortError());
+
+      const req = (secure ? https : http).request(
+        target,
+        {
+          method: init.method ?? "POST",
+          agent: secure ? httpsAgent : httpAgent,
+          headers: { ...init.headers, "content-length": Buffer.byteLength(body) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on("data", (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_BODY_BYTES) req.destroy(new Error(`answer larger than ${MAX_BODY_BYTES} bytes`));
+            else chunks.push(chunk);
+          });
+          res.on("error", reject);
+          res.on("end", () => {
+            cleanup();
+            const status = res.statusCode ?? 0;
+            const text = Buffer.concat(chunks).toString("utf8");
+            resolve({ status, json: async () => toEnvelope(status, res.statusMessage ?? "", text) });
+          });
+        },
+      );
+      const onAbort = () => req.destroy(abortError());
+      const cleanup = () => signal?.removeEventListener("abort", onAbort);
+      signal?.addEventListener("abort", onAbort);
+      req.on("error", (err) => {
+        cleanup();
+        reject(err);
+      });
+      req.end(body);
+    });
+
+  return Object.assign(transport, {
+    close() {
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
+  });
+}
+
+/** A Bot API envelope for any answer: Telegram's own JSON, or one made from the HTTP status. */
+function toEnvelope(status: number, statusText: string, text: string): unknown {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === "object" && "ok" in parsed) return parsed;
+  } catch {
+    // Not JSON: a proxy or load balancer answered instead of the Bot API.
+  }
+  const reason = statusText || "unexpected answer";
+  return { ok: false, error_code: status, description: `HTTP ${status} ${reason} (not a Bot API answer)` };
+}
+
+function abortError(): Error {
+  const err = new Error("request aborted");
+  err.name = "AbortError";
+  return err;
+}

@@ -1,0 +1,145 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { nameHash, Scheduler } from "../../src/runner/scheduler.ts";
+
+const INTERVAL = 60_000;
+
+/** stop() waits on a timer of its own, which is fake here too: advance while it waits. */
+async function stop(s: Scheduler, deadlineMs: number): Promise<number> {
+  const stopped = s.stop(deadlineMs);
+  await vi.advanceTimersByTimeAsync(deadlineMs + 1);
+  return stopped;
+}
+
+describe("Scheduler", () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: new Date("2026-11-24T12:00:00.000Z") });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("when 10,000 bots are scheduled, then their slots spread evenly over the interval", () => {
+    const s = new Scheduler({ intervalMs: INTERVAL, concurrency: 32 }, async () => undefined);
+    const buckets = new Array(10).fill(0);
+    for (let i = 0; i < 10_000; i++) buckets[Math.floor(s.offsetOf(`creator-${i}`) / (INTERVAL / 10))]++;
+    // A uniform spread puts 1,000 in each tenth; allow sampling noise, reject any pile-up.
+    for (const n of buckets) expect(n).toBeGreaterThan(900), expect(n).toBeLessThan(1100);
+  });
+
+  it("when the process restarts, then each bot keeps the same slot", () => {
+    const a = new Scheduler({ intervalMs: INTERVAL, concurrency: 1 }, async () => undefined);
+    const b = new Scheduler({ intervalMs: INTERVAL, concurrency: 1 }, async () => undefined);
+    expect(a.nextSlot("anna", Date.now())).toBe(b.nextSlot("anna", Date.now()));
+    expect(nameHash("anna")).toBe(nameHash("anna"));
+  });
+
+  it("when sweeps are slow, then start times stay on the slot grid (no drift)", async () => {
+    const starts: number[] = [];
+    const s = new Scheduler({ intervalMs: 1000, concurrency: 4 }, async () => {
+      starts.push(Date.now());
+      await new Promise((r) => setTimeout(r, 700));
+    });
+    s.add("anna", true);
+    s.start();
+    await vi.advanceTimersByTimeAsync(10_500);
+    await stop(s, 0);
+    expect(starts.length).toBeGreaterThanOrEqual(10);
+    const offset = s.offsetOf("anna");
+    for (const t of starts) expect((t - offset) % 1000).toBe(0);
+  });
+
+  it("when a sweep outlasts its interval, then the next slot is skipped rather than overlapped", async () => {
+    let running = 0;
+    let maxRunning = 0;
+    const s = new Scheduler({ intervalMs: 1000, concurrency: 4 }, async () => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise((r) => setTimeout(r, 2500));
+      running--;
+    });
+    s.add("slow", true);
+    s.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    await stop(s, 5000);
+    expect(maxRunning).toBe(1);
+    expect(s.stats.skippedOverlap).toBeGreaterThan(0);
+  });
+
+  it("when more bots are due than the concurrency allows, then at most `concurrency` sweeps run at once and all run", async () => {
+    let running = 0;
+    let maxRunning = 0;
+    const done = new Set<string>();
+    const s = new Scheduler({ intervalMs: 60_000, concurrency: 3, firstSweepWithinMs: 1 }, async (name) => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await new Promise((r) => setTimeout(r, 100));
+      running--;
+      done.add(name);
+    });
+    for (let i = 0; i < 20; i++) s.add(`bot-${i}`, false);
+    s.start();
+    await vi.advanceTimersByTimeAsync(2000);
+    await stop(s, 1000);
+    expect(maxRunning).toBe(3);
+    expect(done.size).toBe(20);
+  });
+
+  it("when one bot hangs, then the others still run on time", async () => {
+    const starts = new Map<string, number[]>();
+    const s = new Scheduler({ intervalMs: 1000, concurrency: 2 }, async (name) => {
+      starts.set(name, [...(starts.get(name) ?? []), Date.now()]);
+      if (name === "hung") await new Promise(() => undefined);
+    });
+    s.add("hung", true);
+    s.add("fine", true);
+    s.start();
+    await vi.advanceTimersByTimeAsync(5000);
+    await stop(s, 0);
+    expect(starts.get("hung")).toHaveLength(1);
+    expect(starts.get("fine")!.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it("when a bot was never checked, then its first sweep comes within the first-sweep window, not a whole interval later", async () => {
+    const starts: number[] = [];
+    const t0 = Date.now();
+    const s = new Scheduler({ intervalMs: 60_000, concurrency: 1, firstSweepWithinMs: 5000 }, async () => {
+      starts.push(Date.now());
+    });
+    s.add("new-bot", false);
+    s.start();
+    await vi.advanceTimersByTimeAsync(5000);
+    await stop(s, 0);
+    expect(starts).toHaveLength(1);
+    expect(starts[0]! - t0).toBeLessThanOrEqual(5000);
+  });
+
+  it("when a bot is removed, then it is not swept again", async () => {
+    const names: string[] = [];
+    const s = new Scheduler({ intervalMs: 1000, concurrency: 2 }, async (name) => {
+      names.push(name);
+    });
+    s.add("gone", true);
+    s.start();
+    await vi.advanceTimersByTimeAsync(2000);
+    const before = names.length;
+    s.remove("gone");
+    await vi.advanceTimersByTimeAsync(3000);
+    await stop(s, 0);
+    expect(before).toBeGreaterThan(0);
+    expect(names.length).toBe(before);
+  });
+
+  it("when the clock jumps several intervals ahead, then missed slots are not replayed in a burst", async () => {
+    const starts: number[] = [];
+    let clock = Date.now();
+    const s = new Scheduler({ intervalMs: 1000, concurrency: 4, now: () => clock }, async () => {
+      starts.push(clock);
+    });
+    s.add("anna", true);
+    s.start();
+    clock += 10_000; // the event loop was blocked for ten intervals
+    await vi.advanceTimersByTimeAsync(1000);
+    await stop(s, 0);
+    expect(starts).toHaveLength(1);
+  });
+});

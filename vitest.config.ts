@@ -1,0 +1,11 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    // Tests start real servers on loopback; a few files at a time keeps a 2-core machine responsive.
+    maxWorkers: 2,
+  },
+});
