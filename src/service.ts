@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import { CHECKS } from "../checks/index.ts";
 import type { Config } from "./config/schema.ts";
-import { resolveBots } from "./config/load.ts";
+import { configSecrets, resolveBots } from "./config/load.ts";
+import { registerSecret } from "./redact.ts";
 import { Monitor } from "./monitor.ts";
 import { Metrics } from "./metrics/metrics.ts";
 import { Scheduler } from "./runner/scheduler.ts";
@@ -34,23 +35,26 @@ export interface Service {
 /** Wiring only: every part is built and tested on its own. */
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { config, logger } = options;
+  // Before anything can log: every secret in the config is masked wherever it would appear.
+  configSecrets(config).forEach(registerSecret);
   const store = await StateStore.open({
     path: config.store.path,
     flushIntervalMs: options.storeFlushMs ?? 1000,
     onError: (err) => logger.error({ err }, "state write failed; will retry"),
   });
   const transport = createTransport({ maxSockets: Math.max(64, config.schedule.concurrency * 2) });
-  let metrics: Metrics | undefined;
+  // Monitor and metrics refer to each other: the monitor reports into metrics, metrics read the monitor.
+  const metricsRef: { current?: Metrics } = {};
   const monitor = new Monitor({
     telegram: { apiRoot: config.telegram.apiRoot, environment: config.telegram.environment, timeoutMs: config.telegram.timeout },
     checks: CHECKS,
     store,
     transport,
     logger,
-    onRequest: (method, code, seconds) => metrics?.observeRequest(method, code, seconds),
-    onCheck: (result) => metrics?.observeCheck(result),
+    onRequest: (method, code, seconds) => metricsRef.current?.observeRequest(method, code, seconds),
+    onCheck: (result) => metricsRef.current?.observeCheck(result),
   });
-  metrics = new Metrics(monitor, VERSION);
+  const metrics = (metricsRef.current = new Metrics(monitor, VERSION));
 
   const scheduler = new Scheduler({ intervalMs: config.schedule.interval, concurrency: config.schedule.concurrency }, async (name) => {
     await monitor.sweep(name);

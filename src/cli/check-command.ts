@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import { CHECKS } from "../../checks/index.ts";
 import type { Config } from "../config/schema.ts";
-import { resolveBots } from "../config/load.ts";
+import { configSecrets, resolveBots } from "../config/load.ts";
+import { registerSecret } from "../redact.ts";
 import { Monitor } from "../monitor.ts";
 import { StateStore } from "../store/state-store.ts";
 import { createTransport } from "../telegram/transport.ts";
@@ -18,6 +19,7 @@ export function checkExitCode(view: FleetView): 0 | 1 | 3 {
 
 /** One sweep of every bot (or one), run with the configured concurrency; nothing is persisted. */
 export async function runCheckOnce(config: Config, logger: Logger, only?: string): Promise<FleetView> {
+  configSecrets(config).forEach(registerSecret);
   const bots = resolveBots(config).filter((b) => inShard(b.name, config.shard) && (!only || b.name === only));
   if (only && bots.length === 0) throw new UsageError(`--bot: no bot named "${only}" in the config`);
   const store = await StateStore.open({ path: null });

@@ -4,7 +4,7 @@ import { LineCounter, parseDocument, type Document } from "yaml";
 import type { z } from "zod";
 import { CHECKS } from "../../checks/index.ts";
 import type { MonitoredBot } from "../model.ts";
-import { maskToken } from "../redact.ts";
+import { maskToken, redactSecrets } from "../redact.ts";
 import { describeValue } from "./duration.ts";
 import { substituteEnv, type Env } from "./env.ts";
 import { configSchema, crossFieldProblems, type Config } from "./schema.ts";
@@ -56,24 +56,21 @@ export function parseConfig(text: string, env: Env, sourceName: string): Config 
     // Only the first: after a syntax error the parser's further complaints are mostly its echo.
     const { line, col } = lines.linePos(syntaxError.pos[0]);
     const hint = text.split("\n")[line - 1]?.includes("${") ? ' (inside { } or [ ], quote ${…} references: "${VAR}")' : "";
-    throw new ConfigError(sourceName, [`${sourceName}:${line}:${col}: ${syntaxError.message}${hint}`]);
+    throw new ConfigError(sourceName, [shown(`${sourceName}:${line}:${col}: ${syntaxError.message}${hint}`)]);
   }
 
   const envProblems = substituteEnv(doc, env);
   const data = (doc.toJS() as unknown) ?? {};
   const result = validate(configSchema, data);
-  const envPaths = envProblems.map((p) => formatPath(p.path));
-  const found = [
-    ...envProblems,
-    ...crossFieldProblems(data),
-  ].map((p) => ({ path: p.path, text: `${formatPath(p.path)}: ${p.message}` }));
+  const problems: ConfigProblem[] = [...envProblems, ...crossFieldProblems(data)].map((p) => ({
+    path: p.path,
+    text: `${formatPath(p.path)}: ${p.message}`,
+  }));
   // A value whose variable is unset has no value to judge: the env problem says it all.
-  const under = (text: string) => envPaths.some((p) => text.startsWith(`${p}:`) || text.startsWith(`${p}.`) || text.startsWith(`${p}[`));
-  if (!result.ok) found.push(...result.issues.filter((i) => !under(i.text)));
-  const unique = new Set<string>();
-  const problems = found.filter((p) => !unique.has(p.text) && unique.add(p.text));
-  if (problems.length > 0) throw new ConfigError(sourceName, sortByLine(problems, doc, lines).map((p) => p.text));
-  if (!result.ok) throw new Error("unreachable: validation failed without problems");
+  const unset = (at: PathItem[]) => envProblems.some((e) => e.path.every((key, i) => at[i] === key));
+  for (const problem of result.ok ? [] : result.problems)
+    if (!unset(problem.path) && !problems.some((p) => p.text === problem.text)) problems.push(problem);
+  if (problems.length > 0 || !result.ok) throw new ConfigError(sourceName, sortByLine(problems, doc, lines).map((p) => p.text));
   return result.value;
 }
 
@@ -81,7 +78,8 @@ export function parseConfig(text: string, env: Env, sourceName: string): Config 
 // Validation messages
 
 type PathItem = string | number;
-interface Problem {
+/** One problem: where (key path) and the line the user reads, `<key.path>: <what is wrong>`. */
+export interface ConfigProblem {
   path: PathItem[];
   text: string;
 }
@@ -104,17 +102,31 @@ export function formatPath(keys: readonly PropertyKey[]): string {
 export function validate<S extends z.ZodType>(
   schema: S,
   data: unknown,
-): { ok: true; value: z.output<S> } | { ok: false; problems: string[]; issues: Problem[] } {
+): { ok: true; value: z.output<S> } | { ok: false; problems: ConfigProblem[] } {
   const result = schema.safeParse(data, { reportInput: true, error: message });
   if (result.success) return { ok: true, value: result.data };
-  const issues: Problem[] = [];
+  const problems: ConfigProblem[] = [];
   for (const issue of result.error.issues) {
     const at = issue.path as PathItem[];
     if (issue.code === "unrecognized_keys")
-      for (const key of issue.keys) issues.push({ path: [...at, key], text: `${formatPath([...at, key])}: ${issue.message}` });
-    else issues.push({ path: at, text: `${formatPath(at)}: ${issue.message}` });
+      for (const key of issue.keys) problems.push({ path: [...at, key], text: shown(`${formatPath([...at, key])}: ${issue.message}`) });
+    else problems.push({ path: at, text: shown(`${formatPath(at)}: ${withoutSecretValue(at, issue.message)}`) });
   }
-  return { ok: false, problems: issues.map((i) => i.text), issues };
+  return { ok: false, problems };
+}
+
+/** Problems are printed and logged: a secret the user mistyped must not be echoed back. */
+function withoutSecretValue(at: PathItem[], text: string): string {
+  const key = at[at.length - 1];
+  const cut = text.indexOf(", got ");
+  if (cut < 0 || typeof key !== "string") return text;
+  // A key named like a secret, or a URL with credentials in it (user:password@host).
+  const secret = SECRET_KEY.test(key) || (/url|root/i.test(key) && text.slice(cut).includes("@"));
+  return secret ? `${text.slice(0, cut)} (the value is not shown)` : text;
+}
+
+function shown(text: string): string {
+  return redactSecrets(text).replace(URL_PASSWORD, `$1${MASK}$3`);
 }
 
 type RawIssue = z.core.$ZodRawIssue;
@@ -204,7 +216,7 @@ function describeNumber(schema: AnySchema | undefined): string {
 }
 
 /** Problems in the order of the file, so the list reads top to bottom. */
-function sortByLine(problems: Problem[], doc: Document, lines: LineCounter): Problem[] {
+function sortByLine(problems: ConfigProblem[], doc: Document, lines: LineCounter): ConfigProblem[] {
   const lineOf = (keys: PathItem[]): number => {
     for (let n = keys.length; n > 0; n--) {
       const node = doc.getIn(keys.slice(0, n), true) as { range?: [number, number, number] } | undefined;
@@ -235,7 +247,7 @@ export function resolveBots(config: Config): MonitoredBot[] {
       ...(bot.businessConnectionId ? { businessConnectionId: bot.businessConnectionId } : {}),
       probeChats: [...bot.probeChats],
       labels: { ...bot.labels },
-    checks,
+      checks,
     };
   });
 }

@@ -398,7 +398,7 @@ export function parseHtml(html: string): { text: string } | { error: string } {
         i++;
         while (i < html.length && isSpace(html[i])) i++;
         if (i >= html.length) return { error: `Unclosed start tag "${tag}" at byte offset ${at(begin)}` };
-        let value = "";
+        let value: string;
         const q = html[i];
         if (q === '"' || q === "'") {
           const end = html.indexOf(q, i + 1);

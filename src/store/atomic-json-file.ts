@@ -21,13 +21,14 @@ export class AtomicJsonFile<T> implements Adapter<T> {
       text = await readFile(this.path, "utf8");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-      throw new Error(`state file ${this.path}: cannot read (${(err as Error).message})`);
+      throw new Error(`state file ${this.path}: cannot read (${(err as Error).message})`, { cause: err });
     }
     try {
       return JSON.parse(text) as T;
     } catch (err) {
       throw new Error(
         `state file ${this.path}: not valid JSON (${(err as Error).message}); move it aside to start with an empty state`,
+        { cause: err },
       );
     }
   }

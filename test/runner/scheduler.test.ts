@@ -23,7 +23,10 @@ describe("Scheduler", () => {
     const buckets = new Array(10).fill(0);
     for (let i = 0; i < 10_000; i++) buckets[Math.floor(s.offsetOf(`creator-${i}`) / (INTERVAL / 10))]++;
     // A uniform spread puts 1,000 in each tenth; allow sampling noise, reject any pile-up.
-    for (const n of buckets) expect(n).toBeGreaterThan(900), expect(n).toBeLessThan(1100);
+    for (const n of buckets) {
+      expect(n).toBeGreaterThan(900);
+      expect(n).toBeLessThan(1100);
+    }
   });
 
   it("when the process restarts, then each bot keeps the same slot", () => {

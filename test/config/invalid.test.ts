@@ -1,0 +1,102 @@
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfigFile } from "../../src/config/load.ts";
+
+/**
+ * blackbox_exporter style: one bad file per rule (testdata/invalid-*.yml) and the exact problems the
+ * user sees. The environment is empty, so any ${VAR} without default is unset.
+ */
+
+const testdata = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
+const KNOWN_CHECKS = "token, identity, business-mode, connection, rights, scope, webhook, round-trip";
+
+function problemsOf(file: string): string[] {
+  try {
+    loadConfigFile(file, {});
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error(`${file} loaded without problems`);
+}
+
+const TABLE: { file: string; problems: (path: string) => string[] }[] = [
+  {
+    file: "invalid-unknown-top-level-key.yml",
+    problems: () => ["servre: unknown key (allowed: telegram, server, store, schedule, shard, checks, testAccount, alerts, bots)"],
+  },
+  {
+    file: "invalid-unknown-nested-key.yml",
+    problems: () => ["server.prot: unknown key (allowed: host, port, adminToken, publicUrl, metricsToken)"],
+  },
+  { file: "invalid-unknown-check.yml", problems: () => [`checks.webhok: unknown check (known: ${KNOWN_CHECKS})`] },
+  {
+    file: "invalid-unknown-bot-check-option.yml",
+    problems: () => ["bots[0].checks.webhook.maxPending: unknown key (allowed: mode, maxPendingUpdates, errorWindow)"],
+  },
+  {
+    file: "invalid-bad-duration.yml",
+    problems: () => ['bots[0].checks.webhook.errorWindow: expected a duration such as 30s, 10m or 4h, got "10 minutes"'],
+  },
+  { file: "invalid-bare-number-duration.yml", problems: () => ["schedule.interval: expected a duration such as 30s, 10m or 4h, got 60"] },
+  { file: "invalid-bad-enum.yml", problems: () => ['telegram.environment: expected one of prod, test, got "staging"'] },
+  { file: "invalid-wrong-type.yml", problems: () => ['schedule.concurrency: expected a positive integer, got "lots"'] },
+  {
+    file: "invalid-unknown-channel-type.yml",
+    problems: () => ['alerts.channels.ops.type: expected one of telegram, email, alertmanager, webhook, got "slack"'],
+  },
+  { file: "invalid-unset-env-var.yml", problems: () => ["bots[0].token: environment variable ANNA_BOT_TOKEN is not set"] },
+  { file: "invalid-missing-bot-field.yml", problems: () => ["bots[0].owner: missing required key (expected a mapping)"] },
+  { file: "invalid-duplicate-bot-name.yml", problems: () => ['bots[3].name: duplicate bot name "anna"'] },
+  {
+    file: "invalid-bad-bot-name.yml",
+    problems: () => ['bots[0].name: expected a name of lowercase letters, digits, "_" and "-", got "Anna Bot"'],
+  },
+  {
+    file: "invalid-api-root-trailing-slash.yml",
+    problems: () => ['telegram.apiRoot: remove the trailing "/" (use "https://api.telegram.org" instead)'],
+  },
+  { file: "invalid-shard-index.yml", problems: () => ["shard.index: expected less than shard.count (2), got 2 (shards count from 0)"] },
+  {
+    file: "invalid-round-trip-enabled.yml",
+    problems: () => ["checks.round-trip.enabled: the round-trip check is not available in this version"],
+  },
+  { file: "invalid-yaml-syntax.yml", problems: (path) => [`${path}:3:1: All mapping items must start at the same column`] },
+  { file: "invalid-yaml-duplicate-key.yml", problems: (path) => [`${path}:3:3: Map keys must be unique`] },
+  {
+    file: "invalid-several.yml",
+    problems: () => [
+      "server.port: expected an integer from 0 to 65535, got 99999",
+      "server.prot: unknown key (allowed: host, port, adminToken, publicUrl, metricsToken)",
+      'schedule.interval: expected a duration such as 30s, 10m or 4h, got "1 minute"',
+      "bots[0].token: environment variable ANNA_BOT_TOKEN is not set",
+      "bots[0].probeChats[0]: expected an integer, got 1.5",
+      'bots[1].name: duplicate bot name "anna"',
+      "bots[1].owner.id: expected a positive integer, got 0",
+      `bots[1].checks.webhok: unknown check (known: ${KNOWN_CHECKS})`,
+    ],
+  },
+];
+
+describe("invalid config files", () => {
+  it.each(TABLE)("when $file is loaded, then exactly its problems are reported", ({ file, problems }) => {
+    const path = testdata(file);
+    expect(problemsOf(path)).toEqual(problems(path));
+  });
+
+  it("when the config file does not exist, then the problem names the path", () => {
+    expect(problemsOf("./x.yaml")).toEqual(["config file ./x.yaml: not found"]);
+  });
+
+  it("when a config is invalid, then the error message lists every problem", () => {
+    try {
+      loadConfigFile(testdata("invalid-several.yml"), {});
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const message = (err as ConfigError).message;
+      expect(message).toContain("8 problems");
+      for (const problem of (err as ConfigError).problems) expect(message).toContain(problem);
+    }
+  });
+});
