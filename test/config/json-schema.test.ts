@@ -91,3 +91,10 @@ describe("configJsonSchema", () => {
     expect(check(schema, { schedule: { interval: 60 } })).toEqual(["$.schedule.interval: not a string"]);
   });
 });
+
+describe("the committed config/secretary-watch.schema.json", () => {
+  it("when compared with the schema generated from the validation code, then it is identical (run `npm run schema` to update)", () => {
+    const committed = JSON.parse(readFileSync(fileURLToPath(new URL("../../config/secretary-watch.schema.json", import.meta.url)), "utf8"));
+    expect(committed).toEqual(JSON.parse(JSON.stringify(configJsonSchema())));
+  });
+});
