@@ -35,6 +35,14 @@ export const REMEDIATION = {
     "Telegram could not deliver updates to the bot's webhook, so Secretary messages do not reach the bot. Fix the endpoint: it must be reachable over HTTPS and answer 200 quickly.",
   webhookAllowedUpdates:
     "The webhook's allowed_updates list leaves out Secretary Mode updates, so business messages are silently dropped. Call setWebhook again with business_connection, business_message, edited_business_message and deleted_business_messages included (or without allowed_updates).",
+  roundTripSilent:
+    "The API checks pass, so Telegram's side is set up; the bot's own backend is not answering. Check that the backend receiving this bot's updates is running and answering Secretary messages (its logs, the AI service it calls, its webhook handler). Do not mark the setup complete until both inbound and outbound tests work.",
+  roundTripRefused:
+    "Telegram refused a message sent through the business connection: check the bot's Secretary Mode permissions (message permissions) and its chat access for the test account.",
+  roundTripNotDelivered:
+    "Telegram accepted the bot's message but the test account never saw it: check that the test account is not blocked and is inside the bot's chat access, then send one reply and confirm it reaches Telegram.",
+  roundTripSlow:
+    "Replies arrive, but slowly: check the latency of the bot's backend and of the AI service it calls.",
   webhookBacklog:
     "Updates are piling up at Telegram: the bot's backend is slow or failing to answer its webhook. Check the backend's health and logs.",
 } as const;

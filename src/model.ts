@@ -19,6 +19,8 @@ export interface CheckResult {
   /** Impact of this result when it is `fail`. */
   impact?: Impact;
   durationMs: number;
+  /** A latency the check measured (round-trip), in ms. */
+  latencyMs?: number;
   /** ISO time the check ran. */
   at: string;
   /** ISO time the check entered its current status. */

@@ -3,7 +3,9 @@ import type { CheckDefinition } from "./runner/define-check.ts";
 import type { BotStatus, CheckResult, MonitoredBot } from "./model.ts";
 import { BotClient, type RequestObserver, type TelegramSettings } from "./telegram/client.ts";
 import type { Transport } from "./telegram/transport.ts";
-import { runSweep } from "./runner/sweep.ts";
+import { runOwnCheck, runSweep } from "./runner/sweep.ts";
+import { botHealth } from "./health.ts";
+import type { TestAccount } from "./testaccount/types.ts";
 import type { StateStore } from "./store/state-store.ts";
 import { registerSecret, forgetSecret } from "./redact.ts";
 
@@ -14,9 +16,11 @@ export interface MonitorOptions {
   transport: Transport;
   logger: Logger;
   onRequest?: RequestObserver;
-  onCheck?: (result: CheckResult) => void;
+  onCheck?: (bot: MonitoredBot, result: CheckResult) => void;
+  /** The Telegram user account for live tests (round-trip), when configured. */
+  testAccount?: TestAccount;
   /** Called after every finished sweep (alerts hook in here). */
-  onSweep?: (status: BotStatus, previous: BotStatus | undefined) => void;
+  onSweep?: (bot: MonitoredBot, status: BotStatus) => void;
 }
 
 interface Watched {
@@ -50,6 +54,7 @@ export class Monitor {
     this.watched.set(bot.name, { bot, client });
   }
 
+  /** Stops watching `name` and drops its results. */
   remove(name: string): boolean {
     const old = this.watched.get(name);
     if (!old) return false;
@@ -84,20 +89,56 @@ export class Monitor {
     }
   }
 
-  /** Runs one sweep of `name` now and records it. */
-  async sweep(name: string): Promise<BotStatus> {
+  /**
+   * Runs one sweep of `name` now and records it. Checks with their own interval are carried from
+   * the last result unless `includeOwnSchedule` (a one-shot `check` runs everything).
+   */
+  async sweep(name: string, includeOwnSchedule = false): Promise<BotStatus> {
     const w = this.watched.get(name);
     if (!w) throw new Error(`no bot named "${name}"`);
     const previous = this.options.store.data.results[name];
-    const status = await runSweep(w.bot, this.options.checks, w.client, previous, {
-      onCheck: (_bot, result) => this.options.onCheck?.(result),
+    const status = await runSweep({
+      bot: w.bot,
+      checks: this.options.checks,
+      client: w.client,
+      previous,
+      testAccount: this.options.testAccount,
+      includeOwnSchedule,
+      onCheck: this.options.onCheck,
     });
+    return this.record(w, status, previous);
+  }
+
+  /** Runs one own-interval check (round-trip) of `name` against its latest status and records it. */
+  async runOwn(name: string, checkId: string): Promise<BotStatus | undefined> {
+    const w = this.watched.get(name);
+    const check = this.options.checks.find((c) => c.id === checkId);
+    const status = this.options.store.data.results[name];
+    if (!w || !check || !status) return undefined;
+    const next = await runOwnCheck({
+      bot: w.bot,
+      checks: this.options.checks,
+      client: w.client,
+      check,
+      status,
+      testAccount: this.options.testAccount,
+      onCheck: this.options.onCheck,
+    });
+    // A sweep may have finished meanwhile: merge into the newest status, not the one we started from.
+    const latest = this.options.store.data.results[name] ?? status;
+    const merged = latest === status ? next : withResult(latest, next.checks.find((c) => c.check === checkId)!);
+    // Not a sweep: alert streaks count sweeps, and the next sweep carries this result to the alerts.
+    return this.record(w, merged, latest, false);
+  }
+
+  private record(w: Watched, status: BotStatus, previous: BotStatus | undefined, isSweep = true): BotStatus {
+    const name = w.bot.name;
     // The bot may have been removed or replaced while its sweep ran: do not resurrect it.
     if (this.watched.get(name) !== w) return status;
     this.options.store.data.results[name] = status;
     this.options.store.changed();
     this.log(status, previous);
-    this.options.onSweep?.(status, previous);
+    if (isSweep) this.options.onSweep?.(w.bot, status);
     return status;
   }
 
@@ -110,4 +151,13 @@ export class Monitor {
       this.options.logger.debug({ bot: status.name, health: status.health, failing }, "sweep finished");
     }
   }
+}
+
+/** `status` with one check's result replaced (or added) and health recomputed. */
+function withResult(status: BotStatus, result: CheckResult): BotStatus {
+  const checks = status.checks.some((c) => c.check === result.check)
+    ? status.checks.map((c) => (c.check === result.check ? result : c))
+    : [...status.checks, result];
+  const health = botHealth(checks);
+  return { ...status, checks, health, since: health === status.health ? status.since : new Date().toISOString() };
 }

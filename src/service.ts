@@ -11,6 +11,18 @@ import { createTransport } from "./telegram/transport.ts";
 import { startHttpServer, type HttpServer } from "./http/server.ts";
 import { inShard } from "./shard.ts";
 import { VERSION } from "./version.ts";
+import { createChannels } from "./alerts/channels/index.ts";
+import { Outbox, type OutboxOptions } from "./alerts/outbox.ts";
+import { AlertEngine } from "./alerts/engine.ts";
+import { maintenanceToSilences } from "./alerts/silences.ts";
+import { createTestAccount } from "./testaccount/create.ts";
+import type { CheckDefinition } from "./runner/define-check.ts";
+
+/** A check with its own interval (round-trip) and the scheduler that runs it. */
+interface OwnSchedule {
+  check: CheckDefinition;
+  scheduler: Scheduler;
+}
 
 export interface ServiceOptions {
   config: Config;
@@ -19,6 +31,10 @@ export interface ServiceOptions {
   port?: number;
   /** Overrides config.store.flushInterval (tests shorten it). */
   storeFlushMs?: number;
+  /** Outbox timings (tests shorten the back-off). */
+  outbox?: Pick<OutboxOptions, "baseBackoffMs" | "maxBackoffMs" | "expireAfterMs" | "sendTimeoutMs">;
+  /** How often the monitor-level alert is evaluated (default min(interval, 30 s)). */
+  monitorEvaluationMs?: number;
 }
 
 export interface Service {
@@ -28,6 +44,8 @@ export interface Service {
   store: StateStore;
   metrics: Metrics;
   http: HttpServer;
+  outbox: Outbox;
+  alerts: AlertEngine;
   /** Graceful stop: not ready, stop scheduling, let running sweeps finish (bounded), flush state. */
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -45,6 +63,22 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const transport = createTransport({ maxSockets: Math.max(64, config.schedule.concurrency * 2) });
   // Monitor and metrics refer to each other: the monitor reports into metrics, metrics read the monitor.
   const metricsRef: { current?: Metrics } = {};
+  const channels = createChannels(config.alerts.channels, {
+    telegramApiRoot: config.telegram.apiRoot,
+    telegramEnvironment: config.telegram.environment,
+    timeoutMs: config.telegram.timeout,
+  });
+  const outbox = new Outbox({
+    store,
+    channels,
+    logger,
+    onResult: (channel, kind, result) => metricsRef.current?.observeNotification(channel, kind, result),
+    ...options.outbox,
+  });
+  const engineRef: { current?: AlertEngine } = {};
+  const roundTripsEnabled = resolveBots(config).some((b) => (b.checks["round-trip"] as { enabled?: boolean } | undefined)?.enabled);
+  const testAccount = roundTripsEnabled ? await createTestAccount(config, logger) : undefined;
+  const ownSchedules: OwnSchedule[] = [];
   const monitor = new Monitor({
     telegram: { apiRoot: config.telegram.apiRoot, environment: config.telegram.environment, timeoutMs: config.telegram.timeout },
     checks: CHECKS,
@@ -52,9 +86,48 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     transport,
     logger,
     onRequest: (method, code, seconds) => metricsRef.current?.observeRequest(method, code, seconds),
-    onCheck: (result) => metricsRef.current?.observeCheck(result),
+    onCheck: (bot, result) => metricsRef.current?.observeCheck(bot, result),
+    onSweep: (bot, status) => {
+      engineRef.current?.onSweep(bot, status);
+      // A bot joins an own-interval schedule (round-trip) after its first sweep, which the live test needs.
+      for (const own of ownSchedules)
+        if (!own.scheduler.has(bot.name) && (bot.checks[own.check.id] as { enabled?: boolean } | undefined)?.enabled !== false)
+          own.scheduler.add(bot.name, status.checks.some((c) => c.check === own.check.id));
+    },
+    ...(testAccount && { testAccount }),
   });
-  const metrics = (metricsRef.current = new Metrics(monitor, VERSION));
+  for (const check of CHECKS) {
+    if (!check.ownInterval) continue;
+    const intervalMs = check.ownInterval(config.checks[check.id] as never);
+    const scheduler = new Scheduler({ intervalMs, concurrency: Math.max(1, Math.floor(config.schedule.concurrency / 4)) }, async (name) => {
+      await monitor.runOwn(name, check.id);
+    });
+    ownSchedules.push({ check, scheduler });
+  }
+  const engine = (engineRef.current = new AlertEngine({
+    store,
+    outbox,
+    logger,
+    policy: {
+      failAfter: config.alerts.failAfter,
+      recoverAfter: config.alerts.recoverAfter,
+      repeatIntervalMs: config.alerts.repeatInterval,
+      sendResolved: config.alerts.sendResolved,
+    },
+    publicUrl: config.server.publicUrl || undefined,
+    maintenance: maintenanceToSilences(config.alerts.maintenance),
+    statuses: () => monitor.statuses(),
+    monitorEvaluationMs: options.monitorEvaluationMs ?? Math.min(config.schedule.interval, 30_000),
+  }));
+  const metrics = (metricsRef.current = new Metrics(
+    {
+      bots: () => monitor.bots(),
+      statuses: () => monitor.statuses(),
+      alertsFiring: () => engine.firing(),
+      outboxSize: () => outbox.size,
+    },
+    VERSION,
+  ));
 
   const scheduler = new Scheduler({ intervalMs: config.schedule.interval, concurrency: config.schedule.concurrency }, async (name) => {
     await monitor.sweep(name);
@@ -77,6 +150,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     ready: () => ready,
   });
   scheduler.start();
+  for (const own of ownSchedules) own.scheduler.start();
+  outbox.start();
+  engine.start();
   ready = true;
   logger.info(
     { url: http.url, bots: monitor.size, interval: config.schedule.interval, shard: config.shard },
@@ -87,7 +163,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const stop = (deadlineMs = 10_000) =>
     (stopping ??= (async () => {
       ready = false;
-      const abandoned = await scheduler.stop(deadlineMs);
+      engine.stop();
+      const abandoned = (await Promise.all([scheduler, ...ownSchedules.map((o) => o.scheduler)].map((s) => s.stop(deadlineMs)))).reduce((a, b) => a + b, 0);
+      await testAccount?.close();
+      outbox.stop();
+      await Promise.all(channels.map((c) => c.close?.()));
       if (abandoned > 0) logger.warn({ abandoned }, "stopped with sweeps still running; their results are dropped");
       await store.close();
       await http.close();
@@ -95,5 +175,5 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       logger.info("secretary-watch stopped");
     })());
 
-  return { url: http.url, monitor, scheduler, store, metrics, http, stop };
+  return { url: http.url, monitor, scheduler, store, metrics, http, outbox, alerts: engine, stop };
 }

@@ -8,6 +8,7 @@ import { StateStore } from "../store/state-store.ts";
 import { createTransport } from "../telegram/transport.ts";
 import { fleetView, type FleetView } from "../http/status-view.ts";
 import { inShard } from "../shard.ts";
+import { createTestAccount } from "../testaccount/create.ts";
 
 /** SPEC §3 exit codes of `check`: 0 no fail, 1 some fail, 3 no fail but some unknown. */
 export function checkExitCode(view: FleetView): 0 | 1 | 3 {
@@ -24,20 +25,24 @@ export async function runCheckOnce(config: Config, logger: Logger, only?: string
   if (only && bots.length === 0) throw new UsageError(`--bot: no bot named "${only}" in the config`);
   const store = await StateStore.open({ path: null });
   const transport = createTransport();
+  const roundTrips = bots.some((b) => (b.checks["round-trip"] as { enabled?: boolean } | undefined)?.enabled);
+  const testAccount = roundTrips ? await createTestAccount(config, logger) : undefined;
   const monitor = new Monitor({
     telegram: { apiRoot: config.telegram.apiRoot, environment: config.telegram.environment, timeoutMs: config.telegram.timeout },
     checks: CHECKS,
     store,
     transport,
     logger,
+    ...(testAccount && { testAccount }),
   });
   for (const bot of bots) monitor.upsert(bot);
   const queue = bots.map((b) => b.name);
   const worker = async () => {
-    for (let name = queue.shift(); name !== undefined; name = queue.shift()) await monitor.sweep(name);
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) await monitor.sweep(name, true);
   };
   await Promise.all(Array.from({ length: Math.min(config.schedule.concurrency, queue.length) }, worker));
   transport.close();
+  await testAccount?.close();
   return fleetView(monitor.bots(), (n) => monitor.status(n));
 }
 

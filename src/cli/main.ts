@@ -10,6 +10,8 @@ import { loadWorldFile } from "../sandbox/world.ts";
 import { DEMO_WORLD } from "../demo.ts";
 import { VERSION } from "../version.ts";
 import { loadEffectiveConfig } from "./load-effective-config.ts";
+import { testChannels } from "./alerts-test-command.ts";
+import { doctorExitCode, parseDoctorArgs, runDoctor } from "./doctor-command.ts";
 import { checkExitCode, renderCheckTable, runCheckOnce, UsageError } from "./check-command.ts";
 
 const USAGE = `secretary-watch ${VERSION}: health checks for Telegram bots in Secretary Mode
@@ -20,6 +22,12 @@ Usage:
                                                           one sweep; exit 0 no fail, 1 some fail, 3 some unknown
   secretary-watch config check [--config PATH]            validate; print the effective config, secrets masked
   secretary-watch config schema                           print the config file's JSON Schema
+  secretary-watch alerts test [--config PATH] [--channel NAME]
+                                                          send a test notification through each channel
+  secretary-watch doctor --token T --username U [--owner ID] [--connection ID] [--probe-chat ID] [--discover] [--config PATH]
+                                                          walk the setup guide for one bot, step by step
+  secretary-watch login [--api-id N] [--api-hash H] [--test]
+                                                          log the test account in; prints its session string
   secretary-watch sandbox [--world FILE] [--port N]       run the simulated Telegram Bot API alone
 
 Config: --config, else $SECRETARY_WATCH_CONFIG, else config/secretary-watch.yaml, else the demo.
@@ -52,10 +60,13 @@ export async function main(argv: string[]): Promise<number> {
     case "-h":
       process.stdout.write(`${USAGE}\n`);
       return command === undefined ? 2 : 0;
-    case "doctor":
     case "alerts":
+      return alertsCommand(rest);
     case "login":
-      throw new UsageError(`"${command}" is not available in this version yet`);
+      // Loaded on demand: mtcute is only needed here.
+      return (await import("./login-command.ts")).loginCommand(rest);
+    case "doctor":
+      return doctor(rest);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -114,6 +125,44 @@ async function configCommand(args: string[]): Promise<number> {
   process.stderr.write(`config ${effective.source}: valid\n`);
   process.stdout.write(`${JSON.stringify(maskConfig(effective.config), null, 2)}\n`);
   return 0;
+}
+
+async function doctor(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    config: { type: "string" },
+    token: { type: "string" },
+    username: { type: "string" },
+    owner: { type: "string" },
+    connection: { type: "string" },
+    "probe-chat": { type: "string" },
+    discover: { type: "boolean" },
+  });
+  if (values.help) return help();
+  const doctorArgs = parseDoctorArgs(values);
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? "error", destination: process.stderr });
+  const effective = await loadEffectiveConfig(values.config);
+  try {
+    process.stdout.write(`secretary-watch doctor: @${doctorArgs.username}, following the Secretary Mode setup guide\n`);
+    const steps = await runDoctor(effective.config, doctorArgs, logger, (line) => process.stdout.write(`${line}\n`));
+    return doctorExitCode(steps);
+  } finally {
+    await effective.sandbox?.close();
+  }
+}
+
+async function alertsCommand(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub !== "test") throw new UsageError(`unknown alerts command "${sub ?? ""}" (expected: test)`);
+  const { values } = parse(rest, { config: { type: "string" }, channel: { type: "string" } });
+  if (values.help) return help();
+  const effective = await loadEffectiveConfig(values.config);
+  try {
+    const results = await testChannels(effective.config, values.channel);
+    for (const r of results) process.stdout.write(`${r.ok ? "sent  " : "FAILED"}  ${r.channel} (${r.type})${r.error ? `: ${r.error}` : ""}\n`);
+    return results.every((r) => r.ok) ? 0 : 1;
+  } finally {
+    await effective.sandbox?.close();
+  }
 }
 
 async function sandbox(args: string[]): Promise<number> {

@@ -93,24 +93,7 @@ const shard = z
 // ---------------------------------------------------------------------------------------------
 // Checks: defaults under `checks`, partial overrides under `bots[].checks`
 
-const ROUND_TRIP_UNAVAILABLE = "the round-trip check is not available in this version";
-
-/** Not a registered check yet: its options are accepted (so configs can be written), enabling it is refused. */
-export const roundTripOptions = z
-  .strictObject({
-    enabled: z
-      .boolean()
-      .refine((on) => !on, { error: ROUND_TRIP_UNAVAILABLE })
-      .default(false),
-    mode: z.enum(["reply", "outbound"]).default("reply"),
-    interval: positiveDuration(15 * 60_000),
-    timeout: positiveDuration(120_000),
-    slowAfter: positiveDuration(30_000),
-  })
-  .describe("Live test through a Telegram test account (not available in this version)");
-
 const CHECK_OPTIONS: Record<string, z.ZodObject> = Object.fromEntries(CHECKS.map((c) => [c.id, c.options]));
-if (!("round-trip" in CHECK_OPTIONS)) CHECK_OPTIONS["round-trip"] = roundTripOptions;
 const KNOWN_CHECKS = Object.keys(CHECK_OPTIONS);
 
 const unknownCheck = (iss: { code?: string }) =>
@@ -130,7 +113,7 @@ function overrides(options: z.ZodObject): z.ZodObject {
 }
 
 /** Options of every check, each defaulted from its own schema. */
-export type ChecksConfig = Record<string, Record<string, unknown>> & { "round-trip": z.output<typeof roundTripOptions> };
+export type ChecksConfig = Record<string, Record<string, unknown>>;
 
 const checkDefaults = z
   .strictObject(Object.fromEntries(KNOWN_CHECKS.map((id) => [id, CHECK_OPTIONS[id]!.prefault({})])), { error: unknownCheck })
@@ -289,6 +272,17 @@ export const configSchema = z
     testAccount: testAccount.prefault({}),
     alerts: alerts.prefault({}),
     bots,
+  })
+  .superRefine((config, ctx) => {
+    const enabled = (checks: Record<string, unknown> | undefined) => (checks?.["round-trip"] as { enabled?: boolean } | undefined)?.enabled;
+    const anyEnabled = config.bots.some((b) => enabled(b.checks) ?? enabled(config.checks));
+    if (anyEnabled && !config.testAccount.session)
+      ctx.addIssue({
+        code: "custom",
+        path: ["testAccount", "session"],
+        input: "",
+        message: "required when the round-trip check is enabled (run `secretary-watch login` to get one)",
+      });
   })
   .describe("secretary-watch configuration");
 

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import { CHECK_STATUSES, HEALTHS, type BotStatus, type CheckResult } from "../model.ts";
+import { CHECK_STATUSES, HEALTHS, type BotStatus, type CheckResult, type MonitoredBot } from "../model.ts";
 import type { CodeLabel } from "../telegram/errors.ts";
 import { DerivedGauge, type Sample } from "./derived-gauge.ts";
 
@@ -9,6 +9,10 @@ export interface MetricsSource {
   bots(): Iterable<{ name: string; username: string }>;
   /** Last finished sweep per bot. */
   statuses(): Iterable<BotStatus>;
+  /** Firing bot alerts by severity. */
+  alertsFiring(): Record<"degraded" | "down", number>;
+  /** Notifications waiting in the outbox. */
+  outboxSize(): number;
 }
 
 /**
@@ -21,6 +25,8 @@ export class Metrics {
   private readonly checkRuns: Counter<"check" | "status">;
   private readonly requests: Counter<"method" | "code">;
   private readonly requestDuration: Histogram<"method">;
+  private readonly notifications: Counter<"channel" | "kind" | "result">;
+  private readonly roundTrip: Histogram<"bot" | "mode">;
 
   constructor(source: MetricsSource, version: string) {
     const registers = [this.registry];
@@ -49,6 +55,20 @@ export class Metrics {
       registers,
     });
 
+    this.roundTrip = new Histogram({
+      name: "secretary_roundtrip_duration_seconds",
+      help: "Time from the test account's message (or the bot's, outbound) to the answer arriving.",
+      labelNames: ["bot", "mode"],
+      buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120],
+      registers,
+    });
+    this.notifications = new Counter({
+      name: "secretary_notifications_total",
+      help: "Notification delivery attempts by channel, kind and result (failed = will be retried, dropped = given up).",
+      labelNames: ["channel", "kind", "result"],
+      registers,
+    });
+
     const derived = (name: string, help: string, samples: () => Iterable<Sample>) =>
       new DerivedGauge(name, help, samples, this.registry);
 
@@ -56,6 +76,13 @@ export class Metrics {
       let n = 0;
       for (const _ of source.bots()) n++;
       yield { labels: {}, value: n };
+    });
+    derived("secretary_alerts_firing", "Firing bot alerts by severity.", function* () {
+      const firing = source.alertsFiring();
+      for (const health of ["degraded", "down"] as const) yield { labels: { health }, value: firing[health] };
+    });
+    derived("secretary_notification_outbox_size", "Notifications queued and not yet delivered.", function* () {
+      yield { labels: {}, value: source.outboxSize() };
     });
     derived("secretary_bot_info", "A watched bot and its username; always 1.", function* () {
       for (const b of source.bots()) yield { labels: { bot: b.name, username: b.username }, value: 1 };
@@ -93,8 +120,16 @@ export class Metrics {
     this.requestDuration.observe({ method }, seconds);
   };
 
-  observeCheck = (result: CheckResult): void => {
+  observeNotification = (channel: string, kind: string, result: "sent" | "failed" | "dropped"): void => {
+    this.notifications.inc({ channel, kind, result });
+  };
+
+  observeCheck = (bot: MonitoredBot, result: CheckResult): void => {
     this.checkRuns.inc({ check: result.check, status: result.status });
+    if (result.check === "round-trip" && result.latencyMs !== undefined) {
+      const mode = String((bot.checks["round-trip"] as { mode?: string } | undefined)?.mode ?? "reply");
+      this.roundTrip.observe({ bot: bot.name, mode }, result.latencyMs / 1000);
+    }
     if (result.status !== "skipped") this.checkDuration.observe({ check: result.check }, result.durationMs / 1000);
   };
 }

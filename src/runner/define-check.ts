@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { Impact, MonitoredBot } from "../model.ts";
 import type { SweepTelegram } from "./sweep-telegram.ts";
+import type { TestAccount } from "../testaccount/types.ts";
 
 /**
  * The one interface every check implements (one module each under `checks/`).
@@ -21,6 +22,11 @@ export interface CheckDefinition<S extends z.ZodObject = z.ZodObject> {
   impact: Impact;
   /** This check's options under `checks.<id>` (defaults) and `bots[].checks.<id>` (overrides). */
   options: S;
+  /**
+   * Set for a check that runs on its own, slower schedule instead of in every sweep (round-trip):
+   * the interval, from the check's options. Sweeps carry its last result forward.
+   */
+  ownInterval?: (options: z.infer<S>) => number;
   run(ctx: CheckContext, options: z.infer<S>): Promise<Verdict>;
 }
 
@@ -28,13 +34,19 @@ export interface CheckContext {
   readonly bot: MonitoredBot;
   readonly telegram: SweepTelegram;
   readonly now: Date;
+  /** The Telegram user account for live tests, when one is configured. */
+  readonly testAccount?: TestAccount;
 }
 
-export type Verdict =
+export type Verdict = (
   | { status: "ok"; message?: string }
   | { status: "warn"; message: string; remediation: string }
   | { status: "fail"; message: string; remediation: string; impact?: Impact }
-  | { status: "skipped"; message: string };
+  | { status: "skipped"; message: string }
+) & {
+  /** A latency the check measured (round-trip), for its histogram. */
+  latencyMs?: number;
+};
 
 export function defineCheck<S extends z.ZodObject>(definition: CheckDefinition<S>): CheckDefinition<S> {
   return definition;

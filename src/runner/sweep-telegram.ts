@@ -61,6 +61,20 @@ export class SweepTelegram {
     });
   }
 
+  /** Sends `text` to `chatId` on the owner's behalf through the business connection. Not memoized. */
+  sendBusinessMessage(chatId: number, text: string): Promise<{ message_id: number }> {
+    return this.client.call<{ message_id: number }>("sendMessage", {
+      chat_id: chatId,
+      text,
+      business_connection_id: this.connectionId(),
+      link_preview_options: { is_disabled: true },
+    });
+  }
+
+  deleteBusinessMessages(messageIds: number[]): Promise<true> {
+    return this.client.call<true>("deleteBusinessMessages", { business_connection_id: this.connectionId(), message_ids: messageIds });
+  }
+
   private connectionId(): string {
     if (!this.bot.businessConnectionId) throw new Error(`bot ${this.bot.name} has no business connection id`);
     return this.bot.businessConnectionId;

@@ -1,6 +1,7 @@
 import type { CheckDefinition } from "./define-check.ts";
 import type { BotStatus, CheckResult, MonitoredBot } from "../model.ts";
 import type { BotClient } from "../telegram/client.ts";
+import type { TestAccount } from "../testaccount/types.ts";
 import { TelegramError } from "../telegram/errors.ts";
 import { botHealth } from "../health.ts";
 import { redactSecrets } from "../redact.ts";
@@ -9,10 +10,20 @@ import { SweepTelegram } from "./sweep-telegram.ts";
 const REMEDIATION_UNKNOWN =
   "Nothing is known to be wrong with the bot: the monitor could not get an answer from Telegram. If this persists, check the monitor's network path to the Bot API.";
 
-export interface SweepHooks {
+export interface SweepOptions {
+  bot: MonitoredBot;
+  checks: readonly CheckDefinition[];
+  client: BotClient;
+  previous?: BotStatus;
+  testAccount?: TestAccount;
+  /** Also run checks that have their own interval (one-shot `check`); otherwise their last result is carried. */
+  includeOwnSchedule?: boolean;
   /** Called once per finished check (metrics). */
-  onCheck?(bot: MonitoredBot, result: CheckResult): void;
+  onCheck?: (bot: MonitoredBot, result: CheckResult) => void;
+  clock?: () => Date;
 }
+
+const enabledFor = (bot: MonitoredBot, check: CheckDefinition) => (bot.checks[check.id] as { enabled?: boolean } | undefined)?.enabled !== false;
 
 /**
  * Runs every check for one bot. The runner owns the frame around each check: prerequisites
@@ -20,35 +31,37 @@ export interface SweepHooks {
  * escaped error into a result — Telegram refusals (4xx) into `fail`, everything that says
  * nothing about the bot (network, timeout, 5xx, 429) into `unknown`. Independent branches of
  * the dependency graph run concurrently; memoized reads keep it to one request per method.
+ * A check disabled in its options is left out; a check on its own interval is carried forward
+ * from the previous result (and skipped when a prerequisite no longer passes).
  */
-export async function runSweep(
-  bot: MonitoredBot,
-  checks: readonly CheckDefinition[],
-  client: BotClient,
-  previous: BotStatus | undefined,
-  hooks: SweepHooks = {},
-  clock: () => Date = () => new Date(),
-): Promise<BotStatus> {
-  const telegram = new SweepTelegram(client, bot);
-  const pending = new Map<string, Promise<CheckResult>>();
-  const previousById = new Map(previous?.checks.map((c) => [c.check, c]));
+export async function runSweep(o: SweepOptions): Promise<BotStatus> {
+  const clock = o.clock ?? (() => new Date());
+  const telegram = new SweepTelegram(o.client, o.bot);
+  const pending = new Map<string, Promise<CheckResult | undefined>>();
+  const previousById = new Map(o.previous?.checks.map((c) => [c.check, c]));
+  const active = o.checks.filter((c) => enabledFor(o.bot, c));
 
-  const resultOf = (check: CheckDefinition): Promise<CheckResult> => {
+  const resultOf = (check: CheckDefinition): Promise<CheckResult | undefined> => {
     let p = pending.get(check.id);
     if (!p) {
       p = (async () => {
-        const deps = await Promise.all(check.dependsOn.map((id) => resultOf(byId(checks, id))));
-        const notOk = deps.find((d) => d.status !== "ok");
+        const deps = await Promise.all(check.dependsOn.map((id) => resultOf(byId(o.checks, id))));
+        const notOk = deps.find((d) => d !== undefined && d.status !== "ok");
+        const carried = check.ownInterval && !o.includeOwnSchedule;
+        if (carried && !notOk) return previousById.get(check.id);
+        // A live test changes what the API checks see (an inbound message puts its sender in scope):
+        // run it only after every API check has answered.
+        if (check.ownInterval && !notOk) await Promise.all(active.filter((c) => !c.ownInterval).map(resultOf));
         const started = performance.now();
         const at = clock();
         const partial = notOk
           ? { status: "skipped" as const, message: `skipped: ${notOk.check} did not pass` }
-          : await evaluate(check, bot, telegram, at);
+          : await evaluate(check, o.bot, telegram, at, o.testAccount);
         const result = withSince(
           { check: check.id, ...partial, durationMs: Math.round((performance.now() - started) * 10) / 10, at: at.toISOString() },
           previousById.get(check.id),
         );
-        hooks.onCheck?.(bot, result);
+        if (!carried) o.onCheck?.(o.bot, result);
         return result;
       })();
       pending.set(check.id, p);
@@ -56,7 +69,34 @@ export async function runSweep(
     return p;
   };
 
-  const results = await Promise.all(checks.map(resultOf));
+  const results = (await Promise.all(active.map(resultOf))).filter((r): r is CheckResult => r !== undefined);
+  return finish(o.bot, results, o.previous, telegram.observed, clock);
+}
+
+/**
+ * Runs one check that has its own interval (round-trip) against the bot's latest status, and
+ * returns that status with the check's result replaced and health recomputed.
+ */
+export async function runOwnCheck(o: SweepOptions & { check: CheckDefinition; status: BotStatus }): Promise<BotStatus> {
+  const clock = o.clock ?? (() => new Date());
+  const byCheck = new Map(o.status.checks.map((c) => [c.check, c]));
+  const notOk = o.check.dependsOn.map((id) => byCheck.get(id)).find((d) => !d || d.status !== "ok");
+  const started = performance.now();
+  const at = clock();
+  const telegram = new SweepTelegram(o.client, o.bot);
+  const partial = notOk
+    ? { status: "skipped" as const, message: `skipped: ${notOk.check} did not pass` }
+    : await evaluate(o.check, o.bot, telegram, at, o.testAccount);
+  const result = withSince(
+    { check: o.check.id, ...partial, durationMs: Math.round((performance.now() - started) * 10) / 10, at: at.toISOString() },
+    byCheck.get(o.check.id),
+  );
+  o.onCheck?.(o.bot, result);
+  const checks = byCheck.has(o.check.id) ? o.status.checks.map((c) => (c.check === o.check.id ? result : c)) : [...o.status.checks, result];
+  return finish(o.bot, checks, o.status, o.status.observed, clock);
+}
+
+function finish(bot: MonitoredBot, results: CheckResult[], previous: BotStatus | undefined, observed: BotStatus["observed"], clock: () => Date): BotStatus {
   const health = botHealth(results);
   const checkedAt = clock().toISOString();
   return {
@@ -66,15 +106,15 @@ export async function runSweep(
     since: previous && previous.health === health ? previous.since : checkedAt,
     checkedAt,
     checks: results,
-    observed: telegram.observed,
+    observed,
   };
 }
 
-type Partial = Pick<CheckResult, "status" | "message" | "remediation" | "impact">;
+type Partial = Pick<CheckResult, "status" | "message" | "remediation" | "impact" | "latencyMs">;
 
-async function evaluate(check: CheckDefinition, bot: MonitoredBot, telegram: SweepTelegram, now: Date): Promise<Partial> {
+async function evaluate(check: CheckDefinition, bot: MonitoredBot, telegram: SweepTelegram, now: Date, testAccount?: TestAccount): Promise<Partial> {
   try {
-    const verdict = await check.run({ bot, telegram, now }, (bot.checks[check.id] ?? {}) as never);
+    const verdict = await check.run({ bot, telegram, now, ...(testAccount && { testAccount }) }, (bot.checks[check.id] ?? {}) as never);
     if (verdict.status === "fail") return { ...verdict, impact: verdict.impact ?? check.impact };
     return verdict;
   } catch (err) {

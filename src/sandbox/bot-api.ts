@@ -234,6 +234,8 @@ function sendMessage(ctx: Ctx) {
     parseMode,
     messageThreadId: threadId,
     businessConnectionId: connectionId,
+    // The user receives it from the profile owner; its id is the one in the owner's chat.
+    ...(connection ? { messageId: world.deliverBusinessMessage(connection, chatId, renderedText) } : {}),
   });
   const chat =
     chatId > 0

@@ -1,10 +1,12 @@
 /**
  * The sandbox control API (mounted under /_sandbox): lets tests, the demo and the benchmark change the
  * world while it runs — revoke a token, drop a right, break a webhook, inject faults — and read back what
- * the monitor did (call counts, sent messages). Thin: every operation is a World method.
+ * the monitor did (call counts, sent messages); /accounts lets a simulated user account write and read
+ * private messages. Thin: every operation is a World method.
  */
 import express from "express";
 import type { NextFunction, Request, Response, Router } from "express";
+import { accountsRouter } from "./accounts.ts";
 import { WorldError } from "./world.ts";
 import type { World } from "./world.ts";
 
@@ -62,6 +64,9 @@ export function controlRouter(world: World): Router {
     world.clearMessages();
     res.status(204).end();
   });
+
+  // Simulated user accounts: what the sandbox test account drives (see accounts.ts).
+  r.use("/accounts", accountsRouter(world));
 
   r.use((_req, res) => void res.status(404).json({ error: "no such sandbox control route" }));
   r.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {

@@ -52,6 +52,8 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
     world,
     close() {
       closing ??= new Promise<void>((resolve) => {
+        // Ends account long polls and drops pending Secretary backend answers.
+        world.close();
         server.close(() => resolve());
         // Hung requests and keep-alive sockets would hold close() forever.
         server.closeAllConnections();

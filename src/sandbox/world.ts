@@ -9,6 +9,8 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { faultSchema, planFaults } from "./faults.ts";
 import type { Fault, FaultPlan } from "./faults.ts";
+import { Mailboxes } from "./mailboxes.ts";
+import type { AccountUpdate, ChatMessage, PollOptions } from "./mailboxes.ts";
 
 /** Business bot rights by their wire names (note: can_delete_sent_messages, not ..._outgoing_...). */
 export const RIGHT_NAMES = [
@@ -110,6 +112,25 @@ const connectionSchema = z
   .strict();
 const connectionPatchSchema = z.object(connectionFields).omit({ id: true }).partial().strict();
 
+export const DEFAULT_BACKEND_TEXT = "Thanks for your message! We'll get back to you soon.";
+/** Longest text a private message may have (as in Telegram). */
+export const MAX_MESSAGE_LENGTH = 4096;
+
+/** The bot's simulated Secretary backend: how it answers a message written to the profile it serves. */
+const backendFields = {
+  /** false = a silent backend: every API check passes, but no answer ever comes. */
+  replies: z.boolean(),
+  delayMs: z.number().int().nonnegative().max(600_000),
+  text: z.string().min(1).max(MAX_MESSAGE_LENGTH),
+};
+const backendSchema = z
+  .object({
+    replies: backendFields.replies.default(true),
+    delayMs: backendFields.delayMs.default(300),
+    text: backendFields.text.default(DEFAULT_BACKEND_TEXT),
+  })
+  .strict();
+
 /** A pending update: a raw Telegram Update, or `{businessConnection: id}` rendered from the world when read. */
 const updateSchema = z.union([
   z.object({ businessConnection: z.string().min(1) }).strict(),
@@ -140,6 +161,7 @@ const botSchema = z
     hasMainWebApp: z.boolean().default(false),
     webhook: webhookSchema.prefault({}),
     starBalance: botFields.starBalance.default(0),
+    backend: backendSchema.prefault({}),
     connections: z.array(connectionSchema).default([]),
     pendingUpdates: z.array(updateSchema).default([]),
   })
@@ -160,7 +182,7 @@ const botSchema = z
     }
   });
 const botPatchSchema = z
-  .object({ ...botFields, webhook: webhookPatchSchema })
+  .object({ ...botFields, webhook: webhookPatchSchema, backend: z.object(backendFields).partial().strict() })
   .partial()
   .strict();
 
@@ -290,6 +312,11 @@ export type SentMessage = {
   date: number;
 };
 export type CallCount = { bot: string | null; method: string; count: number };
+export type { AccountUpdate, ChatMessage, PollOptions };
+/** Who answers a message written to a profile: a bot's backend, or nobody and why. */
+export type Secretary = { bot: BotState; connection: ConnectionState } | { silent: string };
+/** A webhook error this recent means the bot is not getting its updates (so it cannot answer). */
+export const WEBHOOK_ERROR_WINDOW_SECONDS = 60;
 export type WorldOptions = { /** Unix seconds; injectable for tests. */ now?: () => number };
 
 const systemNow = () => Math.floor(Date.now() / 1000);
@@ -315,6 +342,9 @@ export class World {
   #messages: SentMessage[] = [];
   #nextMessageId = 1;
   #nextUpdateId = 1;
+  readonly #mail = new Mailboxes();
+  #backendTimers = new Set<NodeJS.Timeout>();
+  #closed = false;
 
   constructor(spec: WorldSpec, options: WorldOptions = {}) {
     this.#initial = structuredClone(spec);
@@ -339,6 +369,15 @@ export class World {
     this.#messages = [];
     this.#nextMessageId = 1;
     this.#nextUpdateId = 1;
+    this.#mail.clear();
+    this.#cancelBackendAnswers();
+  }
+
+  /** The sandbox is stopping: pending backend answers are dropped and account long polls end now. */
+  close(): void {
+    this.#closed = true;
+    this.#cancelBackendAnswers();
+    this.#mail.close();
   }
 
   #botState(b: BotSpec): BotState {
@@ -421,11 +460,11 @@ export class World {
     return bot;
   }
 
-  /** Any of: revoked, canConnectToBusiness, username, firstName, environment, starBalance, webhook (partial). */
+  /** Any of: revoked, canConnectToBusiness, username, firstName, environment, starBalance, webhook, backend (both partial). */
   updateBot(username: string, input: unknown): BotState {
     const bot = this.getBot(username);
     const patch = validate(botPatchSchema, input, "body");
-    const { webhook: webhookPatch, ...fields } = patch;
+    const { webhook: webhookPatch, backend: backendPatch, ...fields } = patch;
     let webhook = bot.webhook;
     if (webhookPatch) {
       const problems = webhookProblems({
@@ -442,7 +481,7 @@ export class World {
     if (fields.username !== undefined && fields.username.toLowerCase() !== bot.username.toLowerCase()) {
       this.#assertFreeUsername(fields.username);
     }
-    Object.assign(bot, fields, { webhook });
+    Object.assign(bot, fields, { webhook, backend: { ...bot.backend, ...backendPatch } });
     return bot;
   }
 
@@ -544,8 +583,9 @@ export class World {
     this.#calls.clear();
   }
 
-  recordMessage(message: Omit<SentMessage, "messageId" | "date">): SentMessage {
-    const sent = { ...message, messageId: this.#nextMessageId++, date: this.now() };
+  /** `messageId` is given for a business message: the id it got in the owner's chat (see deliverBusinessMessage). */
+  recordMessage(message: Omit<SentMessage, "messageId" | "date"> & { messageId?: number }): SentMessage {
+    const sent = { ...message, messageId: message.messageId ?? this.#nextMessageId++, date: this.now() };
     this.#messages.push(sent);
     return sent;
   }
@@ -558,11 +598,14 @@ export class World {
     this.#messages = [];
   }
 
-  /** Removes messages a bot sent through a business connection. */
+  /** Removes messages a bot sent through a business connection, from the outbox and from both sides of the chat. */
   deleteMessages(bot: string, businessConnectionId: string, messageIds: readonly number[]): void {
-    this.#messages = this.#messages.filter(
-      (m) => !(m.bot === bot && m.businessConnectionId === businessConnectionId && messageIds.includes(m.messageId)),
-    );
+    const doomed = (m: SentMessage) => m.bot === bot && m.businessConnectionId === businessConnectionId && messageIds.includes(m.messageId);
+    const owner = this.findConnection(businessConnectionId)?.connection.userId;
+    if (owner !== undefined) {
+      for (const m of this.#messages.filter(doomed)) this.#mail.delete(owner, m.chatId, [m.messageId], owner);
+    }
+    this.#messages = this.#messages.filter((m) => !doomed(m));
   }
 
   /** Hands out a bot's pending updates (numbered) and forgets them, as confirmed getUpdates would. */
@@ -570,5 +613,112 @@ export class World {
     const taken = bot.pendingUpdates.map((update) => ({ updateId: this.#nextUpdateId++, update }));
     bot.pendingUpdates = [];
     return taken;
+  }
+
+  // ---------- user accounts and Secretary backends ----------
+
+  /** A known user, or 404: only users of the world can act as accounts. */
+  getUser(id: number): UserSpec {
+    const user = this.findUser(id);
+    if (!user) throw new WorldError(404, `no user with id ${id}`);
+    return user;
+  }
+
+  /**
+   * User `from` writes `text` to user `peer` (e.g. the test account to a bot owner's profile). The sender
+   * becomes a recent inbound chat of every connection to `peer`, and the backend of the bot serving `peer`
+   * answers after its delay if it can then (see secretaryFor). Returns the sender's message id.
+   */
+  sendAccountMessage(from: number, peer: number, text: string): { messageId: number } {
+    this.getUser(from);
+    if (!Number.isSafeInteger(peer) || !this.findUser(peer)) throw new WorldError(400, `peer: no user with id ${peer}`);
+    if (peer === from) throw new WorldError(400, "peer: an account cannot write to itself");
+    if (text.trim() === "") throw new WorldError(400, "text: must not be empty");
+    if (text.length > MAX_MESSAGE_LENGTH) throw new WorldError(400, `text: longer than ${MAX_MESSAGE_LENGTH} characters`);
+    const { sent } = this.#mail.deliver(from, peer, text, this.now());
+    for (const bot of this.bots) {
+      for (const c of bot.connections) {
+        if (c.userId === peer && !c.recentInbound.includes(from)) c.recentInbound.push(from);
+      }
+    }
+    this.#scheduleBackendAnswer(peer, from);
+    return { messageId: sent.messageId };
+  }
+
+  /**
+   * Whose backend answers `sender` writing to `profile` right now: the bot with an enabled connection to
+   * the profile, if it is not revoked, has Business Mode on, may reply, has the sender in scope, gets its
+   * updates (healthy webhook, business_message allowed) and its backend replies at all.
+   */
+  secretaryFor(profile: number, sender: number): Secretary {
+    let found: { bot: BotState; connection: ConnectionState } | undefined;
+    for (const bot of this.bots) {
+      const connection = bot.connections.find((c) => c.userId === profile && c.isEnabled);
+      if (connection) {
+        found = { bot, connection };
+        break;
+      }
+    }
+    if (!found) return { silent: `no bot has an enabled connection to profile ${profile}` };
+    const { bot, connection } = found;
+    const who = `bot ${bot.username}`;
+    if (bot.revoked) return { silent: `${who}: token revoked` };
+    if (!bot.canConnectToBusiness) return { silent: `${who}: Business Mode is off` };
+    if (!connection.rights.can_reply) return { silent: `${who}: connection ${connection.id} lacks can_reply` };
+    if (connection.excludedChats.includes(sender)) return { silent: `${who}: chat ${sender} is outside the bot's scope` };
+    const lastError = this.lastErrorDate(bot);
+    if (lastError !== null && this.now() - lastError <= WEBHOOK_ERROR_WINDOW_SECONDS) {
+      return { silent: `${who}: webhook delivery failed ${this.now() - lastError} s ago` };
+    }
+    const allowed = bot.webhook.allowedUpdates;
+    if (allowed !== null && !allowed.includes("business_message")) return { silent: `${who}: allowed_updates lacks business_message` };
+    if (!bot.backend.replies) return { silent: `${who}: backend never replies` };
+    return found;
+  }
+
+  /**
+   * A bot's business message lands in the chat between the connection's owner and `chatId` (the caller
+   * checked rights and scope). Returns the message id in the owner's chat, which is what the bot sees.
+   */
+  deliverBusinessMessage(connection: ConnectionState, chatId: number, text: string): number {
+    return this.#mail.deliver(connection.userId, chatId, text, this.now()).sent.messageId;
+  }
+
+  /** Messages the account received with updateId ≥ offset, waiting up to timeoutMs for one. */
+  pollAccount(userId: number, options: PollOptions = {}): Promise<AccountUpdate[]> {
+    this.getUser(userId);
+    return this.#mail.poll(userId, options);
+  }
+
+  /** The account's chat with `peer`, oldest first, in the account's message numbering. */
+  accountChat(userId: number, peer: number): ChatMessage[] {
+    this.getUser(userId);
+    return this.#mail.chat(userId, peer);
+  }
+
+  /** Deletes the account's own messages (its ids) in the chat with `peer`, for both sides; returns the ids deleted. */
+  deleteAccountMessages(userId: number, peer: number, messageIds: readonly number[]): number[] {
+    this.getUser(userId);
+    return this.#mail.delete(userId, peer, messageIds, userId);
+  }
+
+  #scheduleBackendAnswer(profile: number, sender: number): void {
+    const secretary = this.secretaryFor(profile, sender);
+    if ("silent" in secretary || this.#closed) return;
+    const { text, delayMs } = secretary.bot.backend;
+    const timer = setTimeout(() => {
+      this.#backendTimers.delete(timer);
+      // The bot calls sendMessage now: everything must still hold.
+      const now = this.secretaryFor(profile, sender);
+      if ("silent" in now || now.bot !== secretary.bot) return;
+      this.deliverBusinessMessage(now.connection, sender, text);
+    }, delayMs);
+    timer.unref();
+    this.#backendTimers.add(timer);
+  }
+
+  #cancelBackendAnswers(): void {
+    for (const t of this.#backendTimers) clearTimeout(t);
+    this.#backendTimers.clear();
   }
 }

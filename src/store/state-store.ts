@@ -1,5 +1,8 @@
 import { Low } from "lowdb";
 import type { BotStatus } from "../model.ts";
+import type { AlertState } from "../alerts/state-machine.ts";
+import type { OutboxEntry } from "../alerts/outbox.ts";
+import type { Silence } from "../alerts/silences.ts";
 import { AtomicJsonFile } from "./atomic-json-file.ts";
 
 /** Everything the monitor keeps across restarts. */
@@ -7,9 +10,15 @@ export interface StateData {
   version: 1;
   /** Last sweep per bot, so /status is right straight after a restart. */
   results: Record<string, BotStatus>;
+  /** Alert state per alert key (bot name, or "monitor"): firing alerts survive restarts. */
+  alerts: Record<string, AlertState>;
+  /** Notifications not yet delivered: written here before the first attempt to send them. */
+  outbox: OutboxEntry[];
+  /** Silences created through the admin API. */
+  silences: Silence[];
 }
 
-const EMPTY: StateData = { version: 1, results: {} };
+const EMPTY: StateData = { version: 1, results: {}, alerts: {}, outbox: [], silences: [] };
 
 export interface StateStoreOptions {
   /** The state file; `null` keeps state in memory only (one-shot commands such as `check`). */
@@ -46,6 +55,8 @@ export class StateStore {
     if (store.db.data.version !== 1 || typeof store.db.data.results !== "object") {
       throw new Error(`state file ${String(options.path)}: not a secretary-watch state file (version ${String(store.db.data.version)})`);
     }
+    // Files written before a section existed get it empty.
+    store.db.data = { ...structuredClone(EMPTY), ...store.db.data };
     return store;
   }
 

@@ -58,8 +58,8 @@ const TABLE: { file: string; problems: (path: string) => string[] }[] = [
   },
   { file: "invalid-shard-index.yml", problems: () => ["shard.index: expected less than shard.count (2), got 2 (shards count from 0)"] },
   {
-    file: "invalid-round-trip-enabled.yml",
-    problems: () => ["checks.round-trip.enabled: the round-trip check is not available in this version"],
+    file: "invalid-round-trip-without-test-account.yml",
+    problems: () => ["testAccount.session: required when the round-trip check is enabled (run `secretary-watch login` to get one)"],
   },
   { file: "invalid-yaml-syntax.yml", problems: (path) => [`${path}:3:1: All mapping items must start at the same column`] },
   { file: "invalid-yaml-duplicate-key.yml", problems: (path) => [`${path}:3:3: Map keys must be unique`] },

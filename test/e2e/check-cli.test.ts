@@ -1,46 +1,36 @@
-import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli } from "../support/cli.ts";
 import { calls, startDemoFleet, type DemoFleet } from "../support/demo-fleet.ts";
-
-/** Runs the real command line, as a user would, under the project's Node. */
-function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["src/cli/main.ts", ...args], { env: { ...process.env, ...env, LOG_LEVEL: "error" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 type Row = Record<string, string>;
 
 // Expected status of each check, per demo bot (SPEC §1); "-" = skipped.
-const CHECKS = ["token", "identity", "business-mode", "connection", "rights", "scope", "webhook"];
+const CHECKS = ["token", "identity", "business-mode", "connection", "rights", "scope", "webhook", "round-trip"];
+// "x" = not in the results (round-trip is disabled for no-inbound in the demo config).
 const EXPECTED: Record<string, [health: string, statuses: string]> = {
-  anna: ["healthy", "ok ok ok ok ok ok ok"],
-  revoked: ["down", "fail - - - - - -"],
-  malformed: ["down", "fail - - - - - -"],
-  impostor: ["down", "ok fail ok ok ok ok ok"],
-  "business-off": ["down", "ok ok fail - - - ok"],
-  "no-connection": ["degraded", "ok ok ok warn - - ok"],
-  "connection-gone": ["down", "ok ok ok fail - - ok"],
-  disabled: ["down", "ok ok ok fail - - ok"],
-  "wrong-owner": ["down", "ok ok ok fail - - ok"],
-  "no-reply": ["down", "ok ok ok ok fail fail ok"],
-  "no-stars": ["degraded", "ok ok ok ok fail ok ok"],
-  "out-of-scope": ["degraded", "ok ok ok ok ok fail ok"],
-  "no-inbound": ["degraded", "ok ok ok ok ok warn ok"],
-  "webhook-error": ["degraded", "ok ok ok ok ok ok fail"],
-  "old-webhook-error": ["healthy", "ok ok ok ok ok ok ok"],
-  "filtered-updates": ["degraded", "ok ok ok ok ok ok fail"],
-  backlog: ["degraded", "ok ok ok ok ok ok warn"],
-  "rate-limited": ["unknown", "unknown - - - - - -"],
-  flaky: ["unknown", "ok ok ok ok ok ok unknown"],
-  hung: ["unknown", "unknown - - - - - -"],
+  anna: ["healthy", "ok ok ok ok ok ok ok ok"],
+  revoked: ["down", "fail - - - - - - -"],
+  malformed: ["down", "fail - - - - - - -"],
+  impostor: ["down", "ok fail ok ok ok ok ok ok"],
+  "business-off": ["down", "ok ok fail - - - ok -"],
+  "no-connection": ["degraded", "ok ok ok warn - - ok -"],
+  "connection-gone": ["down", "ok ok ok fail - - ok -"],
+  disabled: ["down", "ok ok ok fail - - ok -"],
+  "wrong-owner": ["down", "ok ok ok fail - - ok -"],
+  "no-reply": ["down", "ok ok ok ok fail fail ok fail"],
+  "no-stars": ["degraded", "ok ok ok ok fail ok ok ok"],
+  "out-of-scope": ["down", "ok ok ok ok ok fail ok fail"],
+  "no-inbound": ["degraded", "ok ok ok ok ok warn ok x"],
+  "webhook-error": ["down", "ok ok ok ok ok ok fail fail"],
+  "old-webhook-error": ["healthy", "ok ok ok ok ok ok ok ok"],
+  "filtered-updates": ["down", "ok ok ok ok ok ok fail fail"],
+  backlog: ["degraded", "ok ok ok ok ok ok warn ok"],
+  "rate-limited": ["unknown", "unknown - - - - - - -"],
+  flaky: ["unknown", "ok ok ok ok ok ok unknown ok"],
+  hung: ["unknown", "unknown - - - - - - -"],
+  silent: ["down", "ok ok ok ok ok ok ok fail"],
 };
 
 describe("secretary-watch check --config FILE --json against a Bot API server", () => {
@@ -66,7 +56,7 @@ describe("secretary-watch check --config FILE --json against a Bot API server", 
   it.each(Object.entries(EXPECTED))("when the bot is %s, then every check has the expected status", (name, [health, statuses]) => {
     const bot = bots.get(name);
     expect(bot, `bot ${name} in the output`).toBeDefined();
-    const actual = CHECKS.map((id) => bot!.checks.find((c) => c.check === id)?.status ?? "missing")
+    const actual = CHECKS.map((id) => bot!.checks.find((c) => c.check === id)?.status ?? "x")
       .map((s) => (s === "skipped" ? "-" : s))
       .join(" ");
     expect(actual).toBe(statuses);
@@ -94,6 +84,8 @@ describe("secretary-watch check --config FILE --json against a Bot API server", 
     expect(msg("out-of-scope", "scope")).toContain("BUSINESS_PEER_INVALID");
     expect(msg("webhook-error", "webhook")).toContain("502 Bad Gateway");
     expect(msg("filtered-updates", "webhook")).toContain("business_connection");
+    expect(msg("silent", "round-trip")).toContain("the Secretary connection looks fine, but no reply came");
+    expect(bots.get("anna")!.checks.find((c) => c.check === "round-trip")!.message).toMatch(/^reply in \d+(\.\d)? s$/);
   });
 
   it("when the output is printed, then no token appears in it", () => {
@@ -127,6 +119,22 @@ describe("secretary-watch check exit codes", () => {
     const r = await cli(["check", "--config", fleet.configPath, "--bot", "nobody"], fleet.env);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('no bot named "nobody"');
+  });
+
+  it("when `alerts test` runs, then each channel gets a test notification and the exit code is 0", async () => {
+    const r = await cli(["alerts", "test", "--config", fleet.configPath], fleet.env);
+    expect(r.stdout).toBe("sent    ops-telegram (telegram)\n");
+    expect(r.code).toBe(0);
+    const messages = (await (await fetch(`${fleet.sandbox.url}/_sandbox/messages`)).json()) as Array<{ text: string; chatId: number }>;
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.text).toContain("TEST");
+    expect(messages[0]!.chatId).toBe(-1001234567890);
+  });
+
+  it("when `alerts test --channel` names no channel, then the exit code is 2 with a message", async () => {
+    const r = await cli(["alerts", "test", "--config", fleet.configPath, "--channel", "pager"], fleet.env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no channel named "pager"');
   });
 
   it("when the config file is invalid, then the exit code is 2 and the key path is named", async () => {

@@ -98,7 +98,7 @@ describe("the demo world", () => {
     expect(names).toEqual([
       "anna", "revoked", "malformed", "impostor", "business-off", "no-connection", "connection-gone", "disabled",
       "wrong-owner", "no-reply", "no-stars", "out-of-scope", "no-inbound", "webhook-error", "old-webhook-error",
-      "filtered-updates", "backlog", "rate-limited", "flaky",
+      "filtered-updates", "backlog", "rate-limited", "flaky", "silent",
     ]);
     for (const b of demoConfig.bots) {
       expect(b.name).toMatch(/^[a-z0-9_-]+$/);
@@ -121,6 +121,27 @@ describe("the demo world", () => {
     expect(hook.url).not.toBe("");
     expect(hook).not.toHaveProperty("last_error_date");
     expect(hook).not.toHaveProperty("allowed_updates");
+  });
+
+  it("when silent is checked, then every API check passes, but its backend never answers while anna's does", async () => {
+    expect((await tg("silent", "getMe")).body.result).toMatchObject({ username: demo("silent").username, can_connect_to_business: true });
+    const bc = (await connection("silent")).body.result;
+    expect(bc).toMatchObject({ is_enabled: true, user: { id: demo("silent").owner.id }, rights: { can_reply: true, can_transfer_stars: true } });
+    expect((await probe("silent")).body).toEqual({ ok: true, result: true });
+    expect((await tg("silent", "getBusinessAccountStarBalance", { business_connection_id: "bc-silent" })).status).toBe(200);
+    const hook = (await tg("silent", "getWebhookInfo")).body.result;
+    expect(hook.url).not.toBe("");
+    expect(hook).not.toHaveProperty("last_error_date");
+
+    const world = sandbox.world;
+    world.sendAccountMessage(555000111, demo("silent").owner.id, "round-trip nonce-s");
+    world.sendAccountMessage(555000111, demo("anna").owner.id, "round-trip nonce-a");
+    const updates = await world.pollAccount(555000111, { timeoutMs: 3_000 });
+    expect(updates.map((u) => u.message.from)).toEqual([demo("anna").owner.id]);
+    // Long past anna's answer (300 ms), silent's owner still has not answered.
+    await new Promise((r) => setTimeout(r, 400));
+    expect(world.accountChat(555000111, demo("silent").owner.id).map((m) => m.from)).toEqual([555000111]);
+    expect(world.secretaryFor(demo("silent").owner.id, 555000111)).toEqual({ silent: "bot silent_secretary_bot: backend never replies" });
   });
 
   it("when revoked and malformed are called, then 401 and 404", async () => {

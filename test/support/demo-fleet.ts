@@ -36,6 +36,7 @@ export async function startDemoFleet(overrides: { interval?: string; timeout?: s
   const dir = mkdtempSync(join(tmpdir(), "secretary-watch-e2e-"));
   const config = YAML.parse(readFileSync(DEMO_CONFIG, "utf8"));
   config.telegram.timeout = overrides.timeout ?? "1s";
+  config.checks["round-trip"].timeout = "2s";
   config.schedule.interval = overrides.interval ?? "30s";
   config.server.port = 0;
   config.store.path = join(dir, "state.json");

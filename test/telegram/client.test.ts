@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { BotClient } from "../../src/telegram/client.ts";
 import { TelegramError, type CodeLabel } from "../../src/telegram/errors.ts";
 import { createTransport } from "../../src/telegram/transport.ts";
+import { rejection } from "../support/rejection.ts";
 
 const ROOT = "http://bot-api.test";
 const TOKEN = "7000001:unit-test-secret-Xq9";
@@ -17,15 +18,6 @@ function client(options: { timeoutMs?: number; environment?: "prod" | "test" } =
     (method, code) => seen.push({ method, code }),
   );
   return { c, seen };
-}
-
-async function failure(p: Promise<unknown>): Promise<TelegramError> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TelegramError);
-  return err as TelegramError;
 }
 
 describe("BotClient error classification", () => {
@@ -64,7 +56,7 @@ describe("BotClient error classification", () => {
   ] as const)("when Telegram answers %i, then the error is %s with code label %s", async (status, description, kind, code) => {
     nock(ROOT).post(`/bot${TOKEN}/getMe`).reply(status, { ok: false, error_code: status, description });
     const { c, seen } = client();
-    const err = await failure(c.call("getMe"));
+    const err = await rejection(c.call("getMe"), TelegramError);
     expect(err.kind).toBe(kind);
     expect(err.code).toBe(code);
     expect(err.description).toBe(description);
@@ -74,7 +66,7 @@ describe("BotClient error classification", () => {
   it("when a proxy answers 502 with an HTML page, then the status is kept and the result is unreachable", async () => {
     nock(ROOT).post(`/bot${TOKEN}/getWebhookInfo`).reply(502, "<html><body><h1>502 Bad Gateway</h1></body></html>", { "content-type": "text/html" });
     const { c, seen } = client();
-    const err = await failure(c.call("getWebhookInfo"));
+    const err = await rejection(c.call("getWebhookInfo"), TelegramError);
     expect(err.kind).toBe("unreachable");
     expect(err.code).toBe("5xx");
     expect(err.description).toContain("HTTP 502");
@@ -87,9 +79,9 @@ describe("BotClient error classification", () => {
       .reply(429, { ok: false, error_code: 429, description: "Too Many Requests: retry after 30", parameters: { retry_after: 30 } });
     const second = nock(ROOT).post(`/bot${TOKEN}/getWebhookInfo`).reply(200, { ok: true, result: {} });
     const { c, seen } = client();
-    const first = await failure(c.call("getMe"));
+    const first = await rejection(c.call("getMe"), TelegramError);
     expect(first).toMatchObject({ kind: "unreachable", code: "429", retryAfter: 30 });
-    const gated = await failure(c.call("getWebhookInfo"));
+    const gated = await rejection(c.call("getWebhookInfo"), TelegramError);
     expect(gated).toMatchObject({ kind: "unreachable", code: "429" });
     expect(second.isDone()).toBe(false);
     expect(seen).toHaveLength(1);
@@ -98,7 +90,7 @@ describe("BotClient error classification", () => {
   it("when the connection is reset, then the result is unreachable (network)", async () => {
     nock(ROOT).post(`/bot${TOKEN}/getMe`).replyWithError(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
     const { c, seen } = client();
-    const err = await failure(c.call("getMe"));
+    const err = await rejection(c.call("getMe"), TelegramError);
     expect(err).toMatchObject({ kind: "unreachable", code: "network" });
     expect(seen[0]?.code).toBe("network");
   });
@@ -107,7 +99,7 @@ describe("BotClient error classification", () => {
     nock(ROOT).post(`/bot${TOKEN}/getMe`).delay(1500).reply(200, { ok: true, result: {} });
     const { c, seen } = client({ timeoutMs: 100 });
     const started = performance.now();
-    const err = await failure(c.call("getMe"));
+    const err = await rejection(c.call("getMe"), TelegramError);
     expect(performance.now() - started).toBeLessThan(1000);
     expect(err).toMatchObject({ kind: "unreachable", code: "timeout" });
     expect(seen[0]?.code).toBe("timeout");
@@ -115,7 +107,7 @@ describe("BotClient error classification", () => {
 
   it("when any call fails, then the error never contains the token", async () => {
     nock(ROOT).post(`/bot${TOKEN}/getMe`).replyWithError(`connect failed for ${ROOT}/bot${TOKEN}/getMe`);
-    const err = await failure(client().c.call("getMe"));
+    const err = await rejection(client().c.call("getMe"), TelegramError);
     expect(`${err.message} ${err.description} ${err.stack}`).not.toContain(TOKEN.split(":")[1]);
   });
 });

@@ -1,0 +1,100 @@
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import { defineCheck, fail, ok, skip, warn, type Verdict } from "../src/runner/define-check.ts";
+import { duration } from "../src/config/duration.ts";
+import { TelegramError } from "../src/telegram/errors.ts";
+import { TestAccountTimeout, type TestAccount } from "../src/testaccount/types.ts";
+import type { SweepTelegram } from "../src/runner/sweep-telegram.ts";
+import type { MonitoredBot } from "../src/model.ts";
+import { REMEDIATION } from "./remediation.ts";
+
+type Options = { mode: "reply" | "outbound"; timeout: number; slowAfter: number };
+
+/**
+ * The setup guide's live test, on a schedule: a real message goes in and a reply comes out. API
+ * checks cannot see that the bot's backend (its AI, its webhook handler) actually answers; this can.
+ * It runs on its own, slower interval (`interval`), not in every sweep.
+ */
+export const roundTrip = defineCheck({
+  id: "round-trip",
+  title: "Live test: a message goes in and a reply comes out",
+  dependsOn: ["connection"],
+  impact: "down",
+  ownInterval: (options) => options.interval,
+  options: z
+    .object({
+      enabled: z.boolean().default(false),
+      mode: z.enum(["reply", "outbound"]).default("reply"),
+      interval: duration.default(15 * 60_000),
+      timeout: duration.default(120_000),
+      slowAfter: duration.default(30_000),
+    })
+    .strict()
+    .describe("Live test through a Telegram test account (testAccount), on its own interval"),
+  async run({ bot, telegram, testAccount }, options) {
+    if (!testAccount) return skip("no test account configured (testAccount.session)");
+    const nonce = `secretary-watch round-trip ${randomBytes(6).toString("hex")}`;
+    const result = options.mode === "reply" ? await reply(bot, testAccount, nonce, options) : await outbound(bot, telegram, testAccount, nonce, options);
+    return result;
+  },
+});
+
+/** The test account writes to the owner's profile; any answer from the profile counts. */
+async function reply(bot: MonitoredBot, account: TestAccount, nonce: string, o: Options): Promise<Verdict> {
+  const expectation = account.expect({ from: bot.ownerId, timeoutMs: o.timeout });
+  let sent: { messageId: number } | undefined;
+  try {
+    sent = await account.sendText(bot.ownerId, nonce);
+    const started = performance.now();
+    await expectation.message;
+    return timed(performance.now() - started, o, "reply");
+  } catch (err) {
+    if (err instanceof TestAccountTimeout)
+      return fail(
+        `the Secretary connection looks fine, but no reply came from the profile within ${seconds(o.timeout)} s of a message from the test account`,
+        REMEDIATION.roundTripSilent,
+      );
+    throw err;
+  } finally {
+    expectation.cancel();
+    if (sent) await account.deleteMessages(bot.ownerId, [sent.messageId]).catch(() => undefined);
+  }
+}
+
+/** The bot sends through its business connection; the test account must receive it. */
+async function outbound(bot: MonitoredBot, telegram: SweepTelegram, account: TestAccount, nonce: string, o: Options): Promise<Verdict> {
+  const expectation = account.expect({ from: bot.ownerId, match: (m) => m.text.includes(nonce), timeoutMs: o.timeout });
+  let messageId: number | undefined;
+  try {
+    const started = performance.now();
+    try {
+      messageId = (await telegram.sendBusinessMessage(account.userId, nonce)).message_id;
+    } catch (err) {
+      if (err instanceof TelegramError && !err.unreachable)
+        return fail(`Telegram refused to send through the business connection: ${err.description}`, REMEDIATION.roundTripRefused);
+      throw err;
+    }
+    await expectation.message;
+    return timed(performance.now() - started, o, "outbound");
+  } catch (err) {
+    if (err instanceof TestAccountTimeout)
+      return fail(
+        `Telegram accepted the message, but the test account did not receive it within ${seconds(o.timeout)} s`,
+        REMEDIATION.roundTripNotDelivered,
+      );
+    throw err;
+  } finally {
+    expectation.cancel();
+    if (messageId !== undefined) await telegram.deleteBusinessMessages([messageId]).catch(() => undefined);
+  }
+}
+
+function timed(latencyMs: number, o: Options, what: string): Verdict {
+  const verdict =
+    latencyMs > o.slowAfter
+      ? warn(`${what} took ${seconds(latencyMs)} s (slower than ${seconds(o.slowAfter)} s)`, REMEDIATION.roundTripSlow)
+      : ok(`${what} in ${seconds(latencyMs)} s`);
+  return { ...verdict, latencyMs };
+}
+
+const seconds = (ms: number) => (Math.round(ms / 100) / 10).toString();

@@ -1,0 +1,32 @@
+import type { AlertMessage } from "../types.ts";
+
+/**
+ * Which notifications a channel takes (SPEC §2 "Channels may carry minHealth and bots"), shared by every
+ * channel type so routing means the same thing everywhere.
+ */
+export interface Route {
+  /** `degraded`: every notification; `down`: only those whose severity is down. */
+  minHealth: "degraded" | "down";
+  /** Every pair must match the bot's labels; the key `name` also matches the bot's name. */
+  bots: Record<string, string>;
+}
+
+export function accepts(route: Route, message: AlertMessage): boolean {
+  // A test notification checks that the channel works; routing would only hide that.
+  if (message.kind === "test") return true;
+  if (route.minHealth === "down" && message.severity !== "down") return false;
+  // The monitor alert is about every bot at once: it goes to every channel whose minHealth it meets.
+  if (message.scope === "monitor") return true;
+  return selectorMatches(route.bots, message.bot);
+}
+
+/** An empty selector matches every bot. */
+export function selectorMatches(selector: Record<string, string>, bot: AlertMessage["bot"]): boolean {
+  const labels = bot?.labels ?? {};
+  for (const [key, value] of Object.entries(selector)) {
+    const byLabel = Object.hasOwn(labels, key) && labels[key] === value;
+    const byName = key === "name" && bot?.name === value;
+    if (!byLabel && !byName) return false;
+  }
+  return true;
+}

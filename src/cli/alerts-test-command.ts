@@ -1,0 +1,39 @@
+import type { Config } from "../config/schema.ts";
+import { configSecrets } from "../config/load.ts";
+import { registerSecret } from "../redact.ts";
+import { createChannels } from "../alerts/channels/index.ts";
+import { composeTestMessage } from "../alerts/compose.ts";
+import { UsageError } from "./check-command.ts";
+
+export interface ChannelTestResult {
+  channel: string;
+  type: string;
+  ok: boolean;
+  error?: string;
+}
+
+/** Sends one test notification straight through each channel (not the outbox: the answer is wanted now). */
+export async function testChannels(config: Config, only?: string): Promise<ChannelTestResult[]> {
+  configSecrets(config).forEach(registerSecret);
+  const channels = createChannels(config.alerts.channels, {
+    telegramApiRoot: config.telegram.apiRoot,
+    telegramEnvironment: config.telegram.environment,
+    timeoutMs: config.telegram.timeout,
+  }).filter((c) => !only || c.name === only);
+  if (channels.length === 0)
+    throw new UsageError(only ? `--channel: no channel named "${only}" under alerts.channels` : "no channels configured under alerts.channels");
+  const message = composeTestMessage(new Date(), { publicUrl: config.server.publicUrl || undefined, repeatIntervalMs: config.alerts.repeatInterval });
+  const results = await Promise.all(
+    channels.map(async (channel): Promise<ChannelTestResult> => {
+      try {
+        await channel.send(message, AbortSignal.timeout(Math.max(config.telegram.timeout, 15_000)));
+        return { channel: channel.name, type: channel.type, ok: true };
+      } catch (err) {
+        return { channel: channel.name, type: channel.type, ok: false, error: (err as Error).message };
+      } finally {
+        await channel.close?.();
+      }
+    }),
+  );
+  return results;
+}

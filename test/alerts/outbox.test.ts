@@ -1,0 +1,155 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { Outbox, type DeliveryResult } from "../../src/alerts/outbox.ts";
+import { ChannelError, type AlertMessage, type Channel } from "../../src/alerts/types.ts";
+import { StateStore } from "../../src/store/state-store.ts";
+import { until } from "../support/service-harness.ts";
+
+const logger = pino({ level: "silent" });
+
+function message(key: string, kind: AlertMessage["kind"] = "firing"): AlertMessage {
+  const at = new Date().toISOString();
+  return { key, scope: "bot", kind, severity: "down", health: "down", since: at, at, activeUntil: at, summary: `${key} is down`, checks: [] };
+}
+
+/** A channel whose answers are scripted: each send takes the next outcome (default: delivered). */
+function scripted(name: string, outcomes: Array<Error | "ok"> = []) {
+  const delivered: AlertMessage[] = [];
+  const attempts: number[] = [];
+  const channel: Channel & { delivered: AlertMessage[]; attempts: number[] } = {
+    name,
+    type: "test",
+    delivered,
+    attempts,
+    accepts: () => true,
+    async send(m) {
+      attempts.push(Date.now());
+      const outcome = outcomes.shift() ?? "ok";
+      if (outcome !== "ok") throw outcome;
+      delivered.push(m);
+    },
+  };
+  return channel;
+}
+
+describe("Outbox", () => {
+  const stops: Array<() => void> = [];
+  afterEach(() => stops.splice(0).forEach((s) => s()));
+
+  async function setup(channels: Channel[], path?: string, extra: Partial<ConstructorParameters<typeof Outbox>[0]> = {}) {
+    const file = path ?? join(mkdtempSync(join(tmpdir(), "outbox-")), "state.json");
+    const store = await StateStore.open({ path: file, flushIntervalMs: 20 });
+    const results: Array<[string, string, DeliveryResult]> = [];
+    const outbox = new Outbox({ store, channels, logger, baseBackoffMs: 30, maxBackoffMs: 120, onResult: (c, k, r) => results.push([c, k, r]), ...extra });
+    stops.push(() => outbox.stop());
+    return { outbox, store, file, results };
+  }
+
+  it("when a notification is queued, then it is in the state file before the channel is asked to send it", async () => {
+    let seenOnDisk: unknown;
+    const { outbox, file } = await setup([
+      {
+        name: "mail",
+        type: "test",
+        accepts: () => true,
+        async send() {
+          seenOnDisk = JSON.parse(readFileSync(file, "utf8")).outbox;
+        },
+      },
+    ]);
+    outbox.start();
+    await outbox.enqueue(message("anna"));
+    await until("the send", () => (seenOnDisk ? true : undefined), 2000);
+    expect(seenOnDisk).toHaveLength(1);
+    expect((seenOnDisk as Array<{ channel: string }>)[0]!.channel).toBe("mail");
+  });
+
+  it("when a channel fails twice then works, then the message is delivered once after backed-off retries", async () => {
+    const channel = scripted("mail", [new ChannelError("connect ECONNREFUSED"), new ChannelError("connect ECONNREFUSED")]);
+    const { outbox, results } = await setup([channel]);
+    outbox.start();
+    await outbox.enqueue(message("anna"));
+    await until("delivery", () => (channel.delivered.length === 1 ? true : undefined), 3000);
+    expect(channel.attempts).toHaveLength(3);
+    const gaps = [channel.attempts[1]! - channel.attempts[0]!, channel.attempts[2]! - channel.attempts[1]!];
+    expect(gaps[0]).toBeGreaterThanOrEqual(25);
+    expect(gaps[1]).toBeGreaterThanOrEqual(55); // doubled
+    expect(results.map((r) => r[2])).toEqual(["failed", "failed", "sent"]);
+    expect(outbox.size).toBe(0);
+  });
+
+  it("when a channel answers 429 with retry_after, then the next attempt waits at least that long", async () => {
+    const channel = scripted("tg", [new ChannelError("Too Many Requests", { retryAfterMs: 400 })]);
+    const { outbox } = await setup([channel]);
+    outbox.start();
+    await outbox.enqueue(message("anna"));
+    await until("delivery", () => (channel.delivered.length === 1 ? true : undefined), 3000);
+    expect(channel.attempts[1]! - channel.attempts[0]!).toBeGreaterThanOrEqual(390);
+  });
+
+  it("when a channel refuses permanently, then the message is dropped, counted and not retried", async () => {
+    const channel = scripted("tg", [new ChannelError("Bad Request: chat not found", { permanent: true })]);
+    const { outbox, results } = await setup([channel]);
+    outbox.start();
+    await outbox.enqueue(message("anna"));
+    await until("the drop", () => (results.length === 1 ? true : undefined), 2000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(results).toEqual([["tg", "firing", "dropped"]]);
+    expect(channel.attempts).toHaveLength(1);
+    expect(outbox.size).toBe(0);
+  });
+
+  it("when a message stays undelivered past its expiry, then it is dropped", async () => {
+    const channel = scripted("mail", Array.from({ length: 100 }, () => new ChannelError("down")));
+    const { outbox, results } = await setup([channel], undefined, { expireAfterMs: 150 });
+    outbox.start();
+    await outbox.enqueue(message("anna"));
+    await until("the drop", () => (results.some((r) => r[2] === "dropped") ? true : undefined), 2000);
+    expect(outbox.size).toBe(0);
+    expect(channel.delivered).toHaveLength(0);
+  });
+
+  it("when the firing message of an alert is still failing, then its resolved message waits behind it (order per alert)", async () => {
+    const channel = scripted("mail");
+    let annaFailures = 2;
+    const send = channel.send.bind(channel);
+    channel.send = async (m, signal) => {
+      if (m.key === "anna" && annaFailures-- > 0) throw new ChannelError("down");
+      return send(m, signal);
+    };
+    const { outbox } = await setup([channel]);
+    outbox.start();
+    await outbox.enqueue(message("anna", "firing"));
+    await outbox.enqueue(message("anna", "resolved"));
+    await outbox.enqueue(message("boris", "firing"));
+    await until("all delivered", () => (channel.delivered.length === 3 ? true : undefined), 3000);
+    const anna = channel.delivered.filter((m) => m.key === "anna").map((m) => m.kind);
+    expect(anna).toEqual(["firing", "resolved"]);
+    // boris was not held up by anna's retries.
+    expect(channel.delivered[0]!.key).toBe("boris");
+  });
+
+  it("when the process restarts with undelivered messages, then the new process delivers each exactly once", async () => {
+    const failing = scripted("mail", Array.from({ length: 100 }, () => new ChannelError("down")));
+    const first = await setup([failing]);
+    first.outbox.start();
+    await first.outbox.enqueue(message("anna"));
+    await first.outbox.enqueue(message("boris"));
+    await until("a failed attempt", () => (failing.attempts.length >= 2 ? true : undefined), 2000);
+    first.outbox.stop();
+    await first.store.close();
+
+    const working = scripted("mail");
+    const second = await setup([working], first.file);
+    expect(second.outbox.size).toBe(2);
+    second.outbox.start();
+    await until("delivery", () => (working.delivered.length === 2 ? true : undefined), 3000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(working.delivered.map((m) => m.key).sort()).toEqual(["anna", "boris"]);
+    await second.store.flush();
+    expect(JSON.parse(readFileSync(first.file, "utf8")).outbox).toEqual([]);
+  });
+});

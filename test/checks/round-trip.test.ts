@@ -1,0 +1,141 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { CHECKS } from "../../checks/index.ts";
+import { DEMO_WORLD } from "../../src/demo.ts";
+import { Metrics } from "../../src/metrics/metrics.ts";
+import type { BotStatus, MonitoredBot } from "../../src/model.ts";
+import { runSweep } from "../../src/runner/sweep.ts";
+import { startSandbox, type Sandbox } from "../../src/sandbox/server.ts";
+import { loadWorldFile } from "../../src/sandbox/world.ts";
+import { BotClient } from "../../src/telegram/client.ts";
+import { createTransport } from "../../src/telegram/transport.ts";
+import { createSandboxTestAccount } from "../../src/testaccount/sandbox.ts";
+import type { TestAccount } from "../../src/testaccount/types.ts";
+
+const PROBE = 555000111;
+const transport = createTransport();
+
+/** The demo's bots, as the monitor sees them, with the live test on. */
+const ANNA = { name: "anna", token: "7000001:demo-anna-Xk2v9", username: "anna_secretary_bot", ownerId: 123456789, bc: "bc-anna" };
+const SILENT = { name: "silent", token: "7000020:demo-silent-Mn2o0", username: "silent_secretary_bot", ownerId: 100000020, bc: "bc-silent" };
+
+function monitored(b: typeof ANNA, mode: "reply" | "outbound", slowAfter = 5000): MonitoredBot {
+  return {
+    name: b.name,
+    token: b.token,
+    username: b.username,
+    ownerId: b.ownerId,
+    businessConnectionId: b.bc,
+    probeChats: [],
+    labels: {},
+    checks: {
+      rights: { require: ["can_reply"] },
+      webhook: { mode: "any", maxPendingUpdates: 100, errorWindow: 600_000 },
+      "round-trip": { enabled: true, mode, interval: 900_000, timeout: 1500, slowAfter },
+    },
+  };
+}
+
+describe("the round-trip check against the sandbox", () => {
+  let sandbox: Sandbox;
+  let account: TestAccount;
+  const metrics = new Metrics({ bots: () => [], statuses: () => [], alertsFiring: () => ({ degraded: 0, down: 0 }), outboxSize: () => 0 }, "test");
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ world: loadWorldFile(DEMO_WORLD) });
+    account = createSandboxTestAccount({ sandboxUrl: sandbox.url, userId: PROBE });
+  });
+  afterEach(() => sandbox.world.reset());
+  afterAll(async () => {
+    await account.close();
+    await sandbox.close();
+    transport.close();
+  });
+
+  const patch = (path: string, body: unknown) =>
+    fetch(`${sandbox.url}/_sandbox${path}`, { method: "PATCH", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }).then((r) => {
+      expect(r.status).toBe(200);
+    });
+
+  async function roundTrip(bot: MonitoredBot) {
+    const client = new BotClient(bot.token, { apiRoot: sandbox.url, environment: "prod", timeoutMs: 2000 }, transport, () => undefined);
+    const status: BotStatus = await runSweep({
+      bot,
+      checks: CHECKS,
+      client,
+      testAccount: account,
+      includeOwnSchedule: true,
+      onCheck: (b, r) => metrics.observeCheck(b, r),
+    });
+    return status.checks.find((c) => c.check === "round-trip")!;
+  }
+
+  it.each(["reply", "outbound"] as const)("when the bot is healthy, then %s mode is ok with its latency recorded", async (mode) => {
+    const r = await roundTrip(monitored(ANNA, mode));
+    expect(r.status, r.message).toBe("ok");
+    expect(r.latencyMs).toBeGreaterThan(0);
+    // reply waits for the simulated backend (300 ms in the demo world); outbound does not involve it.
+    if (mode === "reply") expect(r.latencyMs).toBeGreaterThanOrEqual(290);
+    expect(r.message).toMatch(new RegExp(`^${mode} in \\d+(\\.\\d)? s$`));
+  });
+
+  it("when outbound mode ran, then its message was deleted from the test account's chat", async () => {
+    await roundTrip(monitored(ANNA, "outbound"));
+    const chat = (await (await fetch(`${sandbox.url}/_sandbox/accounts/${PROBE}/chats/${ANNA.ownerId}/messages`)).json()) as unknown[];
+    expect(chat.filter((m) => JSON.stringify(m).includes("round-trip"))).toEqual([]);
+  });
+
+  it("when the bot's backend is silent, then reply mode fails saying the connection looks fine", async () => {
+    const r = await roundTrip(monitored(SILENT, "reply"));
+    expect(r.status).toBe("fail");
+    expect(r.impact).toBe("down");
+    expect(r.message).toContain("the Secretary connection looks fine, but no reply came from the profile within 1.5 s");
+    expect(r.remediation).toContain("backend");
+    expect(r.latencyMs).toBeUndefined();
+  });
+
+  it("when the bot's backend is silent, then outbound mode still passes: it tests the sending path, not the backend", async () => {
+    expect((await roundTrip(monitored(SILENT, "outbound"))).status).toBe("ok");
+  });
+
+  it.each(["reply", "outbound"] as const)("when can_reply is removed, then %s mode fails", async (mode) => {
+    await patch(`/bots/anna_secretary_bot/connections/bc-anna`, { rights: { can_reply: false } });
+    const bot = monitored(ANNA, mode);
+    bot.checks.rights = { require: [] }; // let the live test run although the rights check would stop it
+    const r = await roundTrip(bot);
+    expect(r.status).toBe("fail");
+    if (mode === "outbound") expect(r.message).toContain("BOT_ACCESS_FORBIDDEN");
+  });
+
+  it.each(["reply", "outbound"] as const)("when the test account's chat is out of scope, then %s mode fails", async (mode) => {
+    await patch(`/bots/anna_secretary_bot/connections/bc-anna`, { excludedChats: [PROBE] });
+    const r = await roundTrip(monitored(ANNA, mode));
+    expect(r.status).toBe("fail");
+    if (mode === "outbound") expect(r.message).toContain("BUSINESS_PEER_INVALID");
+  });
+
+  it("when replies are slower than slowAfter, then reply mode warns with the latency", async () => {
+    await patch(`/bots/anna_secretary_bot`, { backend: { delayMs: 700 } });
+    const r = await roundTrip(monitored(ANNA, "reply", 400));
+    expect(r.status).toBe("warn");
+    expect(r.latencyMs).toBeGreaterThanOrEqual(690);
+    expect(r.message).toMatch(/^reply took 0\.7 s \(slower than 0\.4 s\)$/);
+  });
+
+  it("when sending through the connection is slower than slowAfter, then outbound mode warns", async () => {
+    const fault = await fetch(`${sandbox.url}/_sandbox/faults`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ bot: "anna_secretary_bot", methods: ["sendMessage"], latencyMs: 600 }),
+    });
+    expect(fault.status).toBe(201);
+    const r = await roundTrip(monitored(ANNA, "outbound", 300));
+    expect(r.status).toBe("warn");
+    expect(r.latencyMs).toBeGreaterThanOrEqual(590);
+  });
+
+  it("when round-trips ran, then their latencies are in secretary_roundtrip_duration_seconds per bot and mode", async () => {
+    const text = await metrics.registry.getSingleMetricAsString("secretary_roundtrip_duration_seconds");
+    expect(text).toMatch(/secretary_roundtrip_duration_seconds_count\{bot="anna",mode="reply"\} [1-9]/);
+    expect(text).toMatch(/secretary_roundtrip_duration_seconds_count\{bot="anna",mode="outbound"\} [1-9]/);
+  });
+});

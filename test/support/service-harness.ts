@@ -1,0 +1,42 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { parseConfig } from "../../src/config/load.ts";
+import { createLogger } from "../../src/log.ts";
+import { startService, type Service, type ServiceOptions } from "../../src/service.ts";
+
+/** Collects pino's JSON lines for assertions. */
+export class LogSink extends Writable {
+  text = "";
+  override _write(chunk: Buffer, _enc: string, done: () => void) {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+/** Starts the service in process from a config object (validated like a file), state in a temp folder. */
+export async function startTestService(
+  config: Record<string, unknown>,
+  extra: Omit<ServiceOptions, "config" | "logger"> = {},
+  /** Reuse a previous run's folder (and so its state file): a restart. */
+  dir = mkdtempSync(join(tmpdir(), "secretary-watch-test-")),
+): Promise<{ service: Service; logs: LogSink; dir: string }> {
+  const withStore = { ...config, store: { path: join(dir, "state.json") } };
+  const parsed = parseConfig(JSON.stringify(withStore), {}, "test config");
+  const logs = new LogSink();
+  const service = await startService({ config: parsed, logger: createLogger({ level: "debug", destination: logs }), port: 0, storeFlushMs: 50, ...extra });
+  return { service, logs, dir };
+}
+
+export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
