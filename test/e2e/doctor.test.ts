@@ -86,6 +86,27 @@ describe("secretary-watch doctor on the demo's bots", () => {
     expect(calls.filter((c) => c.method.toLowerCase() === "getupdates")).toEqual([]);
   });
 
+  it("when --discover is used on a polling bot with a pending connection update, then doctor finds the id, warns it consumed the updates and goes on", async () => {
+    const res = await fetch(`${fleet.sandbox.url}/_sandbox/bots`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        token: "7000077:e2e-poller-Xy7",
+        username: "poller_secretary_bot",
+        firstName: "Poller",
+        webhook: { url: "" },
+        connections: [{ id: "bc-poller", userId: 123456789, rights: { can_reply: true } }],
+        pendingUpdates: [{ businessConnection: "bc-poller" }],
+      }),
+    });
+    expect(res.status).toBe(201);
+    const r = await doctor("--token", "7000077:e2e-poller-Xy7", "--username", "poller_secretary_bot", "--owner", "123456789", "--discover");
+    const s = steps(r.stdout);
+    expect(s[0]).toMatchObject({ mark: "✓", title: "Find the business connection id (--discover)" });
+    expect(s[0]!.detail).toBe("found bc-poller (read 1 pending update(s) with getUpdates, which consumes them: the bot's own poller will not see them)");
+    expect(s[4]).toMatchObject({ mark: "✓", title: "The bot is connected to the Telegram profile that owns the conversations" });
+  });
+
   it("when a required flag is missing, then the exit code is 2 naming it", async () => {
     const r = await doctor("--username", "anna_secretary_bot");
     expect(r.code).toBe(2);
