@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { CHECKS } from "../checks/index.ts";
 import type { Config } from "./config/schema.ts";
-import { configSecrets, resolveBots } from "./config/load.ts";
+import { configSecrets } from "./config/load.ts";
 import { registerSecret } from "./redact.ts";
 import { Monitor } from "./monitor.ts";
 import { Metrics } from "./metrics/metrics.ts";
@@ -9,20 +9,15 @@ import { Scheduler } from "./runner/scheduler.ts";
 import { StateStore } from "./store/state-store.ts";
 import { createTransport } from "./telegram/transport.ts";
 import { startHttpServer, type HttpServer } from "./http/server.ts";
-import { inShard } from "./shard.ts";
 import { VERSION } from "./version.ts";
 import { createChannels } from "./alerts/channels/index.ts";
 import { Outbox, type OutboxOptions } from "./alerts/outbox.ts";
 import { AlertEngine } from "./alerts/engine.ts";
 import { maintenanceToSilences } from "./alerts/silences.ts";
 import { createTestAccount } from "./testaccount/create.ts";
-import type { CheckDefinition } from "./runner/define-check.ts";
-
-/** A check with its own interval (round-trip) and the scheduler that runs it. */
-interface OwnSchedule {
-  check: CheckDefinition;
-  scheduler: Scheduler;
-}
+import { Fleet, type OwnSchedule } from "./fleet.ts";
+import { SecretBox } from "./store/secret-box.ts";
+import { adminRouter } from "./http/admin.ts";
 
 export interface ServiceOptions {
   config: Config;
@@ -46,6 +41,7 @@ export interface Service {
   http: HttpServer;
   outbox: Outbox;
   alerts: AlertEngine;
+  fleet: Fleet;
   /** Graceful stop: not ready, stop scheduling, let running sweeps finish (bounded), flush state. */
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -76,8 +72,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     ...options.outbox,
   });
   const engineRef: { current?: AlertEngine } = {};
-  const roundTripsEnabled = resolveBots(config).some((b) => (b.checks["round-trip"] as { enabled?: boolean } | undefined)?.enabled);
-  const testAccount = roundTripsEnabled ? await createTestAccount(config, logger) : undefined;
+  const testAccount = await createTestAccount(config, logger);
   const ownSchedules: OwnSchedule[] = [];
   const monitor = new Monitor({
     telegram: { apiRoot: config.telegram.apiRoot, environment: config.telegram.environment, timeoutMs: config.telegram.timeout },
@@ -132,11 +127,17 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const scheduler = new Scheduler({ intervalMs: config.schedule.interval, concurrency: config.schedule.concurrency }, async (name) => {
     await monitor.sweep(name);
   });
-  for (const bot of resolveBots(config)) {
-    if (!inShard(bot.name, config.shard)) continue;
-    monitor.upsert(bot);
-    scheduler.add(bot.name, store.data.results[bot.name] !== undefined);
-  }
+  const fleet = new Fleet({
+    config,
+    store,
+    monitor,
+    scheduler,
+    ownSchedules,
+    alerts: engine,
+    ...(config.store.secretKey && { secretBox: new SecretBox(config.store.secretKey) }),
+    logger,
+  });
+  fleet.load();
 
   let ready = false;
   const http = await startHttpServer({
@@ -148,6 +149,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     metricsToken: config.server.metricsToken || undefined,
     live: () => scheduler.isRunning || !ready,
     ready: () => ready,
+    ...(config.server.adminToken && {
+      admin: adminRouter({ adminToken: config.server.adminToken, config, fleet, monitor, store, logger }),
+    }),
   });
   scheduler.start();
   for (const own of ownSchedules) own.scheduler.start();
@@ -175,5 +179,5 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       logger.info("secretary-watch stopped");
     })());
 
-  return { url: http.url, monitor, scheduler, store, metrics, http, outbox, alerts: engine, stop };
+  return { url: http.url, monitor, scheduler, store, metrics, http, outbox, alerts: engine, fleet, stop };
 }

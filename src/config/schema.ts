@@ -205,7 +205,7 @@ const alerts = z.strictObject({
 // ---------------------------------------------------------------------------------------------
 // Bots
 
-const bot = z.strictObject({
+export const botSchema = z.strictObject({
   name: z
     .string()
     .regex(NAME, { error: expected('a name of lowercase letters, digits, "_" and "-"') })
@@ -242,7 +242,7 @@ function duplicateNames(list: readonly unknown[]): [number, string][] {
 const duplicateMessage = (name: string) => `duplicate bot name ${JSON.stringify(name)}`;
 
 const bots = z
-  .array(bot)
+  .array(botSchema)
   .superRefine((list, ctx) => {
     for (const [i, name] of duplicateNames(list)) ctx.addIssue({ code: "custom", input: name, path: [i, "name"], message: duplicateMessage(name) });
   })

@@ -1,49 +1,110 @@
+import { readFileSync } from "node:fs";
 import type { FleetView } from "./status-view.ts";
+import type { Attrs, Child } from "./page-assets/render.js";
+import { botList, fleetLine, matches, searchText, shownText, summaryTiles, titleText } from "./page-assets/render.js";
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-const COLORS: Record<string, string> = {
-  healthy: "#1a7f37", degraded: "#9a6700", down: "#cf222e", unknown: "#6e7781",
-  ok: "#1a7f37", warn: "#9a6700", fail: "#cf222e", skipped: "#6e7781",
-};
+/** Markup built by h(): the only kind of string inserted unescaped. */
+export class Html {
+  readonly html: string;
+  constructor(html: string) {
+    this.html = html;
+  }
+}
 
-/** The status page: fleet summary, bots worst first, each failing check with its remediation. */
-export function renderStatusPage(view: FleetView, refreshSeconds: number): string {
-  const counts = new Map<string, number>();
-  for (const b of view.bots) counts.set(b.health, (counts.get(b.health) ?? 0) + 1);
-  const summary = ["down", "degraded", "unknown", "healthy"]
-    .map((h) => `<span class="pill" style="background:${COLORS[h]}">${counts.get(h) ?? 0} ${h}</span>`)
-    .join(" ");
-  const rows = view.bots
-    .map((bot) => {
-      const problems = bot.checks.filter((c) => c.status === "fail" || c.status === "warn" || c.status === "unknown");
-      const details = problems
-        .map(
-          (c) => `<li><b style="color:${COLORS[c.status]}">${escapeHtml(c.check)}: ${escapeHtml(c.status)}</b> — ${escapeHtml(c.message ?? "")}
-            <div class="fix">${escapeHtml(c.remediation ?? "")}</div><div class="since">since ${escapeHtml(c.since)}</div></li>`,
-        )
-        .join("");
-      return `<section class="bot"><h2><span class="dot" style="background:${COLORS[bot.health]}"></span>${escapeHtml(bot.name)}
-        <small>@${escapeHtml(bot.username)} · ${escapeHtml(bot.health)}${bot.since ? ` since ${escapeHtml(bot.since)}` : " (not checked yet)"}</small></h2>
-        ${details ? `<ul>${details}</ul>` : ""}</section>`;
-    })
-    .join("\n");
+const NAME = /^[a-z][a-z0-9-]*$/;
+
+/** The server's h() for render.js: every child string and attribute value is escaped. */
+export function h(tag: string, attrs: Attrs, children: Array<Child<Html>>): Html {
+  if (!NAME.test(tag)) throw new Error(`bad tag name ${JSON.stringify(tag)}`);
+  let out = `<${tag}`;
+  for (const [name, value] of Object.entries(attrs)) {
+    if (!NAME.test(name)) throw new Error(`bad attribute name ${JSON.stringify(name)}`);
+    if (value === null || value === undefined || value === false) continue;
+    out += value === true ? ` ${name}` : ` ${name}="${escapeHtml(value)}"`;
+  }
+  out += ">";
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    out += child instanceof Html ? child.html : escapeHtml(child);
+  }
+  return new Html(`${out}</${tag}>`);
+}
+
+const join = (nodes: Html[]) => nodes.map((n) => n.html).join("");
+
+function asset(name: string): string {
+  const text = readFileSync(new URL(`./page-assets/${name}`, import.meta.url), "utf8");
+  // Inlined into <script>/<style>: must not be able to close it.
+  if (/<\/(script|style)|<!--/i.test(text)) throw new Error(`page asset ${name} contains a closing tag or comment opener`);
+  return text;
+}
+const CSS = asset("page.css");
+/** One module: the shared renderer, then the page's script (which uses the renderer's functions). */
+const SCRIPT = `${asset("render.js")}\n${asset("client.js")}`;
+
+export interface PageOptions {
+  /** Seconds between in-place refreshes (full reloads with JavaScript off). */
+  refreshSeconds: number;
+  /** The response's CSP nonce for the inline script. */
+  nonce: string;
+  /** The filter box's query (`?q=`): non-matching bots are rendered hidden. */
+  query?: string;
+  /** Epoch ms the ages are counted to (tests fix it). */
+  now?: number;
+}
+
+/**
+ * The status page: fleet summary, bots worst first, each failing check with message, remediation and
+ * since when; server-rendered (works with JavaScript off); the inline script adds the live filter and
+ * refresh without reload, rendering with the same render.js.
+ */
+export function renderStatusPage(view: FleetView, o: PageOptions): string {
+  const now = o.now ?? Date.now();
+  const query = o.query ?? "";
+  const visible = view.bots.filter((b) => matches(searchText(b), query)).length;
+  const refresh = escapeHtml(o.refreshSeconds);
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="refresh" content="${refreshSeconds}">
-<title>secretary-watch: ${escapeHtml(view.status)}</title>
-<style>
-body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:60rem;padding:1rem;color:#1f2328}
-.pill{color:#fff;border-radius:1rem;padding:.15rem .6rem;font-weight:600}
-.bot{border-top:1px solid #d0d7de;padding:.4rem 0}.bot h2{font-size:1.05rem;margin:.3rem 0}
-.bot small{font-weight:400;color:#57606a;margin-left:.4rem}.dot{display:inline-block;width:.7rem;height:.7rem;border-radius:50%;margin-right:.5rem}
-.fix{color:#57606a;margin:.15rem 0}.since{color:#8c959f;font-size:.85em}ul{margin:.2rem 0 .4rem;padding-left:1.3rem}
-</style></head><body>
-<h1>Secretary fleet: ${escapeHtml(view.status)}</h1>
-<p>${summary}</p><p>Last sweep: ${escapeHtml(view.checkedAt ?? "none yet")}</p>
-${rows}
-</body></html>`;
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<meta name="referrer" content="no-referrer">
+<noscript><meta http-equiv="refresh" content="${refresh}"></noscript>
+<title>${escapeHtml(titleText(view))}</title>
+<style>${CSS}</style>
+</head>
+<body data-refresh="${refresh}" data-now="${escapeHtml(now)}">
+<header class="top"><div class="wrap bar">
+<span class="brand">secretary-watch <small>Secretary Mode bots</small></span>
+<span id="live" class="live"><span class="dot" aria-hidden="true"></span><span>Reloads every ${refresh} s</span></span>
+</div></header>
+<main class="wrap">
+<div id="fleet" class="fleet">${join(fleetLine(h, view, now))}</div>
+<div id="stale" class="stale" role="alert" hidden>Could not refresh (<span id="stale-why"></span>): the page shows data from <span id="stale-age"></span> ago.</div>
+<div id="summary" class="tiles" aria-label="Fleet summary">${join(summaryTiles(h, view))}</div>
+<form id="filter" class="filter" method="get" action="/" role="search">
+<label for="q" class="sr">Filter bots</label>
+<input id="q" name="q" type="search" value="${escapeHtml(query)}" placeholder="Filter by name, @username, check or message  ( / )" autocomplete="off" spellcheck="false">
+<button type="submit" class="nojs">Filter</button>
+<span id="shown" class="shown" aria-live="polite">${escapeHtml(shownText(visible, view.bots.length))}</span>
+</form>
+<p id="empty" class="empty"${view.bots.length > 0 && visible === 0 ? "" : " hidden"}>No bot matches “<span id="empty-q">${escapeHtml(query.trim())}</span>”.</p>
+${view.bots.length === 0 ? `<p class="empty">No bots are configured.</p>` : ""}
+<div id="bots" class="bots">
+${botList(h, view, now, query).map((n) => n.html).join("\n")}
+</div>
+</main>
+<footer class="wrap foot">Machine-readable: <a href="/status">/status</a> (JSON) · <a href="/metrics">/metrics</a> · README badge: <code>/status/bots/&lt;name&gt;/badge.svg</code></footer>
+<script type="module" nonce="${escapeHtml(o.nonce)}">
+${SCRIPT}
+</script>
+</body>
+</html>
+`;
 }

@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import type { Monitor } from "../monitor.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import { botView, fleetView } from "./status-view.ts";
-import { renderStatusPage } from "./page.ts";
+import { statusPageRouter } from "./status-page.ts";
 
 export interface HttpOptions {
   host: string;
@@ -20,6 +20,8 @@ export interface HttpOptions {
   /** /readyz: serving (false while starting or shutting down). */
   ready: () => boolean;
   pageRefreshSeconds?: number;
+  /** The admin API, mounted under /api/v1 when server.adminToken is set. */
+  admin?: express.Router;
 }
 
 export interface HttpServer {
@@ -73,10 +75,8 @@ export function createApp(o: HttpOptions): express.Express {
     res.status(view.health === "healthy" || view.health === "degraded" ? 200 : 503).json(view);
   });
 
-  app.get("/", (_req, res) => {
-    const view = fleetView(o.monitor.bots(), (n) => o.monitor.status(n));
-    res.type("html").set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'").send(renderStatusPage(view, o.pageRefreshSeconds ?? 30));
-  });
+  app.use(statusPageRouter(o));
+  if (o.admin) app.use("/api/v1", o.admin);
 
   app.use((_req, res) => {
     res.status(404).json({ error: "not found" });

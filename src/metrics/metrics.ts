@@ -31,6 +31,10 @@ export class Metrics {
   constructor(source: MetricsSource, version: string) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
+    // prom-client also exports these sums of nodejs_active_{handles,requests,resources} as gauges named
+    // like counters, which `promtool check metrics` rejects; the per-type gauges carry the same data.
+    for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"])
+      this.registry.removeSingleMetric(name);
     new Gauge({ name: "secretary_build_info", help: "Build information; always 1.", labelNames: ["version"], registers }).set({ version }, 1);
 
     this.checkDuration = new Histogram({

@@ -3,6 +3,7 @@ import type { BotStatus } from "../model.ts";
 import type { AlertState } from "../alerts/state-machine.ts";
 import type { OutboxEntry } from "../alerts/outbox.ts";
 import type { Silence } from "../alerts/silences.ts";
+import type { BotConfig } from "../config/schema.ts";
 import { AtomicJsonFile } from "./atomic-json-file.ts";
 
 /** Everything the monitor keeps across restarts. */
@@ -16,9 +17,21 @@ export interface StateData {
   outbox: OutboxEntry[];
   /** Silences created through the admin API. */
   silences: Silence[];
+  /** Bots registered through the admin API; their tokens sealed with store.secretKey. */
+  bots: Record<string, StoredBot>;
+  /** Business connection ids recorded through the admin API (config bots too), by bot name. */
+  connections: Record<string, string>;
 }
 
-const EMPTY: StateData = { version: 1, results: {}, alerts: {}, outbox: [], silences: [] };
+/** An API-registered bot as stored: the config's bot entry with the token sealed. */
+export interface StoredBot {
+  config: Omit<BotConfig, "token">;
+  sealedToken: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+const EMPTY: StateData = { version: 1, results: {}, alerts: {}, outbox: [], silences: [], bots: {}, connections: {} };
 
 export interface StateStoreOptions {
   /** The state file; `null` keeps state in memory only (one-shot commands such as `check`). */

@@ -12,11 +12,11 @@ export function ensureDebianPackage(pkg: string, binary: string): string {
   if (existsSync(binary) || installed.has(pkg)) return binary;
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   try {
-    execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", pkg], { env, stdio: "pipe", timeout: 300_000 });
+    execFileSync("apt-get", ["-o", "DPkg::Lock::Timeout=300", "install", "-y", "-qq", "--no-install-recommends", pkg], { env, stdio: "pipe", timeout: 300_000 });
   } catch {
     // The package lists may be missing or stale on a fresh machine.
-    execFileSync("apt-get", ["update", "-qq"], { env, stdio: "pipe", timeout: 300_000 });
-    execFileSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", pkg], { env, stdio: "pipe", timeout: 300_000 });
+    execFileSync("apt-get", ["-o", "DPkg::Lock::Timeout=300", "update", "-qq"], { env, stdio: "pipe", timeout: 300_000 });
+    execFileSync("apt-get", ["-o", "DPkg::Lock::Timeout=300", "install", "-y", "-qq", "--no-install-recommends", pkg], { env, stdio: "pipe", timeout: 300_000 });
   }
   installed.add(pkg);
   if (!existsSync(binary)) throw new Error(`installed Debian package ${pkg}, but ${binary} is still missing`);

@@ -21,8 +21,9 @@ export async function startTestService(
   extra: Omit<ServiceOptions, "config" | "logger"> = {},
   /** Reuse a previous run's folder (and so its state file): a restart. */
   dir = mkdtempSync(join(tmpdir(), "secretary-watch-test-")),
+  store: { secretKey?: string } = {},
 ): Promise<{ service: Service; logs: LogSink; dir: string }> {
-  const withStore = { ...config, store: { path: join(dir, "state.json") } };
+  const withStore = { ...config, store: { path: join(dir, "state.json"), ...store } };
   const parsed = parseConfig(JSON.stringify(withStore), {}, "test config");
   const logs = new LogSink();
   const service = await startService({ config: parsed, logger: createLogger({ level: "debug", destination: logs }), port: 0, storeFlushMs: 50, ...extra });

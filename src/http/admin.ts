@@ -1,0 +1,236 @@
+import { randomUUID } from "node:crypto";
+import express, { type NextFunction, type Request, type Response } from "express";
+import type { Logger } from "pino";
+import { z } from "zod";
+import { botSchema, type BotConfig, type Config } from "../config/schema.ts";
+import { formatPath, validate } from "../config/load.ts";
+import { FleetError, type Fleet } from "../fleet.ts";
+import type { Monitor } from "../monitor.ts";
+import type { MonitoredBot } from "../model.ts";
+import type { StateStore } from "../store/state-store.ts";
+import { BotClient } from "../telegram/client.ts";
+import { TelegramError } from "../telegram/errors.ts";
+import { createTransport } from "../telegram/transport.ts";
+import type { WireUser } from "../telegram/wire.ts";
+import { maskToken, registerSecret } from "../redact.ts";
+import type { Silence } from "../alerts/silences.ts";
+import { duration } from "../config/duration.ts";
+import { botView } from "./status-view.ts";
+import { sameSecret } from "./server.ts";
+
+export interface AdminOptions {
+  adminToken: string;
+  config: Config;
+  fleet: Fleet;
+  monitor: Monitor;
+  store: StateStore;
+  logger: Logger;
+}
+
+/** An error answer: what is wrong, and the field it is about. */
+class ApiError extends Error {
+  readonly status: number;
+  readonly field: string | undefined;
+
+  constructor(status: number, message: string, field?: string) {
+    super(message);
+    this.status = status;
+    this.field = field;
+  }
+}
+
+const silenceInput = z
+  .strictObject({
+    matchers: z.record(z.string().min(1), z.string()).default({}),
+    startsAt: z.iso.datetime({ offset: true }).optional(),
+    endsAt: z.iso.datetime({ offset: true }).optional(),
+    duration: duration.optional(),
+    reason: z.string().min(1).max(500),
+    createdBy: z.string().max(200).optional(),
+  })
+  .refine((s) => (s.endsAt === undefined) !== (s.duration === undefined), { error: "give exactly one of endsAt and duration", path: ["endsAt"] });
+
+const connectionInput = z.strictObject({ id: z.string().min(1).max(256) });
+
+/**
+ * The admin API (SPEC §4), mounted under /api/v1 only when server.adminToken is set. Bodies are
+ * validated with the config's own schemas and messages; every error names the offending field.
+ * Tokens never leave: a bot is shown with `123456:****`.
+ */
+export function adminRouter(o: AdminOptions): express.Router {
+  const router = express.Router();
+  const transport = createTransport({ maxSockets: 8 });
+
+  router.use((req, _res, next) => {
+    const header = req.headers.authorization ?? "";
+    const given = header.startsWith("Bearer ") ? header.slice(7) : "";
+    if (!sameSecret(given, o.adminToken)) return next(new ApiError(401, "a valid admin token is required (Authorization: Bearer …)"));
+    next();
+  });
+  router.use(express.json({ limit: "64kb", strict: true, type: () => true }));
+
+  const view = (bot: MonitoredBot) => {
+    const source = o.fleet.source(bot.name);
+    return {
+      name: bot.name,
+      source,
+      token: maskToken(bot.token),
+      username: bot.username,
+      ...(bot.botId !== undefined && { botId: bot.botId }),
+      owner: { id: bot.ownerId },
+      businessConnectionId: bot.businessConnectionId ?? null,
+      probeChats: bot.probeChats,
+      labels: bot.labels,
+      status: botView(bot, o.monitor.status(bot.name)),
+    };
+  };
+  const found = (name: string) => {
+    const entry = o.fleet.get(name);
+    if (!entry) throw new ApiError(404, `no bot named "${name}"`, "name");
+    return entry.bot;
+  };
+
+  router.get("/bots", (_req, res) => {
+    res.json({ bots: [...o.fleet.list()].map(({ bot }) => view(bot)) });
+  });
+
+  router.post(
+    "/bots",
+    wrap(async (req, res) => {
+      const entry = parse(botSchema, req.body) as BotConfig;
+      if (req.query.verify === "true" || req.query.verify === "1") await verify(entry, o.config, transport);
+      registerSecret(entry.token);
+      const bot = o.fleet.register(entry);
+      o.logger.info({ bot: bot.name }, "bot registered through the admin API");
+      res.status(201).json(view(bot));
+    }),
+  );
+
+  router.get("/bots/:name", (req, res) => {
+    res.json(view(found(param(req, "name"))));
+  });
+
+  router.patch(
+    "/bots/:name",
+    wrap(async (req, res) => {
+      const name = param(req, "name");
+      found(name);
+      if (!isObject(req.body)) throw new ApiError(400, "(body): expected a JSON object", "(body)");
+      const current = o.fleet.apiEntry(name);
+      const entry = parse(botSchema, { ...current, ...req.body }) as BotConfig;
+      if (req.query.verify === "true" || req.query.verify === "1") await verify(entry, o.config, transport);
+      registerSecret(entry.token);
+      const bot = o.fleet.update(name, entry);
+      o.logger.info({ bot: name, fields: Object.keys(req.body) }, "bot changed through the admin API");
+      res.json(view(bot));
+    }),
+  );
+
+  router.delete("/bots/:name", (req, res) => {
+    o.fleet.remove(param(req, "name"));
+    o.logger.info({ bot: param(req, "name") }, "bot removed through the admin API");
+    res.status(204).end();
+  });
+
+  router.post(
+    "/bots/:name/run",
+    wrap(async (req, res) => {
+      const bot = found(param(req, "name"));
+      const status = await o.monitor.sweep(bot.name);
+      res.json(botView(bot, status));
+    }),
+  );
+
+  router.put("/bots/:name/business-connection", (req, res) => {
+    found(param(req, "name"));
+    const { id } = parse(connectionInput, req.body);
+    const bot = o.fleet.recordConnection(param(req, "name"), id);
+    o.logger.info({ bot: bot.name }, "business connection id recorded");
+    res.json(view(bot));
+  });
+
+  router.get("/silences", (_req, res) => {
+    const now = Date.now();
+    res.json({ silences: o.store.data.silences.map((s) => ({ ...s, active: Date.parse(s.startsAt) <= now && now < Date.parse(s.endsAt) })) });
+  });
+
+  router.post("/silences", (req, res) => {
+    const input = parse(silenceInput, req.body);
+    const startsAt = input.startsAt ?? new Date().toISOString();
+    const endsAt = input.endsAt ?? new Date(Date.parse(startsAt) + input.duration!).toISOString();
+    if (Date.parse(endsAt) <= Date.parse(startsAt)) throw new ApiError(400, "endsAt: must be after startsAt", "endsAt");
+    const silence: Silence = {
+      id: randomUUID(),
+      matchers: input.matchers,
+      startsAt,
+      endsAt,
+      reason: input.reason,
+      ...(input.createdBy && { createdBy: input.createdBy }),
+    };
+    o.store.data.silences.push(silence);
+    o.store.changed();
+    o.logger.info({ silence: silence.id, matchers: silence.matchers, endsAt }, "silence created");
+    res.status(201).json(silence);
+  });
+
+  router.delete("/silences/:id", (req, res) => {
+    const i = o.store.data.silences.findIndex((s) => s.id === param(req, "id"));
+    if (i < 0) throw new ApiError(404, `no silence with id "${param(req, "id")}"`, "id");
+    o.store.data.silences.splice(i, 1);
+    o.store.changed();
+    res.status(204).end();
+  });
+
+  router.use((_req, _res, next) => next(new ApiError(404, "no such admin route")));
+  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const { status, message, field } = toApiError(err, o.logger);
+    if (status === 401) res.set("WWW-Authenticate", 'Bearer realm="secretary-watch"');
+    res.status(status).json({ error: message, ...(field && { field }) });
+  });
+  return router;
+}
+
+/** Validates with the config's messages; the first problem is the answer (its path is the field). */
+function parse<S extends z.ZodType>(schema: S, data: unknown): z.output<S> {
+  const result = validate(schema, data);
+  if (result.ok) return result.value;
+  const first = result.problems[0]!;
+  const field = first.path.length > 0 ? formatPath(first.path) : "(body)";
+  throw new ApiError(400, result.problems.map((p) => p.text).join("; "), field);
+}
+
+/** With ?verify=true: the token must be accepted by Telegram and belong to the given username. */
+async function verify(entry: BotConfig, config: Config, transport: ReturnType<typeof createTransport>): Promise<void> {
+  const client = new BotClient(entry.token, { apiRoot: config.telegram.apiRoot, environment: config.telegram.environment, timeoutMs: config.telegram.timeout }, transport, () => undefined);
+  let me: WireUser;
+  try {
+    me = await client.call<WireUser>("getMe");
+  } catch (err) {
+    if (err instanceof TelegramError && !err.unreachable) throw new ApiError(400, `token: Telegram rejected it (${err.code} ${err.description})`, "token");
+    throw new ApiError(502, `could not verify the token: Telegram did not answer (${err instanceof Error ? err.message : String(err)})`, "token");
+  }
+  if ((me.username ?? "").toLowerCase() !== entry.username.toLowerCase())
+    throw new ApiError(400, `username: the token belongs to @${me.username ?? "?"}, not @${entry.username}`, "username");
+}
+
+function toApiError(err: unknown, logger: Logger): { status: number; message: string; field?: string } {
+  if (err instanceof ApiError || err instanceof FleetError) return { status: err.status, message: err.message, ...(err.field && { field: err.field }) };
+  const e = err as { type?: string; status?: number; message?: string };
+  if (e.type === "entity.too.large") return { status: 413, message: "(body): larger than 64 KiB", field: "(body)" };
+  if (e.type === "entity.parse.failed") return { status: 400, message: "(body): not valid JSON", field: "(body)" };
+  if (e.status && e.status >= 400 && e.status < 500) return { status: e.status, message: `(body): ${e.message ?? "unreadable"}`, field: "(body)" };
+  logger.error({ err }, "admin API failed");
+  return { status: 500, message: "internal error" };
+}
+
+function param(req: Request, key: string): string {
+  return String(req.params[key]);
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+/** Express 5 forwards rejected promises itself; the wrapper keeps handler types explicit. */
+const wrap = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => fn(req, res).catch(next);
