@@ -150,7 +150,15 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     live: () => scheduler.isRunning || !ready,
     ready: () => ready,
     ...(config.server.adminToken && {
-      admin: adminRouter({ adminToken: config.server.adminToken, config, fleet, monitor, store, logger }),
+      admin: adminRouter({
+        adminToken: config.server.adminToken,
+        config,
+        fleet,
+        monitor,
+        store,
+        logger,
+        onAuthFailure: () => metrics.observeAuthFailure(),
+      }),
     }),
   });
   scheduler.start();

@@ -60,7 +60,13 @@ export function parseConfig(text: string, env: Env, sourceName: string): Config 
   }
 
   const envProblems = substituteEnv(doc, env);
-  const data = (doc.toJS() as unknown) ?? {};
+  let data: unknown;
+  try {
+    // Aliases resolve here: an alias to an anchor that does not exist, or too many of them, throws.
+    data = (doc.toJS({ maxAliasCount: 100 }) as unknown) ?? {};
+  } catch (err) {
+    throw new ConfigError(sourceName, [shown(`${sourceName}: ${(err as Error).message}`)]);
+  }
   const result = validate(configSchema, data);
   const problems: ConfigProblem[] = [...envProblems, ...crossFieldProblems(data)].map((p) => ({
     path: p.path,

@@ -82,6 +82,7 @@ const shard = z
   })
   .superRefine(
     (value, ctx) => {
+      if (!value || typeof value !== "object") return;
       const { index, count } = value as { index: unknown; count: unknown };
       if (typeof index === "number" && typeof count === "number" && index >= count)
         ctx.addIssue({ code: "custom", input: index, path: ["index"], message: `expected less than shard.count (${count}), got ${index} (shards count from 0)` });

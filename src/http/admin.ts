@@ -17,6 +17,7 @@ import type { Silence } from "../alerts/silences.ts";
 import { duration } from "../config/duration.ts";
 import { botView } from "./status-view.ts";
 import { sameSecret } from "./server.ts";
+import { LoginLimiter } from "./login-limiter.ts";
 
 export interface AdminOptions {
   adminToken: string;
@@ -25,6 +26,9 @@ export interface AdminOptions {
   monitor: Monitor;
   store: StateStore;
   logger: Logger;
+  /** Counts failed logins (secretary_admin_auth_failures_total). */
+  onAuthFailure?: () => void;
+  limiter?: LoginLimiter;
 }
 
 /** An error answer: what is wrong, and the field it is about. */
@@ -48,11 +52,16 @@ const silenceInput = z
     reason: z.string().min(1).max(500),
     createdBy: z.string().max(200).optional(),
   })
-  .refine((s) => (s.endsAt === undefined) !== (s.duration === undefined), { error: "give exactly one of endsAt and duration", path: ["endsAt"] });
+  .refine((s) => (s.endsAt === undefined) !== (s.duration === undefined), {
+    error: "give exactly one of endsAt and duration",
+    path: ["endsAt"],
+  });
 
 const connectionInput = z.strictObject({ id: z.string().min(1).max(256) });
 
 /**
+ * Every write is on disk before it is answered: a crash right after a 2xx loses nothing.
+ *
  * The admin API (SPEC §4), mounted under /api/v1 only when server.adminToken is set. Bodies are
  * validated with the config's own schemas and messages; every error names the offending field.
  * Tokens never leave: a bot is shown with `123456:****`.
@@ -61,10 +70,22 @@ export function adminRouter(o: AdminOptions): express.Router {
   const router = express.Router();
   const transport = createTransport({ maxSockets: 8 });
 
-  router.use((req, _res, next) => {
+  const limiter = o.limiter ?? new LoginLimiter();
+  router.use((req, res, next) => {
+    const address = req.socket.remoteAddress ?? "unknown";
+    const wait = limiter.blockedFor(address);
+    if (wait > 0) {
+      res.set("Retry-After", String(wait));
+      return next(new ApiError(429, `too many failed admin logins from this address; try again in ${wait} s`));
+    }
     const header = req.headers.authorization ?? "";
     const given = header.startsWith("Bearer ") ? header.slice(7) : "";
-    if (!sameSecret(given, o.adminToken)) return next(new ApiError(401, "a valid admin token is required (Authorization: Bearer …)"));
+    if (!sameSecret(given, o.adminToken)) {
+      limiter.fail(address);
+      o.onAuthFailure?.();
+      o.logger.warn({ address }, "admin API: wrong or missing token");
+      return next(new ApiError(401, "a valid admin token is required (Authorization: Bearer …)"));
+    }
     next();
   });
   router.use(express.json({ limit: "64kb", strict: true, type: () => true }));
@@ -101,6 +122,7 @@ export function adminRouter(o: AdminOptions): express.Router {
       if (req.query.verify === "true" || req.query.verify === "1") await verify(entry, o.config, transport);
       registerSecret(entry.token);
       const bot = o.fleet.register(entry);
+      await o.store.flush();
       o.logger.info({ bot: bot.name }, "bot registered through the admin API");
       res.status(201).json(view(bot));
     }),
@@ -121,16 +143,21 @@ export function adminRouter(o: AdminOptions): express.Router {
       if (req.query.verify === "true" || req.query.verify === "1") await verify(entry, o.config, transport);
       registerSecret(entry.token);
       const bot = o.fleet.update(name, entry);
+      await o.store.flush();
       o.logger.info({ bot: name, fields: Object.keys(req.body) }, "bot changed through the admin API");
       res.json(view(bot));
     }),
   );
 
-  router.delete("/bots/:name", (req, res) => {
-    o.fleet.remove(param(req, "name"));
-    o.logger.info({ bot: param(req, "name") }, "bot removed through the admin API");
-    res.status(204).end();
-  });
+  router.delete(
+    "/bots/:name",
+    wrap(async (req, res) => {
+      o.fleet.remove(param(req, "name"));
+      await o.store.flush();
+      o.logger.info({ bot: param(req, "name") }, "bot removed through the admin API");
+      res.status(204).end();
+    }),
+  );
 
   router.post(
     "/bots/:name/run",
@@ -141,45 +168,59 @@ export function adminRouter(o: AdminOptions): express.Router {
     }),
   );
 
-  router.put("/bots/:name/business-connection", (req, res) => {
-    found(param(req, "name"));
-    const { id } = parse(connectionInput, req.body);
-    const bot = o.fleet.recordConnection(param(req, "name"), id);
-    o.logger.info({ bot: bot.name }, "business connection id recorded");
-    res.json(view(bot));
-  });
+  router.put(
+    "/bots/:name/business-connection",
+    wrap(async (req, res) => {
+      found(param(req, "name"));
+      const { id } = parse(connectionInput, req.body);
+      const bot = o.fleet.recordConnection(param(req, "name"), id);
+      await o.store.flush();
+      o.logger.info({ bot: bot.name }, "business connection id recorded");
+      res.json(view(bot));
+    }),
+  );
 
   router.get("/silences", (_req, res) => {
     const now = Date.now();
-    res.json({ silences: o.store.data.silences.map((s) => ({ ...s, active: Date.parse(s.startsAt) <= now && now < Date.parse(s.endsAt) })) });
+    res.json({
+      silences: o.store.data.silences.map((s) => ({ ...s, active: Date.parse(s.startsAt) <= now && now < Date.parse(s.endsAt) })),
+    });
   });
 
-  router.post("/silences", (req, res) => {
-    const input = parse(silenceInput, req.body);
-    const startsAt = input.startsAt ?? new Date().toISOString();
-    const endsAt = input.endsAt ?? new Date(Date.parse(startsAt) + input.duration!).toISOString();
-    if (Date.parse(endsAt) <= Date.parse(startsAt)) throw new ApiError(400, "endsAt: must be after startsAt", "endsAt");
-    const silence: Silence = {
-      id: randomUUID(),
-      matchers: input.matchers,
-      startsAt,
-      endsAt,
-      reason: input.reason,
-      ...(input.createdBy && { createdBy: input.createdBy }),
-    };
-    o.store.data.silences.push(silence);
-    o.store.changed();
-    o.logger.info({ silence: silence.id, matchers: silence.matchers, endsAt }, "silence created");
-    res.status(201).json(silence);
-  });
+  router.post(
+    "/silences",
+    wrap(async (req, res) => {
+      const input = parse(silenceInput, req.body);
+      const startsAt = input.startsAt ?? new Date().toISOString();
+      const endsAt = input.endsAt ?? new Date(Date.parse(startsAt) + input.duration!).toISOString();
+      if (Date.parse(endsAt) <= Date.parse(startsAt)) throw new ApiError(400, "endsAt: must be after startsAt", "endsAt");
+      const silence: Silence = {
+        id: randomUUID(),
+        matchers: input.matchers,
+        startsAt,
+        endsAt,
+        reason: input.reason,
+        ...(input.createdBy && { createdBy: input.createdBy }),
+      };
+      o.store.data.silences.push(silence);
+      o.store.changed();
+      await o.store.flush();
+      o.logger.info({ silence: silence.id, matchers: silence.matchers, endsAt }, "silence created");
+      res.status(201).json(silence);
+    }),
+  );
 
-  router.delete("/silences/:id", (req, res) => {
-    const i = o.store.data.silences.findIndex((s) => s.id === param(req, "id"));
-    if (i < 0) throw new ApiError(404, `no silence with id "${param(req, "id")}"`, "id");
-    o.store.data.silences.splice(i, 1);
-    o.store.changed();
-    res.status(204).end();
-  });
+  router.delete(
+    "/silences/:id",
+    wrap(async (req, res) => {
+      const i = o.store.data.silences.findIndex((s) => s.id === param(req, "id"));
+      if (i < 0) throw new ApiError(404, `no silence with id "${param(req, "id")}"`, "id");
+      o.store.data.silences.splice(i, 1);
+      o.store.changed();
+      await o.store.flush();
+      res.status(204).end();
+    }),
+  );
 
   router.use((_req, _res, next) => next(new ApiError(404, "no such admin route")));
   router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
@@ -201,24 +242,36 @@ function parse<S extends z.ZodType>(schema: S, data: unknown): z.output<S> {
 
 /** With ?verify=true: the token must be accepted by Telegram and belong to the given username. */
 async function verify(entry: BotConfig, config: Config, transport: ReturnType<typeof createTransport>): Promise<void> {
-  const client = new BotClient(entry.token, { apiRoot: config.telegram.apiRoot, environment: config.telegram.environment, timeoutMs: config.telegram.timeout }, transport, () => undefined);
+  const client = new BotClient(
+    entry.token,
+    { apiRoot: config.telegram.apiRoot, environment: config.telegram.environment, timeoutMs: config.telegram.timeout },
+    transport,
+    () => undefined,
+  );
   let me: WireUser;
   try {
     me = await client.call<WireUser>("getMe");
   } catch (err) {
-    if (err instanceof TelegramError && !err.unreachable) throw new ApiError(400, `token: Telegram rejected it (${err.code} ${err.description})`, "token");
-    throw new ApiError(502, `could not verify the token: Telegram did not answer (${err instanceof Error ? err.message : String(err)})`, "token");
+    if (err instanceof TelegramError && !err.unreachable)
+      throw new ApiError(400, `token: Telegram rejected it (${err.code} ${err.description})`, "token");
+    throw new ApiError(
+      502,
+      `could not verify the token: Telegram did not answer (${err instanceof Error ? err.message : String(err)})`,
+      "token",
+    );
   }
   if ((me.username ?? "").toLowerCase() !== entry.username.toLowerCase())
     throw new ApiError(400, `username: the token belongs to @${me.username ?? "?"}, not @${entry.username}`, "username");
 }
 
 function toApiError(err: unknown, logger: Logger): { status: number; message: string; field?: string } {
-  if (err instanceof ApiError || err instanceof FleetError) return { status: err.status, message: err.message, ...(err.field && { field: err.field }) };
+  if (err instanceof ApiError || err instanceof FleetError)
+    return { status: err.status, message: err.message, ...(err.field && { field: err.field }) };
   const e = err as { type?: string; status?: number; message?: string };
   if (e.type === "entity.too.large") return { status: 413, message: "(body): larger than 64 KiB", field: "(body)" };
   if (e.type === "entity.parse.failed") return { status: 400, message: "(body): not valid JSON", field: "(body)" };
-  if (e.status && e.status >= 400 && e.status < 500) return { status: e.status, message: `(body): ${e.message ?? "unreadable"}`, field: "(body)" };
+  if (e.status && e.status >= 400 && e.status < 500)
+    return { status: e.status, message: `(body): ${e.message ?? "unreadable"}`, field: "(body)" };
   logger.error({ err }, "admin API failed");
   return { status: 500, message: "internal error" };
 }

@@ -27,6 +27,7 @@ export class Metrics {
   private readonly requestDuration: Histogram<"method">;
   private readonly notifications: Counter<"channel" | "kind" | "result">;
   private readonly roundTrip: Histogram<"bot" | "mode">;
+  private readonly authFailures: Counter;
 
   constructor(source: MetricsSource, version: string) {
     const registers = [this.registry];
@@ -64,6 +65,11 @@ export class Metrics {
       help: "Time from the test account's message (or the bot's, outbound) to the answer arriving.",
       labelNames: ["bot", "mode"],
       buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120],
+      registers,
+    });
+    this.authFailures = new Counter({
+      name: "secretary_admin_auth_failures_total",
+      help: "Admin API requests refused for a wrong or missing token.",
       registers,
     });
     this.notifications = new Counter({
@@ -122,6 +128,10 @@ export class Metrics {
   observeRequest = (method: string, code: CodeLabel, seconds: number): void => {
     this.requests.inc({ method, code });
     this.requestDuration.observe({ method }, seconds);
+  };
+
+  observeAuthFailure = (): void => {
+    this.authFailures.inc();
   };
 
   observeNotification = (channel: string, kind: string, result: "sent" | "failed" | "dropped"): void => {

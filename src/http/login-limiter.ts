@@ -1,0 +1,48 @@
+/**
+ * Slows down guessing of the admin token: after `maxFailures` wrong tokens from one address within
+ * `windowMs`, that address is refused (429) until the window ends, even with the right token.
+ * Memory stays bounded: old windows are dropped, and at most `maxTracked` addresses are tracked.
+ */
+export class LoginLimiter {
+  private readonly failures = new Map<string, { count: number; windowStart: number }>();
+  private readonly maxFailures: number;
+  private readonly windowMs: number;
+  private readonly maxTracked: number;
+  private readonly now: () => number;
+
+  constructor(options: { maxFailures?: number; windowMs?: number; maxTracked?: number; now?: () => number } = {}) {
+    this.maxFailures = options.maxFailures ?? 10;
+    this.windowMs = options.windowMs ?? 60_000;
+    this.maxTracked = options.maxTracked ?? 10_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Seconds the address must wait, or 0 when it may try. */
+  blockedFor(address: string): number {
+    const entry = this.failures.get(address);
+    if (!entry) return 0;
+    const left = entry.windowStart + this.windowMs - this.now();
+    if (left <= 0) {
+      this.failures.delete(address);
+      return 0;
+    }
+    return entry.count >= this.maxFailures ? Math.ceil(left / 1000) : 0;
+  }
+
+  fail(address: string): void {
+    const now = this.now();
+    const entry = this.failures.get(address);
+    if (entry && now - entry.windowStart < this.windowMs) {
+      entry.count++;
+      return;
+    }
+    if (this.failures.size >= this.maxTracked) this.prune(now);
+    this.failures.set(address, { count: 1, windowStart: now });
+  }
+
+  private prune(now: number): void {
+    for (const [address, e] of this.failures) if (now - e.windowStart >= this.windowMs) this.failures.delete(address);
+    // Still full: forget the oldest (Map keeps insertion order).
+    while (this.failures.size >= this.maxTracked) this.failures.delete(this.failures.keys().next().value!);
+  }
+}
