@@ -7,6 +7,7 @@ import { Monitor } from "./monitor.ts";
 import { Metrics } from "./metrics/metrics.ts";
 import { Scheduler } from "./runner/scheduler.ts";
 import { StateStore } from "./store/state-store.ts";
+import { telegramSettings } from "./telegram/client.ts";
 import { createTransport } from "./telegram/transport.ts";
 import { startHttpServer, type HttpServer } from "./http/server.ts";
 import { VERSION } from "./version.ts";
@@ -75,7 +76,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const testAccount = await createTestAccount(config, logger);
   const ownSchedules: OwnSchedule[] = [];
   const monitor = new Monitor({
-    telegram: { apiRoot: config.telegram.apiRoot, environment: config.telegram.environment, timeoutMs: config.telegram.timeout },
+    telegram: telegramSettings(config),
     checks: CHECKS,
     store,
     transport,

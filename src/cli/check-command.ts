@@ -5,6 +5,7 @@ import { configSecrets, resolveBots } from "../config/load.ts";
 import { registerSecret } from "../redact.ts";
 import { Monitor } from "../monitor.ts";
 import { StateStore } from "../store/state-store.ts";
+import { telegramSettings } from "../telegram/client.ts";
 import { createTransport } from "../telegram/transport.ts";
 import { fleetView, type FleetView } from "../http/status-view.ts";
 import { inShard } from "../shard.ts";
@@ -28,7 +29,7 @@ export async function runCheckOnce(config: Config, logger: Logger, only?: string
   const roundTrips = bots.some((b) => (b.checks["round-trip"] as { enabled?: boolean } | undefined)?.enabled);
   const testAccount = roundTrips ? await createTestAccount(config, logger) : undefined;
   const monitor = new Monitor({
-    telegram: { apiRoot: config.telegram.apiRoot, environment: config.telegram.environment, timeoutMs: config.telegram.timeout },
+    telegram: telegramSettings(config),
     checks: CHECKS,
     store,
     transport,

@@ -5,7 +5,7 @@ import { configSecrets } from "../config/load.ts";
 import type { CheckResult, MonitoredBot } from "../model.ts";
 import { registerSecret, redactSecrets } from "../redact.ts";
 import { runOwnCheck, runSweep } from "../runner/sweep.ts";
-import { BotClient } from "../telegram/client.ts";
+import { BotClient, telegramSettings } from "../telegram/client.ts";
 import { TelegramError } from "../telegram/errors.ts";
 import { createTransport } from "../telegram/transport.ts";
 import type { WireBusinessConnection, WireWebhookInfo } from "../telegram/wire.ts";
@@ -48,7 +48,7 @@ export async function runDoctor(config: Config, args: DoctorArgs, logger: Logger
   configSecrets(config).forEach(registerSecret);
   registerSecret(args.token);
   const transport = createTransport();
-  const client = new BotClient(args.token, { apiRoot: config.telegram.apiRoot, environment: config.telegram.environment, timeoutMs: config.telegram.timeout }, transport, () => undefined);
+  const client = new BotClient(args.token, telegramSettings(config), transport, () => undefined);
   const steps: DoctorStep[] = [];
   const report = (step: DoctorStep) => {
     steps.push(step);

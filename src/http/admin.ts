@@ -8,7 +8,7 @@ import { FleetError, type Fleet } from "../fleet.ts";
 import type { Monitor } from "../monitor.ts";
 import type { MonitoredBot } from "../model.ts";
 import type { StateStore } from "../store/state-store.ts";
-import { BotClient } from "../telegram/client.ts";
+import { BotClient, telegramSettings } from "../telegram/client.ts";
 import { TelegramError } from "../telegram/errors.ts";
 import { createTransport } from "../telegram/transport.ts";
 import type { WireUser } from "../telegram/wire.ts";
@@ -244,7 +244,7 @@ function parse<S extends z.ZodType>(schema: S, data: unknown): z.output<S> {
 async function verify(entry: BotConfig, config: Config, transport: ReturnType<typeof createTransport>): Promise<void> {
   const client = new BotClient(
     entry.token,
-    { apiRoot: config.telegram.apiRoot, environment: config.telegram.environment, timeoutMs: config.telegram.timeout },
+    telegramSettings(config),
     transport,
     () => undefined,
   );

@@ -10,25 +10,11 @@ import { z } from "zod";
 import { faultSchema, planFaults } from "./faults.ts";
 import type { Fault, FaultPlan } from "./faults.ts";
 import { Mailboxes } from "./mailboxes.ts";
+import { RIGHTS } from "../telegram/rights.ts";
 import type { AccountUpdate, ChatMessage, PollOptions } from "./mailboxes.ts";
 
-/** Business bot rights by their wire names (note: can_delete_sent_messages, not ..._outgoing_...). */
-export const RIGHT_NAMES = [
-  "can_reply",
-  "can_read_messages",
-  "can_delete_sent_messages",
-  "can_delete_all_messages",
-  "can_edit_name",
-  "can_edit_bio",
-  "can_edit_profile_photo",
-  "can_edit_username",
-  "can_change_gift_settings",
-  "can_view_gifts_and_stars",
-  "can_convert_gifts_to_stars",
-  "can_transfer_and_upgrade_gifts",
-  "can_transfer_stars",
-  "can_manage_stories",
-] as const;
+/** Business bot rights by their wire names: the same list the monitor reads (src/telegram/rights.ts). */
+export const RIGHT_NAMES = RIGHTS;
 export type RightName = (typeof RIGHT_NAMES)[number];
 export type Rights = Partial<Record<RightName, true>>;
 

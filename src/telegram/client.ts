@@ -13,6 +13,11 @@ export interface TelegramSettings {
   timeoutMs: number;
 }
 
+/** The client settings a config asks for. */
+export function telegramSettings(config: { telegram: { apiRoot: string; environment: "prod" | "test"; timeout: number } }): TelegramSettings {
+  return { apiRoot: config.telegram.apiRoot, environment: config.telegram.environment, timeoutMs: config.telegram.timeout };
+}
+
 /** Receives one observation per Bot API call; the metrics module implements it. */
 export type RequestObserver = (method: string, code: CodeLabel, seconds: number) => void;
 
