@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
+import { stripTypeScriptTypes } from "node:module";
 import type { FleetView } from "./status-view.ts";
-import type { Attrs, Child } from "./page-assets/render.js";
-import { botList, fleetLine, matches, searchText, shownText, summaryTiles, titleText } from "./page-assets/render.js";
+import type { Attrs, Child } from "./page-assets/render.ts";
+import { botList, fleetLine, matches, searchText, shownText, summaryTiles, titleText } from "./page-assets/render.ts";
+import type { Renderer } from "./page-assets/client.ts";
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(value: unknown): string {
@@ -38,14 +40,38 @@ export function h(tag: string, attrs: Attrs, children: Array<Child<Html>>): Html
 const join = (nodes: Html[]) => nodes.map((n) => n.html).join("");
 
 function asset(name: string): string {
-  const text = readFileSync(new URL(`./page-assets/${name}`, import.meta.url), "utf8");
-  // Inlined into <script>/<style>: must not be able to close it.
-  if (/<\/(script|style)|<!--/i.test(text)) throw new Error(`page asset ${name} contains a closing tag or comment opener`);
+  return readFileSync(new URL(`./page-assets/${name}`, import.meta.url), "utf8");
+}
+
+/** A page-assets module as browser JavaScript: Node's own type stripping (the one that runs this service). */
+function browserModule(name: string): string {
+  const source = asset(name);
+  // Quiet the once-per-process "stripTypeScriptTypes is experimental" warning: only for this call.
+  const emitWarning = process.emitWarning;
+  process.emitWarning = () => {};
+  let js: string;
+  try {
+    js = stripTypeScriptTypes(source, { mode: "strip" });
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+  if (/^\s*import\s/m.test(js)) throw new Error(`page asset ${name} has a runtime import: the browser cannot load it`);
+  return js;
+}
+
+/** Inlined into <style>/<script>: nothing in them may close the element. */
+function inlineable(name: string, text: string): string {
+  if (/<\/(script|style)|<!--/i.test(text)) throw new Error(`page asset ${name} contains "</script", "</style" or "<!--"`);
   return text;
 }
-const CSS = asset("page.css");
-/** One module: the shared renderer, then the page's script (which uses the renderer's functions). */
-const SCRIPT = `${asset("render.js")}\n${asset("client.js")}`;
+
+const CSS = inlineable("page.css", asset("page.css"));
+const START: Record<keyof Renderer, true> = { botList: true, summaryTiles: true, fleetLine: true, titleText: true, shownText: true, matches: true, fmtDuration: true };
+/** One module: the shared renderer, the page's script, and the call that starts it with the renderer. */
+const SCRIPT = inlineable(
+  "script",
+  `${browserModule("render.ts")}\n${browserModule("client.ts")}\nstartStatusPage({ ${Object.keys(START).join(", ")} });`,
+);
 
 export interface PageOptions {
   /** Seconds between in-place refreshes (full reloads with JavaScript off). */
@@ -82,25 +108,24 @@ export function renderStatusPage(view: FleetView, o: PageOptions): string {
 <body data-refresh="${refresh}" data-now="${escapeHtml(now)}">
 <header class="top"><div class="wrap bar">
 <span class="brand">secretary-watch <small>Secretary Mode bots</small></span>
+<span class="keys" aria-hidden="true">press <kbd>/</kbd> to filter</span>
 <span id="live" class="live"><span class="dot" aria-hidden="true"></span><span>Reloads every ${refresh} s</span></span>
 </div></header>
 <main class="wrap">
 <div id="fleet" class="fleet">${join(fleetLine(h, view, now))}</div>
 <div id="stale" class="stale" role="alert" hidden>Could not refresh (<span id="stale-why"></span>): the page shows data from <span id="stale-age"></span> ago.</div>
 <div id="summary" class="tiles" aria-label="Fleet summary">${join(summaryTiles(h, view))}</div>
-<form id="filter" class="filter" method="get" action="/" role="search">
+<form id="filter" class="filter" method="get" action="." role="search">
 <label for="q" class="sr">Filter bots</label>
-<input id="q" name="q" type="search" value="${escapeHtml(query)}" placeholder="Filter by name, @username, check or message  ( / )" autocomplete="off" spellcheck="false">
+<input id="q" name="q" type="search" value="${escapeHtml(query)}" placeholder="Filter bots, checks, messages…" autocomplete="off" spellcheck="false">
 <button type="submit" class="nojs">Filter</button>
 <span id="shown" class="shown" aria-live="polite">${escapeHtml(shownText(visible, view.bots.length))}</span>
 </form>
 <p id="empty" class="empty"${view.bots.length > 0 && visible === 0 ? "" : " hidden"}>No bot matches “<span id="empty-q">${escapeHtml(query.trim())}</span>”.</p>
 ${view.bots.length === 0 ? `<p class="empty">No bots are configured.</p>` : ""}
-<div id="bots" class="bots">
-${botList(h, view, now, query).map((n) => n.html).join("\n")}
-</div>
+<div id="bots" class="bots">${join(botList(h, view, now, query))}</div>
 </main>
-<footer class="wrap foot">Machine-readable: <a href="/status">/status</a> (JSON) · <a href="/metrics">/metrics</a> · README badge: <code>/status/bots/&lt;name&gt;/badge.svg</code></footer>
+<footer class="wrap foot">Machine-readable: <a href="status">/status</a> (JSON) · <a href="metrics">/metrics</a> · README badge: <code>/status/bots/&lt;name&gt;/badge.svg</code></footer>
 <script type="module" nonce="${escapeHtml(o.nonce)}">
 ${SCRIPT}
 </script>

@@ -114,24 +114,27 @@ describe("the service on the demo fleet", () => {
     expect(r.body).toMatch(/^process_cpu_seconds_total /m);
   });
 
+  // no-inbound has no live test (round-trip is off for it in the demo), so only sweeps decide its health:
+  // a round-trip landing while the token is revoked would, correctly, keep a bot down until the next one.
   it("when the sandbox world changes, then /status and /metrics change within one interval", async () => {
-    await post(fleet.sandbox, "/_sandbox/bots/anna_secretary_bot", { revoked: true }, "PATCH");
+    expect(bot(await status(), "no-inbound").health).toBe("degraded");
+    await post(fleet.sandbox, "/_sandbox/bots/no_inbound_secretary_bot", { revoked: true }, "PATCH");
     const changedAt = Date.now();
-    const anna = await until(
-      "anna to go down",
+    const changed = await until(
+      "no-inbound to go down",
       async () => {
-        const a = bot(await status(), "anna");
-        return a.health === "down" ? a : undefined;
+        const b = bot(await status(), "no-inbound");
+        return b.health === "down" ? b : undefined;
       },
       INTERVAL_MS + 2000,
     );
     expect(Date.now() - changedAt).toBeLessThanOrEqual(INTERVAL_MS + 1500);
-    expect(anna.checks.find((c) => c.check === "token")!.status).toBe("fail");
+    expect(changed.checks.find((c) => c.check === "token")!.status).toBe("fail");
     const metrics = await get(service, "/metrics");
-    expect(metrics.body.split("\n")).toContain('secretary_bot_health{bot="anna",health="down"} 1');
+    expect(metrics.body.split("\n")).toContain('secretary_bot_health{bot="no-inbound",health="down"} 1');
 
-    await post(fleet.sandbox, "/_sandbox/bots/anna_secretary_bot", { revoked: false }, "PATCH");
-    await until("anna to recover", async () => (bot(await status(), "anna").health === "healthy" ? true : undefined), INTERVAL_MS + 2000);
+    await post(fleet.sandbox, "/_sandbox/bots/no_inbound_secretary_bot", { revoked: false }, "PATCH");
+    await until("no-inbound to recover", async () => (bot(await status(), "no-inbound").health === "degraded" ? true : undefined), INTERVAL_MS + 2000);
   });
 
   it("when the service restarts, then /status is right before the first new sweep", async () => {
