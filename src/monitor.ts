@@ -35,6 +35,7 @@ interface Watched {
  */
 export class Monitor {
   private readonly watched = new Map<string, Watched>();
+  private closed = false;
 
   private readonly options: MonitorOptions;
 
@@ -131,8 +132,14 @@ export class Monitor {
     return this.record(w, merged, latest, false);
   }
 
+  /** Stops recording: results of sweeps abandoned at shutdown arrive after the final flush. */
+  close(): void {
+    this.closed = true;
+  }
+
   private record(w: Watched, status: BotStatus, previous: BotStatus | undefined, isSweep = true): BotStatus {
     const name = w.bot.name;
+    if (this.closed) return status;
     // The bot may have been removed or replaced while its sweep ran: do not resurrect it.
     if (this.watched.get(name) !== w) return status;
     this.options.store.data.results[name] = status;

@@ -180,6 +180,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       const abandoned = (await Promise.all([scheduler, ...ownSchedules.map((o) => o.scheduler)].map((s) => s.stop(deadlineMs)))).reduce((a, b) => a + b, 0);
       await testAccount?.close();
       outbox.stop();
+      monitor.close();
       await Promise.all(channels.map((c) => c.close?.()));
       if (abandoned > 0) logger.warn({ abandoned }, "stopped with sweeps still running; their results are dropped");
       await store.close();

@@ -82,7 +82,12 @@ export class Outbox {
         nextAttemptAt: now,
       });
     this.o.store.changed();
-    await this.o.store.flush();
+    try {
+      await this.o.store.flush();
+    } catch (err) {
+      // The entry is queued in memory and the store keeps retrying the write: deliver it all the same.
+      this.o.logger.error({ err, alert: message.key }, "notification queued, but the state file cannot be written yet");
+    }
     this.kick();
     return targets.map((c) => c.name);
   }
@@ -154,7 +159,7 @@ export class Outbox {
       this.inFlight.delete(entry.id);
       // Written at once, not batched: a delivered entry that survived a crash would be sent twice.
       this.o.store.changed();
-      void this.o.store.flush();
+      this.o.store.flush().catch(() => undefined); // a failed write is reported by the store and retried
       this.kick();
     }
   }

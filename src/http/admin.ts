@@ -122,7 +122,7 @@ export function adminRouter(o: AdminOptions): express.Router {
       if (req.query.verify === "true" || req.query.verify === "1") await verify(entry, o.config, transport);
       registerSecret(entry.token);
       const bot = o.fleet.register(entry);
-      await o.store.flush();
+      await persisted(o.store);
       o.logger.info({ bot: bot.name }, "bot registered through the admin API");
       res.status(201).json(view(bot));
     }),
@@ -143,7 +143,7 @@ export function adminRouter(o: AdminOptions): express.Router {
       if (req.query.verify === "true" || req.query.verify === "1") await verify(entry, o.config, transport);
       registerSecret(entry.token);
       const bot = o.fleet.update(name, entry);
-      await o.store.flush();
+      await persisted(o.store);
       o.logger.info({ bot: name, fields: Object.keys(req.body) }, "bot changed through the admin API");
       res.json(view(bot));
     }),
@@ -153,7 +153,7 @@ export function adminRouter(o: AdminOptions): express.Router {
     "/bots/:name",
     wrap(async (req, res) => {
       o.fleet.remove(param(req, "name"));
-      await o.store.flush();
+      await persisted(o.store);
       o.logger.info({ bot: param(req, "name") }, "bot removed through the admin API");
       res.status(204).end();
     }),
@@ -174,7 +174,7 @@ export function adminRouter(o: AdminOptions): express.Router {
       found(param(req, "name"));
       const { id } = parse(connectionInput, req.body);
       const bot = o.fleet.recordConnection(param(req, "name"), id);
-      await o.store.flush();
+      await persisted(o.store);
       o.logger.info({ bot: bot.name }, "business connection id recorded");
       res.json(view(bot));
     }),
@@ -204,7 +204,7 @@ export function adminRouter(o: AdminOptions): express.Router {
       };
       o.store.data.silences.push(silence);
       o.store.changed();
-      await o.store.flush();
+      await persisted(o.store, () => o.store.data.silences.splice(o.store.data.silences.indexOf(silence), 1));
       o.logger.info({ silence: silence.id, matchers: silence.matchers, endsAt }, "silence created");
       res.status(201).json(silence);
     }),
@@ -217,7 +217,7 @@ export function adminRouter(o: AdminOptions): express.Router {
       if (i < 0) throw new ApiError(404, `no silence with id "${param(req, "id")}"`, "id");
       o.store.data.silences.splice(i, 1);
       o.store.changed();
-      await o.store.flush();
+      await persisted(o.store);
       res.status(204).end();
     }),
   );
@@ -229,6 +229,21 @@ export function adminRouter(o: AdminOptions): express.Router {
     res.status(status).json({ error: message, ...(field && { field }) });
   });
   return router;
+}
+
+/**
+ * Waits until the change is on disk. When the state file cannot be written the answer is 503, never
+ * a 2xx: `undo` takes the change back where that is possible (silences); other changes stay in effect
+ * and reach the disk when it is writable again, which the message says.
+ */
+async function persisted(store: StateStore, undo?: () => void): Promise<void> {
+  try {
+    await store.flush();
+  } catch (err) {
+    undo?.();
+    const what = undo ? "nothing was changed" : "the change is in effect but not yet saved; it is saved when the file is writable again";
+    throw new ApiError(503, `the state file cannot be written (${(err as Error).message}): ${what}`);
+  }
 }
 
 /** Validates with the config's messages; the first problem is the answer (its path is the field). */

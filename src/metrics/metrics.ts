@@ -1,7 +1,18 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, collectDefaultMetrics } from "prom-client";
 import { CHECK_STATUSES, HEALTHS, type BotStatus, type CheckResult, type MonitoredBot } from "../model.ts";
 import type { CodeLabel } from "../telegram/errors.ts";
-import { DerivedGauge, type Sample } from "./derived-gauge.ts";
+import { BOTS_PER_SLICE, DerivedGauge, FleetRegistry, labelValue, type Collect } from "./derived-gauge.ts";
+
+/** Date.parse of ISO times, remembering the last one: a sweep's checks mostly start in the same millisecond. */
+let lastIso = "";
+let lastSeconds = 0;
+function unixSeconds(iso: string): number {
+  if (iso !== lastIso) {
+    lastIso = iso;
+    lastSeconds = Date.parse(iso) / 1000;
+  }
+  return lastSeconds;
+}
 
 /** What the metrics read at scrape time. */
 export interface MetricsSource {
@@ -20,7 +31,7 @@ export interface MetricsSource {
  * names, check ids, states, rights, methods and status codes; never tokens, URLs or free text.
  */
 export class Metrics {
-  readonly registry = new Registry();
+  readonly registry = new FleetRegistry();
   private readonly checkDuration: Histogram<"check">;
   private readonly checkRuns: Counter<"check" | "status">;
   private readonly requests: Counter<"method" | "code">;
@@ -79,50 +90,75 @@ export class Metrics {
       registers,
     });
 
-    const derived = (name: string, help: string, samples: () => Iterable<Sample>) =>
-      new DerivedGauge(name, help, samples, this.registry);
+    const derived = (name: string, help: string, collect: Collect) => new DerivedGauge(name, help, collect, this.registry);
 
-    derived("secretary_bots", "Bots watched by this instance.", function* () {
+    derived("secretary_bots", "Bots watched by this instance.", (emit) => {
       let n = 0;
       for (const _ of source.bots()) n++;
-      yield { labels: {}, value: n };
+      emit("", n);
     });
-    derived("secretary_alerts_firing", "Firing bot alerts by severity.", function* () {
+    derived("secretary_alerts_firing", "Firing bot alerts by severity.", (emit) => {
       const firing = source.alertsFiring();
-      for (const health of ["degraded", "down"] as const) yield { labels: { health }, value: firing[health] };
+      for (const health of ["degraded", "down"] as const) emit(`{health="${health}"}`, firing[health]);
     });
-    derived("secretary_notification_outbox_size", "Notifications queued and not yet delivered.", function* () {
-      yield { labels: {}, value: source.outboxSize() };
+    derived("secretary_notification_outbox_size", "Notifications queued and not yet delivered.", (emit) => {
+      emit("", source.outboxSize());
     });
-    derived("secretary_bot_info", "A watched bot and its username; always 1.", function* () {
-      for (const b of source.bots()) yield { labels: { bot: b.name, username: b.username }, value: 1 };
+    // Per bot: label text is built once per bot (and check), each sample is one concatenation.
+    derived("secretary_bot_info", "A watched bot and its username; always 1.", function* (emit) {
+      let n = 0;
+      for (const b of source.bots()) {
+        emit(`{bot="${labelValue(b.name)}",username="${labelValue(b.username)}"}`, 1);
+        if (++n % BOTS_PER_SLICE === 0) yield;
+      }
     });
-    derived("secretary_bot_health", "Bot health as a state set: 1 for the current health.", function* () {
-      for (const s of source.statuses()) for (const health of HEALTHS) yield { labels: { bot: s.name, health }, value: s.health === health ? 1 : 0 };
-    });
-    derived("secretary_check_state", "Last result of each check as a state set: 1 for the current state.", function* () {
-      for (const s of source.statuses())
-        for (const c of s.checks) for (const state of CHECK_STATUSES) yield { labels: { bot: s.name, check: c.check, state }, value: c.status === state ? 1 : 0 };
-    });
-    derived("secretary_check_last_run_timestamp_seconds", "When each check last ran (Unix seconds).", function* () {
-      for (const s of source.statuses()) for (const c of s.checks) yield { labels: { bot: s.name, check: c.check }, value: Date.parse(c.at) / 1000 };
-    });
-    derived("secretary_business_connection_enabled", "1 when Telegram reports the business connection enabled.", function* () {
-      for (const s of source.statuses())
-        if (s.observed.connectionEnabled !== undefined) yield { labels: { bot: s.name }, value: s.observed.connectionEnabled ? 1 : 0 };
-    });
-    derived("secretary_business_right", "1 when the business connection grants the right.", function* () {
-      for (const s of source.statuses())
-        for (const [right, granted] of Object.entries(s.observed.rights ?? {})) yield { labels: { bot: s.name, right }, value: granted ? 1 : 0 };
-    });
-    derived("secretary_webhook_pending_updates", "Updates waiting at Telegram for the bot's webhook.", function* () {
-      for (const s of source.statuses())
-        if (s.observed.webhookPendingUpdates !== undefined) yield { labels: { bot: s.name }, value: s.observed.webhookPendingUpdates };
-    });
-    derived("secretary_webhook_last_error_timestamp_seconds", "When Telegram last failed to deliver to the webhook (Unix seconds).", function* () {
-      for (const s of source.statuses())
-        if (s.observed.webhookLastErrorAt !== undefined) yield { labels: { bot: s.name }, value: s.observed.webhookLastErrorAt };
-    });
+    derived("secretary_bot_health", "Bot health as a state set: 1 for the current health.", (emit) =>
+      eachStatus((s, bot) => {
+        for (const health of HEALTHS) emit(`{bot="${bot}",health="${health}"}`, s.health === health ? 1 : 0);
+      }),
+    );
+    derived("secretary_check_state", "Last result of each check as a state set: 1 for the current state.", (emit) =>
+      eachStatus((s, bot) => {
+        for (const c of s.checks) {
+          const prefix = `{bot="${bot}",check="${labelValue(c.check)}",state="`;
+          for (const state of CHECK_STATUSES) emit(`${prefix}${state}"}`, c.status === state ? 1 : 0);
+        }
+      }),
+    );
+    derived("secretary_check_last_run_timestamp_seconds", "When each check last ran (Unix seconds).", (emit) =>
+      eachStatus((s, bot) => {
+        for (const c of s.checks) emit(`{bot="${bot}",check="${labelValue(c.check)}"}`, unixSeconds(c.at));
+      }),
+    );
+    derived("secretary_business_connection_enabled", "1 when Telegram reports the business connection enabled.", (emit) =>
+      eachStatus((s, bot) => {
+        if (s.observed.connectionEnabled !== undefined) emit(`{bot="${bot}"}`, s.observed.connectionEnabled ? 1 : 0);
+      }),
+    );
+    derived("secretary_business_right", "1 when the business connection grants the right.", (emit) =>
+      eachStatus((s, bot) => {
+        for (const [right, granted] of Object.entries(s.observed.rights ?? {})) emit(`{bot="${bot}",right="${labelValue(right)}"}`, granted ? 1 : 0);
+      }),
+    );
+    derived("secretary_webhook_pending_updates", "Updates waiting at Telegram for the bot's webhook.", (emit) =>
+      eachStatus((s, bot) => {
+        if (s.observed.webhookPendingUpdates !== undefined) emit(`{bot="${bot}"}`, s.observed.webhookPendingUpdates);
+      }),
+    );
+    derived("secretary_webhook_last_error_timestamp_seconds", "When Telegram last failed to deliver to the webhook (Unix seconds).", (emit) =>
+      eachStatus((s, bot) => {
+        if (s.observed.webhookLastErrorAt !== undefined) emit(`{bot="${bot}"}`, s.observed.webhookLastErrorAt);
+      }),
+    );
+
+    /** Calls `fn` for each bot's last status with its escaped name; a slice ends every BOTS_PER_SLICE bots. */
+    function* eachStatus(fn: (status: BotStatus, bot: string) => void): Generator<void> {
+      let n = 0;
+      for (const s of source.statuses()) {
+        fn(s, labelValue(s.name));
+        if (++n % BOTS_PER_SLICE === 0) yield;
+      }
+    }
   }
 
   observeRequest = (method: string, code: CodeLabel, seconds: number): void => {

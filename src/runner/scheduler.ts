@@ -8,7 +8,8 @@ import { MinHeap } from "./min-heap.ts";
  * (`offset + k * interval`), never "last finish + interval", so nothing drifts. A bot that has
  * never been checked gets its first sweep within `firstSweepWithin` instead of waiting a whole
  * interval. At most `concurrency` sweeps run at once; the rest wait in arrival order. A bot whose
- * previous sweep is still running skips its slot (counted) rather than overlapping itself.
+ * previous sweep is still running, or still waiting to run, skips its slot (counted) rather than
+ * overlapping itself or running twice in a row.
  */
 export interface SchedulerOptions {
   intervalMs: number;
@@ -39,7 +40,10 @@ export class Scheduler {
   private readonly heap = new MinHeap<Entry>((e) => e.due);
   private readonly generation = new Map<string, number>();
   private readonly running = new Map<string, Promise<void>>();
-  private readonly waiting: Entry[] = [];
+  /** Due and waiting for a free place, oldest first: waiting[waitingHead …]. */
+  private waiting: Entry[] = [];
+  private waitingHead = 0;
+  private readonly queued = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private active = false;
   private readonly now: () => number;
@@ -100,7 +104,9 @@ export class Scheduler {
     this.active = false;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.waiting.length = 0;
+    this.waiting = [];
+    this.waitingHead = 0;
+    this.queued.clear();
     if (this.running.size === 0) return 0;
     let timeout: NodeJS.Timeout | undefined;
     const left = await Promise.race([
@@ -134,16 +140,25 @@ export class Scheduler {
       let next = this.nextSlot(e.name, Math.max(now, e.due));
       if (next - e.due < this.options.intervalMs / 2) next += this.options.intervalMs;
       this.heap.push({ name: e.name, due: next, generation: e.generation });
-      if (this.running.has(e.name)) this.stats.skippedOverlap++;
-      else this.waiting.push(e);
+      if (this.running.has(e.name) || this.queued.has(e.name)) this.stats.skippedOverlap++;
+      else {
+        this.waiting.push(e);
+        this.queued.add(e.name);
+      }
     }
     this.drain();
     this.arm();
   }
 
   private drain(): void {
-    while (this.active && this.running.size < this.options.concurrency && this.waiting.length > 0) {
-      const e = this.waiting.shift()!;
+    while (this.active && this.running.size < this.options.concurrency && this.waitingHead < this.waiting.length) {
+      const e = this.waiting[this.waitingHead++]!;
+      // A queue, not shift(): shift() copies the array, and a start-up backlog can be the whole fleet.
+      if (this.waitingHead > 1024 && this.waitingHead * 2 > this.waiting.length) {
+        this.waiting = this.waiting.slice(this.waitingHead);
+        this.waitingHead = 0;
+      }
+      this.queued.delete(e.name);
       if (this.generation.get(e.name) !== e.generation || this.running.has(e.name)) continue;
       this.stats.started++;
       if (this.stats.lagSamples.length < MAX_LAG_SAMPLES) this.stats.lagSamples.push(this.now() - e.due);

@@ -1,6 +1,9 @@
-import { open, readFile, rename, mkdir, unlink } from "node:fs/promises";
+import { open, readFile, readdir, rename, mkdir, unlink } from "node:fs/promises";
 import { dirname, basename, join } from "node:path";
 import type { Adapter } from "lowdb";
+
+/** Bytes packed before each write of a chunked file. */
+const WRITE_BUFFER_BYTES = 1 << 20;
 
 /**
  * A lowdb adapter that never leaves a half-written state file: each write goes to a temporary
@@ -16,6 +19,7 @@ export class AtomicJsonFile<T> implements Adapter<T> {
   }
 
   async read(): Promise<T | null> {
+    await this.removeStaleTemporaryFiles();
     let text: string;
     try {
       text = await readFile(this.path, "utf8");
@@ -33,13 +37,51 @@ export class AtomicJsonFile<T> implements Adapter<T> {
     }
   }
 
+  /**
+   * A crash in the middle of a write leaves its temporary file (`.<name>.<pid>.tmp`) behind: as large
+   * as the state and holding the sealed tokens. They are removed when the state is read at start.
+   */
+  private async removeStaleTemporaryFiles(): Promise<void> {
+    const dir = dirname(this.path);
+    const prefix = `.${basename(this.path)}.`;
+    const names = await readdir(dir).catch(() => [] as string[]);
+    await Promise.all(names.filter((n) => n.startsWith(prefix) && n.endsWith(".tmp")).map((n) => unlink(join(dir, n)).catch(() => undefined)));
+  }
+
   async write(data: T): Promise<void> {
+    await this.writeChunks([JSON.stringify(data)]);
+  }
+
+  /**
+   * Writes a JSON text given in pieces (their concatenation) the same way: the pieces are packed into
+   * one reused buffer that is written whenever it fills, so a big file costs no big string or copy, and
+   * a piece is made only when the previous buffer is on its way. Returns the bytes written.
+   */
+  async writeChunks(pieces: Iterable<string>): Promise<number> {
     const dir = dirname(this.path);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const tmp = join(dir, `.${basename(this.path)}.${process.pid}.tmp`);
     const file = await open(tmp, "w", 0o600);
+    let bytes = 0;
     try {
-      await file.writeFile(JSON.stringify(data));
+      const buffer = Buffer.allocUnsafe(WRITE_BUFFER_BYTES);
+      let used = 0;
+      for (const piece of pieces) {
+        // write() stops before a character that does not fit: leave room for the worst case.
+        if (used > 0 && used + piece.length * 3 > buffer.length) {
+          await file.writeFile(buffer.subarray(0, used));
+          bytes += used;
+          used = 0;
+        }
+        if (piece.length * 3 > buffer.length) {
+          const big = Buffer.from(piece, "utf8");
+          await file.writeFile(big);
+          bytes += big.length;
+        } else used += buffer.write(piece, used);
+      }
+      // writeFile on an open handle writes all of it at the current position.
+      if (used > 0) await file.writeFile(buffer.subarray(0, used));
+      bytes += used;
       await file.sync();
     } catch (err) {
       await file.close();
@@ -48,5 +90,6 @@ export class AtomicJsonFile<T> implements Adapter<T> {
     }
     await file.close();
     await rename(tmp, this.path);
+    return bytes;
   }
 }

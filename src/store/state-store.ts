@@ -36,29 +36,59 @@ const EMPTY: StateData = { version: 1, results: {}, alerts: {}, outbox: [], sile
 export interface StateStoreOptions {
   /** The state file; `null` keeps state in memory only (one-shot commands such as `check`). */
   path: string | null;
-  /** Changes are written at most this often (one file write per window, whatever the fleet size). */
+  /** Writes start at most this often (one file write per window, whatever the fleet size). */
   flushIntervalMs?: number;
   onError?: (err: Error) => void;
 }
 
 /**
- * The lowdb state file with batched writes: callers change `data` and call `changed()`; the
- * file is rewritten once per flush window. `flush()` forces a write (shutdown, critical changes).
+ * Background writes average at most this many bytes a second: a big fleet's file (about 1.8 KB per
+ * bot) is rewritten less often than every flush window, so disk traffic stays bounded; flush() is not
+ * held back by it.
  */
+const BACKGROUND_BYTES_PER_SECOND = 2 * 2 ** 20;
+/** The longest a change waits for its background write. */
+const MAX_BACKGROUND_DELAY_MS = 10_000;
+
+/**
+ * The lowdb state file with batched writes: callers change `data` and call `changed()`; the file is
+ * rewritten once per window (the flush interval, longer for a big file: at most ~2 MB/s on average,
+ * at most 10 s). `flush()` asks for the next write as soon as the flush interval allows and resolves
+ * once it is on disk (critical changes: the outbox); any number of flush() calls in between share that
+ * one write. `close()` writes at once.
+ *
+ * Each write streams the whole state to the file in chunks (stateChunks): no full copy of the file is
+ * ever held in memory, and the event loop keeps running while a big fleet's file is written.
+ */
+interface Waiter {
+  resolve(): void;
+  reject(err: Error): void;
+}
+
 export class StateStore {
   private readonly db: Low<StateData>;
-  private readonly persistent: boolean;
+  private readonly file: AtomicJsonFile<StateData> | undefined;
+  private readonly flushIntervalMs: number;
   private timer: NodeJS.Timeout | undefined;
-  private writing: Promise<void> = Promise.resolve();
+  private timerAt = Infinity;
+  /** The write on its way to disk, if any. */
+  private writing: Promise<void> | undefined;
+  /** flush() callers waiting for the next write. */
+  private waiters: Waiter[] = [];
+  /** flush() callers whose changes are in the write under way. */
+  private inflight: Waiter[] = [];
   private dirty = false;
-  readonly stats = { writes: 0 };
+  private lastWriteAt = -Infinity;
+  private lastBytes = 0;
+  readonly stats = { writes: 0, bytes: 0 };
 
   private readonly options: StateStoreOptions;
 
   private constructor(options: StateStoreOptions) {
     this.options = options;
-    this.persistent = options.path !== null;
-    const adapter = options.path === null ? { read: async () => null, write: async () => undefined } : new AtomicJsonFile<StateData>(options.path);
+    this.flushIntervalMs = options.flushIntervalMs ?? 1000;
+    this.file = options.path === null ? undefined : new AtomicJsonFile<StateData>(options.path);
+    const adapter = this.file ?? { read: async () => null, write: async () => undefined };
     this.db = new Low(adapter, structuredClone(EMPTY));
   }
 
@@ -78,33 +108,108 @@ export class StateStore {
   }
 
   changed(): void {
-    if (!this.persistent) return;
+    if (!this.file) return;
     this.dirty = true;
-    this.timer ??= setTimeout(() => {
-      this.timer = undefined;
-      void this.flush();
-    }, this.options.flushIntervalMs ?? 1000);
+    const window = Math.max(this.flushIntervalMs, Math.min(MAX_BACKGROUND_DELAY_MS, (this.lastBytes / BACKGROUND_BYTES_PER_SECOND) * 1000));
+    if (this.timer === undefined) this.schedule(Date.now() + window);
   }
 
-  /** Writes pending changes now; serialized with any write in progress. */
+  /** Writes pending changes as soon as the flush interval allows; resolves when they are on disk. */
   flush(): Promise<void> {
+    if (!this.file) return Promise.resolve();
+    // Nothing new: whatever was changed before is in the write under way, or already on disk.
+    if (!this.dirty) return this.writing ? new Promise<void>((resolve, reject) => this.inflight.push({ resolve, reject })) : Promise.resolve();
+    const written = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.schedule(this.lastWriteAt + this.flushIntervalMs);
+    return written;
+  }
+
+  /** Writes pending changes now, whatever the flush interval (shutdown). */
+  async close(): Promise<void> {
+    if (!this.file) return;
+    await this.writing;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.writing = this.writing.then(async () => {
-      if (!this.dirty) return;
-      this.dirty = false;
-      try {
-        await this.db.write();
+    this.timerAt = Infinity;
+    if (this.dirty) await this.write();
+  }
+
+  /** Arms the write timer for `at`, or earlier if it is already armed for sooner. */
+  private schedule(at: number): void {
+    if (at >= this.timerAt) return;
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      // One write at a time: the next starts when this one is done.
+      if (this.writing) void this.writing.then(() => this.schedule(this.lastWriteAt + this.flushIntervalMs));
+      else if (this.dirty) void this.write();
+      else this.release(this.waiters.splice(0));
+    }, Math.max(0, at - Date.now()));
+  }
+
+  private write(): Promise<void> {
+    // Callers that flush() while this write is under way join these waiters (see flush()).
+    const waiters = (this.inflight = this.waiters.splice(0));
+    this.dirty = false;
+    this.lastWriteAt = Date.now();
+    this.writing = this.file!.writeChunks(stateChunks(this.db.data)).then(
+      (bytes) => {
         this.stats.writes++;
-      } catch (err) {
-        this.dirty = true;
-        this.options.onError?.(err as Error);
-      }
-    });
+        this.stats.bytes += bytes;
+        this.lastBytes = bytes;
+        this.writing = undefined;
+        this.release(waiters);
+      },
+      (err: Error) => {
+        this.writing = undefined;
+        this.failed(err, waiters);
+      },
+    );
     return this.writing;
   }
 
-  async close(): Promise<void> {
-    await this.flush();
+  /**
+   * A failed write is retried with the next window. Its flush() callers are told it failed: a caller
+   * that promised "on disk" (the admin API, the outbox) must not believe it.
+   */
+  private failed(err: Error, waiters: Waiter[]): void {
+    this.dirty = true;
+    this.options.onError?.(err);
+    for (const w of waiters) w.reject(err);
+    this.changed();
   }
+
+  private release(waiters: Waiter[]): void {
+    for (const w of waiters) w.resolve();
+  }
+}
+
+/**
+ * JSON.stringify of the state, in pieces: one per result (most of the file: one per bot), every
+ * other section whole. Nothing builds the whole file as one string: the writer packs the pieces into
+ * its buffer and asks for more only after each write, so the event loop runs in between. Results are
+ * taken as they are when the write starts (a bot's result is replaced, never changed in place).
+ */
+export function* stateChunks(data: StateData): Generator<string> {
+  let first = true;
+  for (const [key, value] of Object.entries(data)) {
+    if (value === undefined) continue;
+    const head = `${first ? "{" : ","}${JSON.stringify(key)}:`;
+    first = false;
+    if (key !== "results") {
+      yield head + JSON.stringify(value);
+      continue;
+    }
+    yield `${head}{`;
+    let separator = "";
+    for (const [name, status] of Object.entries(value as StateData["results"])) {
+      if (status === undefined) continue;
+      yield `${separator}${JSON.stringify(name)}:${JSON.stringify(status)}`;
+      separator = ",";
+    }
+    yield "}";
+  }
+  yield first ? "{}" : "}";
 }

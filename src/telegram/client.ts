@@ -63,7 +63,11 @@ export class BotClient {
       const wait = Math.ceil((this.retryUntil - now) / 1000);
       throw new TelegramError(method, "unreachable", "429", `Telegram asked to retry after a pause; ${wait} s left`, wait);
     }
-    const signal = AbortSignal.timeout(this.settings.timeoutMs);
+    // Not AbortSignal.timeout: its timer outlives the call and, when it fires 10 s later, aborts a
+    // finished call's signal all the same (an exception with a stack trace per Bot API call).
+    const controller = new AbortController();
+    const deadline = setTimeout(() => controller.abort(), this.settings.timeoutMs);
+    const signal = controller.signal;
     try {
       const fn = (this.api.raw as unknown as Record<string, RawMethod>)[method]!;
       // grammY binds an empty payload to zero-parameter methods: those take the signal first.
@@ -72,6 +76,8 @@ export class BotClient {
       const error = classify(method, err, signal.aborted);
       if (error.code === "429") this.retryUntil = Date.now() + (error.retryAfter ?? 1) * 1000;
       throw error;
+    } finally {
+      clearTimeout(deadline);
     }
   }
 }

@@ -1,0 +1,165 @@
+/**
+ * Support for the crash and shutdown tests (test/faults): the real command line as a child process
+ * (service and sandbox), a webhook receiver on a chosen port, and the state file read as another
+ * process would read it.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync, watch } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { basename, dirname } from "node:path";
+import type { StateData } from "../../src/store/state-store.ts";
+
+export interface Proc {
+  child: ChildProcess;
+  /** stdout and stderr so far (logs, for failure messages). */
+  output(): string;
+  /** Resolves with the exit code and signal once the process has exited. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  alive(): boolean;
+  /** SIGKILL, and waits for the exit. */
+  kill9(): Promise<void>;
+}
+
+const running = new Set<ChildProcess>();
+
+/** `node src/cli/main.ts ...args` with the project's Node; LOG_LEVEL=warn unless `env` says otherwise. */
+export function spawnCli(args: string[], env: Record<string, string> = {}): Proc {
+  const child = spawn(process.execPath, ["src/cli/main.ts", ...args], {
+    env: { ...process.env, LOG_LEVEL: "warn", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  running.add(child);
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+  child.stderr!.on("data", (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => {
+      running.delete(child);
+      resolve({ code, signal });
+    }),
+  );
+  return {
+    child,
+    output: () => out,
+    exited,
+    alive: () => child.exitCode === null && child.signalCode === null,
+    async kill9() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await exited;
+    },
+  };
+}
+
+/** Kills every child still running (for afterAll), each by its own pid. */
+export async function killAll(): Promise<void> {
+  await Promise.all(
+    [...running].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once("exit", () => resolve());
+          child.kill("SIGKILL");
+        }),
+    ),
+  );
+}
+
+/** Polls `url` until it answers 200; fails early when the process dies. */
+export async function waitReady(proc: Proc, url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!proc.alive()) throw new Error(`process exited before ready:\n${proc.output()}`);
+    const ok = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`not ready within ${timeoutMs} ms (${url}):\n${proc.output()}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The sandbox as its own process (`secretary-watch sandbox`), so its load does not slow the test. */
+export async function startSandboxProcess(worldFile: string, port: number): Promise<{ url: string; proc: Proc }> {
+  const proc = spawnCli(["sandbox", "--world", worldFile, "--port", String(port)]);
+  const url = `http://127.0.0.1:${port}`;
+  await waitReady(proc, `${url}/_sandbox/faults`, 20_000);
+  return { url, proc };
+}
+
+/** Reads and parses the state file; throws (with the reason) when it is not whole JSON. */
+export function readState(path: string): StateData {
+  const text = readFileSync(path, "utf8");
+  try {
+    return JSON.parse(text) as StateData;
+  } catch (err) {
+    throw new Error(`state file ${path} does not parse (${(err as Error).message}); ${text.length} bytes, ends with ${JSON.stringify(text.slice(-80))}`, {
+      cause: err,
+    });
+  }
+}
+
+/** Temporary files the atomic writer left next to the state file (a write cut short). */
+export function leftoverTempFiles(path: string): string[] {
+  const prefix = `.${basename(path)}.`;
+  return readdirSync(dirname(path)).filter((f) => f.startsWith(prefix) && f.endsWith(".tmp"));
+}
+
+/**
+ * SIGKILLs `proc` the moment its next state write begins (inotify): when it creates its temporary
+ * file, or when it changes the state file in place (which an atomic writer never does), so the kill
+ * lands inside the write. Falls back to a plain SIGKILL after `timeoutMs`. Returns whether it was
+ * the write that triggered the kill.
+ */
+export async function kill9OnNextWrite(proc: Proc, statePath: string, timeoutMs: number): Promise<boolean> {
+  const prefix = `.${basename(statePath)}.${proc.child.pid}.`;
+  let byWrite = false;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      watcher.close();
+      if (proc.alive()) proc.child.kill("SIGKILL");
+      resolve();
+    };
+    const watcher = watch(dirname(statePath), (event, file) => {
+      if (file?.startsWith(prefix) || (file === basename(statePath) && event === "change")) {
+        byWrite = true;
+        done();
+      }
+    });
+    const timer = setTimeout(done, timeoutMs);
+  });
+  await proc.exited;
+  return byWrite;
+}
+
+export interface PortReceiver {
+  /** JSON bodies received, each answered 200. */
+  bodies: unknown[];
+  close(): Promise<void>;
+}
+
+/** A webhook receiver on a given port (the one the config names): records each body, answers 200. */
+export async function receiverOn(port: number): Promise<PortReceiver> {
+  const bodies: unknown[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      bodies.push(JSON.parse(Buffer.concat(chunks).toString("utf8")));
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+  return {
+    bodies,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
