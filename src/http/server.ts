@@ -1,5 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { Server } from "node:http";
 import express, { type Request, type Response } from "express";
 import type { Logger } from "pino";
@@ -56,8 +58,9 @@ export function createApp(o: HttpOptions): express.Express {
       res.status(401).set("WWW-Authenticate", "Bearer").send("unauthorized\n");
       return;
     }
-    const body = await o.metrics.registry.metrics();
-    res.type(o.metrics.registry.contentType).send(body);
+    // Streamed in chunks: a 10,000-bot exposition is ~45 MB, never held whole; the event loop runs between chunks.
+    res.type(o.metrics.registry.contentType);
+    await pipeline(Readable.from(o.metrics.registry.stream()), res).catch(() => undefined);
   });
 
   app.get("/status", (_req, res) => {
