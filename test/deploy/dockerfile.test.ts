@@ -14,7 +14,7 @@ import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseConfig, resolveConfigPath } from "../../src/config/load.ts";
 import { StateStore } from "../../src/store/state-store.ts";
-import { freePort } from "../support/alertmanager.ts";
+import { freePort } from "../support/loopback-daemon.ts";
 import { dockerIgnores, options, parseDockerfile, stages } from "./dockerfile.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));

@@ -16,7 +16,7 @@ import YAML from "yaml";
 import { loadConfigFile } from "../../src/config/load.ts";
 import { createLogger } from "../../src/log.ts";
 import { startService, type Service } from "../../src/service.ts";
-import { freePort } from "../support/alertmanager.ts";
+import { freePort } from "../support/loopback-daemon.ts";
 import { LogSink, until } from "../support/service-harness.ts";
 import { options, parseDockerfile, stages } from "./dockerfile.ts";
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/server.ts";
 import { parseWorld } from "../../src/sandbox/world.ts";
 import type { Service } from "../../src/service.ts";
-import { freePort } from "../support/alertmanager.ts";
+import { freePort } from "../support/loopback-daemon.ts";
 import { sleep, startTestService, until } from "../support/service-harness.ts";
 
 const ALERT_BOT = { token: "7999999:alerts-bot-Zx8", id: 7999999, username: "ops_alerts_bot", firstName: "Ops alerts", webhook: { url: "" }, connections: [] };

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/server.ts";
-import { freePort } from "../support/alertmanager.ts";
+import { freePort } from "../support/loopback-daemon.ts";
 import { fleetBots, healthyWorld } from "../support/faults-fleet.ts";
 import { kill9OnNextWrite, killAll, leftoverTempFiles, readState, spawnCli, waitReady } from "../support/faults-process.ts";
 import { sleep, startTestService, until } from "../support/service-harness.ts";

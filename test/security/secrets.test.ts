@@ -6,7 +6,7 @@ import { DEMO_WORLD } from "../../src/demo.ts";
 import { startSandbox, type Sandbox } from "../../src/sandbox/server.ts";
 import { loadWorldFile } from "../../src/sandbox/world.ts";
 import type { Service } from "../../src/service.ts";
-import { freePort } from "../support/alertmanager.ts";
+import { freePort } from "../support/loopback-daemon.ts";
 import { cli } from "../support/cli.ts";
 import { closeHttpReceivers, httpReceiver, type HttpReceiver } from "../support/http-receiver.ts";
 import { startTestService, until, type LogSink } from "../support/service-harness.ts";

@@ -1,25 +1,11 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureDebianPackage } from "./debian.ts";
+import { startLoopbackDaemon, type RunningDaemon } from "./loopback-daemon.ts";
 
-export interface RunningAlertmanager {
-  url: string;
-  stop(): Promise<void>;
-}
 
-/** A free loopback port (the kernel picks it; released before Alertmanager binds it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
-  });
-}
+export type RunningAlertmanager = RunningDaemon;
 
 /** Starts Debian's Alertmanager on loopback with a no-op receiver and clustering off. */
 export async function startAlertmanager(): Promise<RunningAlertmanager> {
@@ -27,30 +13,11 @@ export async function startAlertmanager(): Promise<RunningAlertmanager> {
   const dir = mkdtempSync(join(tmpdir(), "alertmanager-"));
   const config = join(dir, "alertmanager.yml");
   writeFileSync(config, "route: { receiver: none }\nreceivers: [ { name: none } ]\n");
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    binary,
-    [`--config.file=${config}`, `--storage.path=${dir}`, `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address=", "--log.level=warn"],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let stderr = "";
-  child.stderr?.on("data", (d) => (stderr += d));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`alertmanager exited: ${stderr}`);
-    const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error(`alertmanager did not become ready: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    url,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
-  };
+  return startLoopbackDaemon("alertmanager", binary, (port) => [
+    `--config.file=${config}`,
+    `--storage.path=${dir}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    "--cluster.listen-address=",
+    "--log.level=warn",
+  ]);
 }

@@ -1,8 +1,8 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "./alertmanager.ts";
+import { startLoopbackDaemon } from "./loopback-daemon.ts";
 import { ensureDebianPackage } from "./debian.ts";
 
 /** Debian's `prometheus` package: the server and promtool, installed by the test set-up when missing. */
@@ -68,23 +68,13 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
       scrape_configs: [{ job_name: "secretary-watch", static_configs: [{ targets: options.targets }] }],
     }),
   );
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    prometheus,
-    [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`, "--log.level=warn"],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  let stderr = "";
-  child.stderr?.on("data", (d) => (stderr += d));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`prometheus exited with ${child.exitCode}: ${stderr}`);
-    const ready = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error(`prometheus did not become ready: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const daemon = await startLoopbackDaemon("prometheus", prometheus, (port) => [
+    `--config.file=${config}`,
+    `--storage.tsdb.path=${join(dir, "data")}`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    "--log.level=warn",
+  ]);
+  const { url } = daemon;
 
   const api = async <T>(path: string): Promise<T> => {
     const body = (await (await fetch(`${url}/api/v1/${path}`)).json()) as { status: string; data: T; error?: string };
@@ -108,11 +98,6 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Runni
         : [{ metric: {}, value: body.data.result as [number, string] }];
       return { status: "success", resultType: body.data.resultType, result };
     },
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
+    stop: daemon.stop,
   };
 }

@@ -8,7 +8,7 @@ import type { EmailChannelConfig } from "../../../src/alerts/channels/email.ts";
 import { ChannelError } from "../../../src/alerts/types.ts";
 import type { AlertMessage, Channel } from "../../../src/alerts/types.ts";
 import { alertCheck, alertMessage } from "../../support/alert-fixtures.ts";
-import { freePort } from "../../support/alertmanager.ts";
+import { freePort } from "../../support/loopback-daemon.ts";
 import { rejection } from "../../support/rejection.ts";
 
 const USER = "watch";

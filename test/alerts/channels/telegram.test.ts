@@ -10,7 +10,7 @@ import type { Sandbox } from "../../../src/sandbox/server.ts";
 import { parseWorld } from "../../../src/sandbox/world.ts";
 import type { SentMessage } from "../../../src/sandbox/world.ts";
 import { alertMessage } from "../../support/alert-fixtures.ts";
-import { freePort } from "../../support/alertmanager.ts";
+import { freePort } from "../../support/loopback-daemon.ts";
 import { rejection } from "../../support/rejection.ts";
 
 const ALERT_TOKEN = "7000099:alerts-Kd7q2xyz";
