@@ -4,6 +4,7 @@
  * which the raw fetch loop replays.
  */
 import type { WorldInput } from "../src/sandbox/world.ts";
+import { DEFAULT_REQUIRED_RIGHTS } from "../src/telegram/rights.ts";
 
 /** The probe chat (a sandbox user) every bot's scope check writes "typing" to. */
 export const PROBE_CHAT = 555000111;
@@ -21,15 +22,8 @@ export function kindOf(i: number): BotKind {
   return "healthy";
 }
 
-const ALL_RIGHTS = {
-  can_reply: true,
-  can_read_messages: true,
-  can_delete_sent_messages: true,
-  can_view_gifts_and_stars: true,
-  can_convert_gifts_to_stars: true,
-  can_transfer_and_upgrade_gifts: true,
-  can_transfer_stars: true,
-};
+/** Every right the checks require by default (the guide's permission table). */
+const ALL_RIGHTS = Object.fromEntries(DEFAULT_REQUIRED_RIGHTS.map((right) => [right, true]));
 
 export interface FleetBot {
   name: string;

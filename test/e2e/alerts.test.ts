@@ -3,42 +3,24 @@ import { afterEach, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/server.ts";
 import { parseWorld } from "../../src/sandbox/world.ts";
 import type { Service } from "../../src/service.ts";
+import { healthyWorldSpec, fleetBots } from "../support/healthy-fleet.ts";
 import { freePort } from "../support/loopback-daemon.ts";
 import { sleep, startTestService, until } from "../support/service-harness.ts";
 
 const ALERT_BOT = { token: "7999999:alerts-bot-Zx8", id: 7999999, username: "ops_alerts_bot", firstName: "Ops alerts", webhook: { url: "" }, connections: [] };
 const OPS_CHAT = -1001234567890;
-const PROBE = 555000111;
-const ALL_RIGHTS = {
-  can_reply: true, can_read_messages: true, can_delete_sent_messages: true, can_view_gifts_and_stars: true,
-  can_convert_gifts_to_stars: true, can_transfer_and_upgrade_gifts: true, can_transfer_stars: true,
-};
 
-/** A world of `n` healthy Secretary bots, `bot-0` … `bot-(n-1)`, plus the ops alert bot. */
+/** The healthy fleet of test/support/healthy-fleet.ts, plus the ops alert bot. */
 function healthyWorld(n: number) {
-  const bots = Array.from({ length: n }, (_, i) => ({
-    token: `${7100000 + i}:healthy-${i}-Qa1`,
-    id: 7100000 + i,
-    username: `healthy_${i}_bot`,
-    firstName: `Healthy ${i}`,
-    webhook: { url: `https://bots.example.com/${i}` },
-    connections: [{ id: `bc-${i}`, userId: 200000000 + i, rights: ALL_RIGHTS, recentInbound: [PROBE] }],
-  }));
-  return parseWorld({ users: [{ id: PROBE, firstName: "Probe" }], bots: [...bots, ALERT_BOT] });
+  const spec = healthyWorldSpec(n) as { bots: unknown[] };
+  return parseWorld({ ...spec, bots: [...spec.bots, ALERT_BOT] });
 }
 
 function monitorConfig(sandbox: Sandbox, n: number, extra: Record<string, unknown>) {
   return {
     telegram: { apiRoot: sandbox.url, timeout: "300ms" },
     schedule: { interval: "1s", concurrency: 32 },
-    bots: Array.from({ length: n }, (_, i) => ({
-      name: `bot-${i}`,
-      token: `${7100000 + i}:healthy-${i}-Qa1`,
-      username: `healthy_${i}_bot`,
-      owner: { id: 200000000 + i },
-      businessConnectionId: `bc-${i}`,
-      probeChats: [PROBE],
-    })),
+    bots: fleetBots(n),
     ...extra,
   };
 }

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StateData } from "../../src/store/state-store.ts";
 import { freePort } from "../support/loopback-daemon.ts";
-import { botUsername, control, fleetBots, healthyWorldSpec } from "../support/faults-fleet.ts";
+import { botUsername, control, fleetBots, healthyWorldSpec } from "../support/healthy-fleet.ts";
 import { kill9OnNextWrite, killAll, leftoverTempFiles, readState, receiverOn, spawnCli, startSandboxProcess, waitReady, type PortReceiver } from "../support/faults-process.ts";
 import { sleep } from "../support/service-harness.ts";
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/server.ts";
 import { freePort } from "../support/loopback-daemon.ts";
 import { HUNG_BOT } from "../support/demo-fleet.ts";
-import { control, fleetBots, healthyWorld, sandboxCalls } from "../support/faults-fleet.ts";
+import { control, fleetBots, healthyWorld, sandboxCalls } from "../support/healthy-fleet.ts";
 import { killAll, readState, spawnCli, waitReady, type Proc } from "../support/faults-process.ts";
 import { sleep, until } from "../support/service-harness.ts";
 

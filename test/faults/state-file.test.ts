@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/server.ts";
 import { freePort } from "../support/loopback-daemon.ts";
-import { fleetBots, healthyWorld } from "../support/faults-fleet.ts";
+import { fleetBots, healthyWorld } from "../support/healthy-fleet.ts";
 import { kill9OnNextWrite, killAll, leftoverTempFiles, readState, spawnCli, waitReady } from "../support/faults-process.ts";
 import { sleep, startTestService, until } from "../support/service-harness.ts";
 

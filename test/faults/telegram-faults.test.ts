@@ -21,7 +21,7 @@ import {
   percentile,
   sandboxCalls,
   webhookChannel,
-} from "../support/faults-fleet.ts";
+} from "../support/healthy-fleet.ts";
 import { closeHttpReceivers, httpReceiver, type HttpReceiver } from "../support/http-receiver.ts";
 import { sleep, startTestService, until, type LogSink } from "../support/service-harness.ts";
 

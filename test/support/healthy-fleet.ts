@@ -1,24 +1,18 @@
 /**
- * Support for the fault and crash tests (test/faults): a fleet of healthy sandbox bots and the config
- * that watches it, the sandbox control API, and a few statistics.
+ * A fleet of healthy sandbox bots and the config that watches it, the sandbox control API, and a few
+ * statistics: for the alert, fault and crash tests.
  */
 import type { FaultSpec } from "../../src/sandbox/faults.ts";
 import type { WorldSpec } from "../../src/sandbox/world.ts";
 import { parseWorld } from "../../src/sandbox/world.ts";
+import { DEFAULT_REQUIRED_RIGHTS } from "../../src/telegram/rights.ts";
 import type { ReceivedRequest } from "./http-receiver.ts";
 
 /** The user every bot must be able to reach (its probe chat). */
 export const PROBE = 555000111;
 
-const ALL_RIGHTS = {
-  can_reply: true,
-  can_read_messages: true,
-  can_delete_sent_messages: true,
-  can_view_gifts_and_stars: true,
-  can_convert_gifts_to_stars: true,
-  can_transfer_and_upgrade_gifts: true,
-  can_transfer_stars: true,
-};
+/** Every right the checks require by default (the guide's permission table). */
+const ALL_RIGHTS = Object.fromEntries(DEFAULT_REQUIRED_RIGHTS.map((right) => [right, true]));
 
 /** Every Bot API method a sweep calls: faults go on these, not on the whole sandbox. */
 export const MONITORED_METHODS = ["getMe", "getBusinessConnection", "getWebhookInfo", "sendChatAction", "getBusinessAccountStarBalance"];
