@@ -30,12 +30,40 @@ export type Transport = (url: string, init: TransportInit) => Promise<TransportR
 /** Largest answer we read: Bot API answers for the methods we call are a few KiB. */
 const MAX_BODY_BYTES = 1 << 20;
 
+/**
+ * How long an idle keep-alive socket is kept. Without an agent timeout Node keeps idle sockets for
+ * ever and ignores the server's `Keep-Alive: timeout=N` hint (it only ever lowers a timeout that is
+ * set), so the server closes them first and a request sent on one as it closes dies with ECONNRESET.
+ * With it, Node closes idle sockets before the server's announced timeout, or after 30 s when none is
+ * announced (nginx's default is 75 s).
+ */
+const IDLE_SOCKET_MS = 30_000;
+
+/** Errors of a request written to a reused keep-alive socket the server had just closed. */
+const STALE_SOCKET_CODES = new Set(["ECONNRESET", "EPIPE"]);
+
 export function createTransport(options: { maxSockets?: number } = {}): Transport & { close(): void } {
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 256, scheduling: "lifo" as const };
+  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 256, scheduling: "lifo" as const, timeout: IDLE_SOCKET_MS };
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
 
+  /**
+   * One request, sent once more (on a new socket) when a reused socket turns out to be closed
+   * before any answer came: the keep-alive race, which otherwise reads as a network error and a
+   * false `unknown`. Node's documentation recommends exactly this retry.
+   */
+  let closed = false;
   const transport = (url: string, init: TransportInit): Promise<TransportResponse> =>
+    send(url, init).catch((err: unknown) => {
+      if (!(err instanceof StaleSocketError)) throw err;
+      // close() destroys the sockets in use too: that is the service stopping, not a race.
+      if (closed) throw err.cause;
+      return send(url, init).catch((again: unknown) => {
+        throw again instanceof StaleSocketError ? again.cause : again;
+      });
+    });
+
+  const send = (url: string, init: TransportInit): Promise<TransportResponse> =>
     new Promise((resolve, reject) => {
       const target = new URL(url);
       const secure = target.protocol === "https:";
@@ -70,15 +98,19 @@ export function createTransport(options: { maxSockets?: number } = {}): Transpor
       const onAbort = () => req.destroy(abortError());
       const cleanup = () => signal?.removeEventListener("abort", onAbort);
       signal?.addEventListener("abort", onAbort);
-      req.on("error", (err) => {
+      let answered = false;
+      req.on("response", () => (answered = true));
+      req.on("error", (err: NodeJS.ErrnoException) => {
         cleanup();
-        reject(err);
+        const stale = req.reusedSocket && !answered && !signal?.aborted && STALE_SOCKET_CODES.has(err.code ?? "");
+        reject(stale ? new StaleSocketError(err) : err);
       });
       req.end(body);
     });
 
   return Object.assign(transport, {
     close() {
+      closed = true;
       httpAgent.destroy();
       httpsAgent.destroy();
     },
@@ -95,6 +127,13 @@ function toEnvelope(status: number, statusText: string, text: string): unknown {
   }
   const reason = statusText || "unexpected answer";
   return { ok: false, error_code: status, description: `HTTP ${status} ${reason} (not a Bot API answer)` };
+}
+
+/** A request lost to a closed keep-alive socket; `cause` is the socket's error. */
+class StaleSocketError extends Error {
+  constructor(cause: Error) {
+    super(cause.message, { cause });
+  }
 }
 
 function abortError(): Error {

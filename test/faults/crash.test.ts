@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StateData } from "../../src/store/state-store.ts";
 import { freePort } from "../support/loopback-daemon.ts";
-import { botUsername, control, fleetBots, healthyWorldSpec } from "../support/healthy-fleet.ts";
+import { botName, botUsername, control, fleetBots, healthyWorldSpec } from "../support/healthy-fleet.ts";
 import { kill9OnNextWrite, killAll, leftoverTempFiles, readState, receiverOn, spawnCli, startSandboxProcess, waitReady, type PortReceiver } from "../support/faults-process.ts";
 import { sleep } from "../support/service-harness.ts";
 
@@ -107,6 +107,22 @@ describe("crashes", () => {
     );
   });
 
+  /**
+   * Waits (up to 15 s) until the state file shows round `round`'s change: its bot firing, and the bot it
+   * mended resolved if that one was firing in `before`.
+   */
+  async function untilOnDisk(round: number, before: StateData | undefined): Promise<void> {
+    const broken = botName(BROKEN_AT_START + round);
+    const mended = round < BROKEN_AT_START && before?.alerts[botName(round)]?.firing ? botName(round) : undefined;
+    const done = (state: StateData) =>
+      state.alerts[broken]?.firing !== undefined && (!mended || state.outbox.some((e) => e.message.key === mended && e.message.kind === "resolved"));
+    const deadline = Date.now() + 15_000;
+    while (!done(readState(statePath))) {
+      if (Date.now() > deadline) throw new Error(`round ${round}: the state file never showed ${broken} firing${mended ? ` and ${mended} resolved` : ""}`);
+      await sleep(50);
+    }
+  }
+
   it(`when the service is killed with SIGKILL ${CRASHES} times during heavy state writes, then the state file always parses and no silence, firing alert or queued notification is lost; each is delivered exactly once when the receiver is back`, async () => {
     const silences: string[] = [];
     const outboxSeen = new Set<string>();
@@ -135,6 +151,10 @@ describe("crashes", () => {
       expect(res.status, await res.clone().text()).toBe(201);
       silences.push(((await res.json()) as { id: string }).id);
 
+      // Even rounds first let this round's change reach the disk (the newly broken bot firing, the mended
+      // one resolved), so the rounds cannot all end before anything new is written, however slow the
+      // machine; the kill still comes at a random moment after that.
+      if (round % 2 === 0) await untilOnDisk(round, previous);
       await sleep(200 + Math.floor(Math.random() * 1000));
       expect(proc.alive(), `the service died on its own in round ${round}:\n${proc.output()}`).toBe(true);
       // Odd rounds aim the kill at the next state write (the flush window is 1 s); even rounds kill blind.

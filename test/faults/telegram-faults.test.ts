@@ -78,6 +78,11 @@ function falseVerdicts(logs: LogSink): string[] {
 }
 
 const healths = (service: Service) => [...service.monitor.statuses()].map((s) => s.health);
+/** Each bot's health, with the messages of its non-ok checks when it is not healthy (so a failure says why). */
+const explained = (service: Service) =>
+  [...service.monitor.statuses()].map((s) =>
+    s.health === "healthy" ? "healthy" : `${s.name} ${s.health}: ${s.checks.filter((c) => c.status !== "ok").map((c) => `${c.check} ${c.status} ${c.message}`).join("; ")}`,
+  );
 const allAre = (service: Service, health: string) => {
   const h = healths(service);
   return h.length === BOTS && h.every((x) => x === health) ? true : undefined;
@@ -156,7 +161,7 @@ describe("Telegram faults", () => {
     expect(sent.filter((d) => d.scope === "bot")).toEqual([]);
     expect(sent.map((d) => `${d.key} ${d.kind}`)).toEqual(["monitor firing", "monitor resolved"]);
     expect(falseVerdicts(logs)).toEqual([]);
-    expect(healths(service)).toEqual(Array(BOTS).fill("healthy"));
+    expect(explained(service)).toEqual(Array(BOTS).fill("healthy"));
     figures.push({ kind: row.kind, windows: 1, faultedCalls, sweepsStarted: started, lagP99Ms: lagP99 });
   }, 40_000);
 
