@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics } from "prom-client";
 import { CHECK_STATUSES, HEALTHS, type BotStatus, type CheckResult, type MonitoredBot } from "../model.ts";
 import type { CodeLabel } from "../telegram/errors.ts";
-import { BOTS_PER_SLICE, DerivedGauge, FleetRegistry, labelValue, type Collect } from "./derived-gauge.ts";
+import { BOTS_PER_SLICE, BotLines, DerivedGauge, FleetRegistry, labelValue, tail, type Collect } from "./derived-gauge.ts";
 
 /** Date.parse of ISO times, remembering the last one: a sweep's checks mostly start in the same millisecond. */
 let lastIso = "";
@@ -12,6 +12,16 @@ function unixSeconds(iso: string): number {
     lastSeconds = Date.parse(iso) / 1000;
   }
   return lastSeconds;
+}
+
+/**
+ * The tails (see BotLines) of a state set's lines, per current state: `oneHotTails("health", HEALTHS)("down")`
+ * is `",health="healthy"} 0\n`, … `",health="down"} 1\n`, …; built once per state.
+ */
+function oneHotTails(label: string, states: readonly string[], before = ""): (current: string) => readonly string[] {
+  const table = new Map(states.map((current) => [current, states.map((state) => tail(`${before},${label}="${state}"`, state === current ? 1 : 0))]));
+  const none = states.map((state) => tail(`${before},${label}="${state}"`, 0));
+  return (current) => table.get(current) ?? none;
 }
 
 /** What the metrics read at scrape time. */
@@ -104,60 +114,65 @@ export class Metrics {
     derived("secretary_notification_outbox_size", "Notifications queued and not yet delivered.", (emit) => {
       emit("", source.outboxSize());
     });
-    // Per bot: label text is built once per bot (and check), each sample is one concatenation.
-    derived("secretary_bot_info", "A watched bot and its username; always 1.", function* (emit) {
-      let n = 0;
-      for (const b of source.bots()) {
-        emit(`{bot="${labelValue(b.name)}",username="${labelValue(b.username)}"}`, 1);
-        if (++n % BOTS_PER_SLICE === 0) yield;
+    // Per bot: one string per bot and family (BotLines), mostly from tails built once here.
+    perBot("secretary_bot_info", "A watched bot and its username; always 1.", () => source.bots(), (lines, b) => {
+      lines.add(tail(`,username="${labelValue(b.username)}"`, 1));
+    });
+    const healthTails = oneHotTails("health", HEALTHS);
+    perBot("secretary_bot_health", "Bot health as a state set: 1 for the current health.", () => source.statuses(), (lines, s) => {
+      lines.addAll(healthTails(s.health));
+    });
+    const stateTails = new Map<string, (state: string) => readonly string[]>();
+    perBot("secretary_check_state", "Last result of each check as a state set: 1 for the current state.", () => source.statuses(), (lines, s) => {
+      for (const c of s.checks) {
+        let tails = stateTails.get(c.check);
+        if (!tails) stateTails.set(c.check, (tails = oneHotTails("state", CHECK_STATUSES, `,check="${labelValue(c.check)}"`)));
+        lines.addAll(tails(c.status));
       }
     });
-    derived("secretary_bot_health", "Bot health as a state set: 1 for the current health.", (emit) =>
-      eachStatus((s, bot) => {
-        for (const health of HEALTHS) emit(`{bot="${bot}",health="${health}"}`, s.health === health ? 1 : 0);
-      }),
-    );
-    derived("secretary_check_state", "Last result of each check as a state set: 1 for the current state.", (emit) =>
-      eachStatus((s, bot) => {
-        for (const c of s.checks) {
-          const prefix = `{bot="${bot}",check="${labelValue(c.check)}",state="`;
-          for (const state of CHECK_STATUSES) emit(`${prefix}${state}"}`, c.status === state ? 1 : 0);
-        }
-      }),
-    );
-    derived("secretary_check_last_run_timestamp_seconds", "When each check last ran (Unix seconds).", (emit) =>
-      eachStatus((s, bot) => {
-        for (const c of s.checks) emit(`{bot="${bot}",check="${labelValue(c.check)}"}`, unixSeconds(c.at));
-      }),
-    );
-    derived("secretary_business_connection_enabled", "1 when Telegram reports the business connection enabled.", (emit) =>
-      eachStatus((s, bot) => {
-        if (s.observed.connectionEnabled !== undefined) emit(`{bot="${bot}"}`, s.observed.connectionEnabled ? 1 : 0);
-      }),
-    );
-    derived("secretary_business_right", "1 when the business connection grants the right.", (emit) =>
-      eachStatus((s, bot) => {
-        for (const [right, granted] of Object.entries(s.observed.rights ?? {})) emit(`{bot="${bot}",right="${labelValue(right)}"}`, granted ? 1 : 0);
-      }),
-    );
-    derived("secretary_webhook_pending_updates", "Updates waiting at Telegram for the bot's webhook.", (emit) =>
-      eachStatus((s, bot) => {
-        if (s.observed.webhookPendingUpdates !== undefined) emit(`{bot="${bot}"}`, s.observed.webhookPendingUpdates);
-      }),
-    );
-    derived("secretary_webhook_last_error_timestamp_seconds", "When Telegram last failed to deliver to the webhook (Unix seconds).", (emit) =>
-      eachStatus((s, bot) => {
-        if (s.observed.webhookLastErrorAt !== undefined) emit(`{bot="${bot}"}`, s.observed.webhookLastErrorAt);
-      }),
-    );
-
-    /** Calls `fn` for each bot's last status with its escaped name; a slice ends every BOTS_PER_SLICE bots. */
-    function* eachStatus(fn: (status: BotStatus, bot: string) => void): Generator<void> {
-      let n = 0;
-      for (const s of source.statuses()) {
-        fn(s, labelValue(s.name));
-        if (++n % BOTS_PER_SLICE === 0) yield;
+    const checkLabels = new Map<string, string>();
+    perBot("secretary_check_last_run_timestamp_seconds", "When each check last ran (Unix seconds).", () => source.statuses(), (lines, s) => {
+      for (const c of s.checks) {
+        let labels = checkLabels.get(c.check);
+        if (labels === undefined) checkLabels.set(c.check, (labels = `",check="${labelValue(c.check)}"} `));
+        lines.add(`${labels}${unixSeconds(c.at)}\n`);
       }
+    });
+    const enabledTails = [tail("", 0), tail("", 1)] as const;
+    perBot("secretary_business_connection_enabled", "1 when Telegram reports the business connection enabled.", () => source.statuses(), (lines, s) => {
+      if (s.observed.connectionEnabled !== undefined) lines.add(enabledTails[s.observed.connectionEnabled ? 1 : 0]);
+    });
+    const rightTails = new Map<string, readonly [string, string]>();
+    perBot("secretary_business_right", "1 when the business connection grants the right.", () => source.statuses(), (lines, s) => {
+      for (const right in s.observed.rights) {
+        let tails = rightTails.get(right);
+        if (!tails) {
+          const labels = `,right="${labelValue(right)}"`;
+          tails = [tail(labels, 0), tail(labels, 1)];
+          // Rights are Telegram's fixed list; a map of its size, whatever the fleet.
+          if (rightTails.size < 100) rightTails.set(right, tails);
+        }
+        lines.add(tails[s.observed.rights[right] ? 1 : 0]);
+      }
+    });
+    perBot("secretary_webhook_pending_updates", "Updates waiting at Telegram for the bot's webhook.", () => source.statuses(), (lines, s) => {
+      if (s.observed.webhookPendingUpdates !== undefined) lines.add(tail("", s.observed.webhookPendingUpdates));
+    });
+    perBot("secretary_webhook_last_error_timestamp_seconds", "When Telegram last failed to deliver to the webhook (Unix seconds).", () => source.statuses(), (lines, s) => {
+      if (s.observed.webhookLastErrorAt !== undefined) lines.add(tail("", s.observed.webhookLastErrorAt));
+    });
+
+    /** A per-bot family: `add` gives each bot's lines (tails, see BotLines); a slice ends every BOTS_PER_SLICE bots. */
+    function perBot<B extends { name: string }>(name: string, help: string, bots: () => Iterable<B>, add: (lines: BotLines, bot: B) => void): void {
+      derived(name, help, function* (_emit, emitLines) {
+        const lines = new BotLines(name);
+        let n = 0;
+        for (const b of bots()) {
+          add(lines, b);
+          emitLines(lines.render(labelValue(b.name)));
+          if (++n % BOTS_PER_SLICE === 0) yield;
+        }
+      });
     }
   }
 
