@@ -12,6 +12,8 @@
  *   npm run bench                      1,000 bots at 10 s, then 10,000 bots at 60 s (about 6 minutes)
  *   npm run bench -- --quick           1,000 bots only (about 1 minute)
  *   npm run bench -- 2000:20           any fleet: bots:interval-seconds[:concurrency[:intervals]][:fresh|:restart]
+ *     … --node-defaults                  the monitor with Node's own heap sizing
+ *     … "--node-options=--max-semi-space-size=8 --heap-growing-percent=20"   with other V8 flags
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -62,7 +64,8 @@ function scenarios(args: string[]): Scenario[] {
   return custom.map((a) => {
     const [bots, seconds, concurrency, intervals] = a.split(":").map(Number);
     const start = a.endsWith(":restart") ? "restart" : "fresh";
-    const nodeOptions = args.includes("--node-defaults") ? [] : RECOMMENDED_NODE_OPTIONS;
+    const flags = args.find((a) => a.startsWith("--node-options="));
+    const nodeOptions = args.includes("--node-defaults") ? [] : flags ? flags.slice("--node-options=".length).split(/\s+/).filter(Boolean) : RECOMMENDED_NODE_OPTIONS;
     return { bots: bots!, intervalMs: seconds! * 1000, concurrency: concurrency || 32, intervals: intervals || 2, start, nodeOptions };
   });
 }

@@ -155,6 +155,14 @@ export class Fleet {
     this.o.monitor.upsert(bot);
     this.sources.set(bot.name, source);
     if (!this.o.scheduler.has(bot.name)) this.o.scheduler.add(bot.name, stored !== undefined);
+    // A bot already on an own-interval schedule (round-trip) follows a changed `enabled` or
+    // `interval` at once; one not yet on it joins after its next sweep (see service.ts).
+    for (const own of this.o.ownSchedules) {
+      if (!own.scheduler.has(bot.name)) continue;
+      const options = bot.checks[own.check.id] as { enabled?: boolean } | undefined;
+      if (options?.enabled === false) own.scheduler.remove(bot.name);
+      else own.scheduler.add(bot.name, true, own.check.ownInterval!(options as never));
+    }
   }
 
   private unwatch(name: string): void {

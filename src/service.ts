@@ -86,9 +86,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     onSweep: (bot, status) => {
       engineRef.current?.onSweep(bot, status);
       // A bot joins an own-interval schedule (round-trip) after its first sweep, which the live test needs.
-      for (const own of ownSchedules)
-        if (!own.scheduler.has(bot.name) && (bot.checks[own.check.id] as { enabled?: boolean } | undefined)?.enabled !== false)
-          own.scheduler.add(bot.name, status.checks.some((c) => c.check === own.check.id));
+      for (const own of ownSchedules) {
+        const options = bot.checks[own.check.id] as { enabled?: boolean } | undefined;
+        if (own.scheduler.has(bot.name) || options?.enabled === false) continue;
+        // On the bot's own interval when it overrides the check's (bots[].checks.round-trip.interval).
+        own.scheduler.add(bot.name, status.checks.some((c) => c.check === own.check.id), own.check.ownInterval!(options as never));
+      }
     },
     ...(testAccount && { testAccount }),
   });

@@ -7,6 +7,7 @@ import type { MonitoredBot } from "../model.ts";
 import { maskToken, redactSecrets } from "../redact.ts";
 import { describeValue } from "./duration.ts";
 import { substituteEnv, type Env } from "./env.ts";
+import { readJsonConfig } from "./json-fast-path.ts";
 import { configSchema, crossFieldProblems, type Config } from "./schema.ts";
 
 /** Every problem of a config file, each `<key.path>: <what is wrong>`; the CLI prints them and exits 2. */
@@ -49,6 +50,13 @@ export function loadConfigFile(file: string, env: Env): Config {
 
 /** Parses, substitutes `${VAR}`, validates. Throws ConfigError with every problem found. */
 export function parseConfig(text: string, env: Env, sourceName: string): Config {
+  // A big generated config in JSON form is read without the YAML document (see readJsonConfig); any
+  // problem in it is reported by the YAML path below, with line numbers.
+  const json = readJsonConfig(text, env);
+  if (json && crossFieldProblems(json.data).length === 0) {
+    const result = validate(configSchema, json.data);
+    if (result.ok) return result.value;
+  }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const [syntaxError] = doc.errors;

@@ -1,7 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import type { Server } from "node:http";
 import express, { type Request, type Response } from "express";
 import type { Logger } from "pino";
@@ -58,9 +56,20 @@ export function createApp(o: HttpOptions): express.Express {
       res.status(401).set("WWW-Authenticate", "Bearer").send("unauthorized\n");
       return;
     }
-    // Streamed in chunks: a 10,000-bot exposition is ~45 MB, never held whole; the event loop runs between chunks.
+    // Streamed in chunks: a 10,000-bot exposition is ~45 MB, never held whole; the event loop runs between
+    // chunks. A chunk's buffer is filled again once we ask for the next, so each is handed to the socket
+    // first (the write callback), which is also the back-pressure: a slow scraper slows the render.
     res.type(o.metrics.registry.contentType);
-    await pipeline(Readable.from(o.metrics.registry.stream()), res).catch(() => undefined);
+    try {
+      for await (const chunk of o.metrics.registry.stream()) {
+        if (res.destroyed) return;
+        await written(res, chunk);
+      }
+      res.end();
+    } catch {
+      // The scraper went away mid-answer: nothing to answer.
+      res.destroy();
+    }
   });
 
   app.get("/status", (_req, res) => {
@@ -108,4 +117,17 @@ export async function startHttpServer(o: HttpOptions): Promise<HttpServer> {
         server.closeIdleConnections();
       }),
   };
+}
+
+/** Writes `chunk` and resolves once the socket has taken it; rejects if the connection closes first. */
+function written(res: Response, chunk: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const closed = () => reject(new Error("connection closed"));
+    res.once("close", closed);
+    res.write(chunk, (err) => {
+      res.off("close", closed);
+      if (err) reject(err);
+      else resolve();
+    });
+  });
 }

@@ -57,18 +57,24 @@ export class DerivedGauge {
    * The family in the text exposition format, in chunks that each end with a newline. Lines are
    * gathered a few KB at a time and written straight into the chunk's buffer: nothing is joined, and
    * no text outlives its write.
+   *
+   * A chunk is lent, not given: it is valid until the generator is resumed, and then its buffer is
+   * filled again (from `pool`). So a scrape of any size allocates a few buffers, not 45 MB of them
+   * that would wait for a garbage collection as resident memory.
    */
-  *chunks(): Generator<Buffer> {
+  *chunks(pool: ChunkPool = new ChunkPool()): Generator<Buffer> {
     const name = this.name;
-    let chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    let chunk = pool.take(CHUNK_BYTES);
     let at = 0;
     let pending = `# HELP ${name} ${escapeHelp(this.help)}\n# TYPE ${name} gauge\n`;
-    const full: Buffer[] = [];
+    /** Chunks filled and not yet lent: the bytes written, and the buffer to give back. */
+    const full: Array<[written: Buffer, buffer: Buffer]> = [];
     const write = () => {
       // write() stops short of a character that does not fit: keep room for the longest case.
       if (chunk.length - at < pending.length * 3) {
-        if (at > 0) full.push(chunk.subarray(0, at));
-        chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, pending.length * 3));
+        if (at > 0) full.push([chunk.subarray(0, at), chunk]);
+        else pool.give(chunk);
+        chunk = pool.take(pending.length * 3);
         at = 0;
       }
       at += chunk.write(pending, at);
@@ -85,17 +91,24 @@ export class DerivedGauge {
       pending = lines;
       write();
     };
-    for (const _ of this.collect(emit, emitLines) ?? []) {
-      if (pending !== "") write();
-      yield* full.splice(0);
-      if (at === 0) continue;
-      yield chunk.subarray(0, at);
-      chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    /** Lends the full chunks, then the one being filled; each buffer goes back to the pool once the consumer resumes. */
+    function* lend(last: boolean): Generator<Buffer> {
+      for (const [written, buffer] of full.splice(0)) {
+        yield written;
+        pool.give(buffer);
+      }
+      if (at === 0 && !last) return;
+      if (at > 0) yield chunk.subarray(0, at);
+      pool.give(chunk);
+      if (!last) chunk = pool.take(CHUNK_BYTES);
       at = 0;
     }
+    for (const _ of this.collect(emit, emitLines) ?? []) {
+      if (pending !== "") write();
+      yield* lend(false);
+    }
     if (pending !== "") write();
-    yield* full.splice(0);
-    if (at > 0) yield chunk.subarray(0, at);
+    yield* lend(true);
   }
 
   async get() {
@@ -153,6 +166,23 @@ export const tail = (labels: string, value: number): string => flat(`"${labels}}
 const flat = (text: string): string => Buffer.from(text, "utf8").toString("utf8");
 
 /**
+ * Spare chunk buffers for one scrape. `give` takes back a buffer whose bytes nobody reads any more;
+ * `take` hands one out again. Bounded: a scrape needs two or three.
+ */
+export class ChunkPool {
+  private readonly free: Buffer[] = [];
+
+  take(minBytes: number): Buffer {
+    const i = this.free.findIndex((b) => b.length >= minBytes);
+    return i >= 0 ? this.free.splice(i, 1)[0]! : Buffer.allocUnsafe(Math.max(CHUNK_BYTES, minBytes));
+  }
+
+  give(buffer: Buffer): void {
+    if (this.free.length < 4 && !this.free.includes(buffer)) this.free.push(buffer);
+  }
+}
+
+/**
  * Our own registry (never prom-client's global one) that lets derived gauges render themselves;
  * every other metric is rendered by prom-client as usual, in registration order, with the same
  * output as prom-client's (families separated by a blank line). Prometheus text format only.
@@ -161,14 +191,17 @@ export class FleetRegistry extends Registry {
   /**
    * The exposition in chunks of at most a few hundred KB: what /metrics should stream, so that a
    * big fleet's scrape never holds its tens of MB at once. The event loop runs between chunks.
+   * Chunks are lent (see DerivedGauge.chunks): the consumer must be done with one, e.g. have it
+   * written to the socket, before it asks for the next.
    */
   async *stream(): AsyncGenerator<Buffer> {
+    const pool = new ChunkPool();
     let first = true;
     for (const metric of this.getMetricsAsArray() as unknown[]) {
       if (!first) yield NEWLINE;
       first = false;
       if (metric instanceof DerivedGauge) {
-        for (const chunk of metric.chunks()) {
+        for (const chunk of metric.chunks(pool)) {
           yield chunk;
           await breathe();
         }
@@ -178,9 +211,9 @@ export class FleetRegistry extends Registry {
 
   /** The whole exposition as one string (prom-client's interface). */
   override async metrics(): Promise<string> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of this.stream()) chunks.push(chunk);
-    return Buffer.concat(chunks).toString("utf8");
+    let text = "";
+    for await (const chunk of this.stream()) text += chunk.toString("utf8");
+    return text;
   }
 }
 

@@ -25,6 +25,8 @@ interface Entry {
   name: string;
   due: number;
   generation: number;
+  /** This bot's interval: the scheduler's, or the bot's own (a per-bot check option). */
+  intervalMs: number;
 }
 
 export interface SchedulerStats {
@@ -59,25 +61,27 @@ export class Scheduler {
   }
 
   /** Where in each interval this bot's sweep falls, in ms from the interval's start. */
-  offsetOf(name: string): number {
-    return Math.floor((nameHash(name) / 2 ** 32) * this.options.intervalMs);
+  offsetOf(name: string, intervalMs = this.options.intervalMs): number {
+    return Math.floor((nameHash(name) / 2 ** 32) * intervalMs);
   }
 
   /** The first slot strictly after `after`. */
-  nextSlot(name: string, after: number): number {
-    const { intervalMs } = this.options;
-    const offset = this.offsetOf(name);
+  nextSlot(name: string, after: number, intervalMs = this.options.intervalMs): number {
+    const offset = this.offsetOf(name, intervalMs);
     return Math.floor((after - offset) / intervalMs + 1) * intervalMs + offset;
   }
 
-  /** Adds a bot (or re-adds it after a change). `checkedBefore` false → an early first sweep. */
-  add(name: string, checkedBefore: boolean): void {
+  /**
+   * Adds a bot (or re-adds it after a change). `checkedBefore` false → an early first sweep.
+   * `intervalMs` gives this bot an interval of its own (default: the scheduler's).
+   */
+  add(name: string, checkedBefore: boolean, intervalMs = this.options.intervalMs): void {
     const generation = (this.generation.get(name) ?? 0) + 1;
     this.generation.set(name, generation);
     const now = this.now();
-    const window = this.options.firstSweepWithinMs ?? Math.min(this.options.intervalMs, 10_000);
-    const due = checkedBefore ? this.nextSlot(name, now) : now + (this.offsetOf(name) / this.options.intervalMs) * window;
-    this.heap.push({ name, due, generation });
+    const window = this.options.firstSweepWithinMs ?? Math.min(intervalMs, 10_000);
+    const due = checkedBefore ? this.nextSlot(name, now, intervalMs) : now + (this.offsetOf(name, intervalMs) / intervalMs) * window;
+    this.heap.push({ name, due, generation, intervalMs });
     this.arm();
   }
 
@@ -137,9 +141,9 @@ export class Scheduler {
       if (this.generation.get(e.name) !== e.generation) continue;
       // The next slot is booked before this one runs: a slow sweep never shifts the schedule.
       // After an early first sweep, the bot's own slot may be moments away: then take the one after.
-      let next = this.nextSlot(e.name, Math.max(now, e.due));
-      if (next - e.due < this.options.intervalMs / 2) next += this.options.intervalMs;
-      this.heap.push({ name: e.name, due: next, generation: e.generation });
+      let next = this.nextSlot(e.name, Math.max(now, e.due), e.intervalMs);
+      if (next - e.due < e.intervalMs / 2) next += e.intervalMs;
+      this.heap.push({ name: e.name, due: next, generation: e.generation, intervalMs: e.intervalMs });
       if (this.running.has(e.name) || this.queued.has(e.name)) this.stats.skippedOverlap++;
       else {
         this.waiting.push(e);

@@ -34,6 +34,23 @@ const doc = fc.letrec((tie) => ({
   array: fc.array(tie("node"), { maxLength: 4 }),
 })).object;
 
+/** Documents that are mostly valid configs: bots with random, often right, fields, and `${…}` references. */
+const validDoc = fc.record(
+  {
+    telegram: fc.record({ apiRoot: fc.constantFrom("http://127.0.0.1:8081", "${SET}", "${UNSET}", "${API:-http://localhost:1}"), timeout: fc.constantFrom("10s", "${PORT}", 5) }, { requiredKeys: [] }),
+    bots: fc.uniqueArray(
+      fc.record({
+        name: fc.constantFrom("anna", "bob", "carl", "Dup", "${SET}"),
+        token: fc.constantFrom("123456:AAbbCCdd", "${SET}", "${UNSET}"),
+        username: fc.constantFrom("anna_bot", "bob_bot", "x"),
+        owner: fc.record({ id: fc.oneof(fc.integer({ min: 1, max: 1e9 }), fc.constant("${PORT}")) }),
+      }),
+      { maxLength: 4, selector: (b) => b.username },
+    ),
+  },
+  { requiredKeys: ["bots"] },
+);
+
 describe("the config loader under random input", () => {
   it("when random YAML documents are loaded, then each is valid or every problem names its key path", () => {
     const outcomes = { ok: 0, error: 0 };
@@ -45,6 +62,30 @@ describe("the config loader under random input", () => {
     );
     console.log(`config fuzz: 1500 documents, ${outcomes.ok} valid, ${outcomes.error} rejected with named problems`);
     expect(outcomes.error).toBeGreaterThan(0);
+  });
+
+  it("when a random document is written as JSON, then it loads exactly as the YAML reader reads the same text (the JSON fast path changes nothing)", () => {
+    const env = { SET: "value", PORT: "9464" };
+    const outcome = (text: string) => {
+      try {
+        return { config: parseConfig(text, env, "fuzz.yaml") };
+      } catch (err) {
+        return { problems: (err as ConfigError).problems };
+      }
+    };
+    const taken = { ok: 0, error: 0 };
+    fc.assert(
+      fc.property(fc.oneof(doc, validDoc), (d) => {
+        const json = JSON.stringify(d);
+        // A leading comment makes the same text YAML-only: the loader's YAML path reads it.
+        const viaJson = outcome(json);
+        expect(viaJson).toEqual(outcome(`# the YAML path\n${json}`));
+        taken[viaJson.config ? "ok" : "error"]++;
+      }),
+      { numRuns: 1000 },
+    );
+    console.log(`config fuzz: 1000 JSON documents, ${taken.ok} valid, ${taken.error} rejected, each as the YAML path reads it`);
+    expect(taken.ok).toBeGreaterThan(100);
   });
 
   it("when random text (broken YAML, binary, huge numbers) is loaded, then it never escapes as anything but a ConfigError", () => {

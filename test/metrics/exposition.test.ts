@@ -4,9 +4,14 @@
  * JSON view (`get()`) must carry the same samples.
  */
 import fc from "fast-check";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import pino from "pino";
 import { Gauge, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/http/server.ts";
 import { Metrics } from "../../src/metrics/metrics.ts";
+import type { Monitor } from "../../src/monitor.ts";
 import { CHECK_STATUSES, HEALTHS, type BotStatus } from "../../src/model.ts";
 import { CHECKS } from "../../checks/index.ts";
 import { RIGHTS } from "../../src/telegram/rights.ts";
@@ -72,6 +77,20 @@ function reference(statuses: BotStatus[]): Registry {
   return registry;
 }
 
+/** `n` bots `bot-0` …, every health and state in turn, with the given checks and some observations. */
+function syntheticFleet(n: number, checks: string[]): BotStatus[] {
+  const at = (ms: number) => new Date(1.7e12 + ms).toISOString();
+  return Array.from({ length: n }, (_, i) => ({
+    name: `bot-${i}`,
+    username: `b${i}_bot`,
+    health: HEALTHS[i % HEALTHS.length]!,
+    since: at(0),
+    checkedAt: at(0),
+    checks: checks.map((check, k) => ({ check, status: CHECK_STATUSES[(i + k) % CHECK_STATUSES.length]!, durationMs: 1, at: at(i), since: at(0) })),
+    observed: i % 2 === 0 ? {} : { connectionEnabled: i % 4 === 1, rights: { can_reply: true, can_read_messages: i % 3 === 0 } },
+  }));
+}
+
 const PER_BOT = [
   "secretary_bot_info",
   "secretary_bot_health",
@@ -131,19 +150,43 @@ describe("per-bot metric families", () => {
   });
 
   it("when a fleet spans several slices, then every bot is in the text once per family, in order", async () => {
-    const statuses: BotStatus[] = Array.from({ length: 1234 }, (_, i) => ({
-      name: `bot-${i}`,
-      username: `b${i}_bot`,
-      health: HEALTHS[i % HEALTHS.length]!,
-      since: new Date(1.7e12).toISOString(),
-      checkedAt: new Date(1.7e12).toISOString(),
-      checks: [{ check: "token", status: CHECK_STATUSES[i % CHECK_STATUSES.length]!, durationMs: 1, at: new Date(1.7e12 + i).toISOString(), since: new Date(1.7e12).toISOString() }],
-      observed: {},
-    }));
+    const statuses = syntheticFleet(1234, ["token"]);
     const text = await metricsFor(statuses).registry.metrics();
     expect(family(text, "secretary_check_state")).toBe(family(await reference(statuses).metrics(), "secretary_check_state"));
     const healthy = text.split("\n").filter((l) => l.startsWith("secretary_bot_health{") && l.endsWith(" 1"));
     expect(healthy).toHaveLength(1234);
     expect(healthy[1233]).toBe(`secretary_bot_health{bot="bot-1233",health="${HEALTHS[1233 % HEALTHS.length]}"} 1`);
+  });
+
+  it("when a big fleet is scraped over HTTP by a slow reader, then the body is the whole exposition, every reused chunk intact", async () => {
+    const statuses = syntheticFleet(3000, CHECKS.map((c) => c.id));
+    const metrics = metricsFor(statuses);
+    const app = createApp({ host: "127.0.0.1", port: 0, monitor: {} as Monitor, metrics, logger: pino({ level: "silent" }), live: () => true, ready: () => true });
+    const server = app.listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const body = await new Promise<string>((resolve, reject) => {
+        http.get(`http://127.0.0.1:${port}/metrics`, (res) => {
+          const parts: Buffer[] = [];
+          res.on("data", (part: Buffer) => {
+            parts.push(part);
+            // Slower than the render: the server must wait for the socket before reusing a chunk.
+            res.pause();
+            setTimeout(() => res.resume(), 2);
+          });
+          res.on("end", () => resolve(Buffer.concat(parts).toString("utf8")));
+          res.on("error", reject);
+        });
+      });
+      expect(body.length).toBeGreaterThan(1_000_000);
+      const expected = await reference(statuses).metrics();
+      for (const name of PER_BOT) expect(family(body, name) === family(expected, name), name).toBe(true);
+      // Everything of ours (process and Node.js metrics move between two scrapes).
+      const ours = (text: string) => text.split("\n").filter((l) => l.includes("secretary_"));
+      expect(ours(body)).toEqual(ours(await metrics.registry.metrics()));
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

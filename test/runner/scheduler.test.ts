@@ -51,6 +51,30 @@ describe("Scheduler", () => {
     for (const t of starts) expect((t - offset) % 1000).toBe(0);
   });
 
+  it("when a bot has an interval of its own, then it runs on its own grid while the others keep the scheduler's", async () => {
+    const starts = new Map<string, number[]>();
+    const s = new Scheduler({ intervalMs: 1000, concurrency: 4 }, async (name) => {
+      starts.set(name, [...(starts.get(name) ?? []), Date.now()]);
+    });
+    s.add("anna", true);
+    s.add("bob", true, 3000);
+    s.start();
+    await vi.advanceTimersByTimeAsync(12_000);
+    await stop(s, 0);
+    expect(starts.get("anna")!.length).toBeGreaterThanOrEqual(11);
+    expect(starts.get("bob")!.length).toBeGreaterThanOrEqual(3);
+    expect(starts.get("bob")!.length).toBeLessThanOrEqual(4);
+    const offset = s.offsetOf("bob", 3000);
+    for (const t of starts.get("bob")!) expect((t - offset) % 3000).toBe(0);
+    // Re-added with the scheduler's interval (the override removed): back on the common grid.
+    starts.clear();
+    s.add("bob", true);
+    s.start();
+    await vi.advanceTimersByTimeAsync(6000);
+    await stop(s, 0);
+    expect(starts.get("bob")!.length).toBeGreaterThanOrEqual(5);
+  });
+
   it("when a sweep outlasts its interval, then the next slot is skipped rather than overlapped", async () => {
     let running = 0;
     let maxRunning = 0;
