@@ -227,13 +227,19 @@ const planned = scenarios(process.argv.slice(2));
 for (const bots of new Set(planned.map((s) => s.bots))) runs.push(...(await runFleet(planned.filter((s) => s.bots === bots))));
 const loadAfter = os.loadavg()[0]!;
 
+/** The V8 flags the monitor ran with, as the header states them. */
+function monitorFlags(list: Scenario[]): string {
+  const flags = [...new Set(list.filter((s) => s.nodeOptions.length > 0).map((s) => s.nodeOptions.join(" ")))];
+  return flags.map((f) => (f === RECOMMENDED_NODE_OPTIONS.join(" ") ? `${f} (as deploy/kubernetes sets them)` : f)).join(" or ") || "Node defaults";
+}
+
 const when = new Date().toISOString().slice(0, 16).replace("T", " ");
 const header = [
   `secretary-watch bench, ${when} UTC`,
   `machine: ${machine}; load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after (other work on the machine inflates lag, not CPU per request)`,
   `stand-in: the sandbox (src/sandbox) in its own process, ${LATENCY_MS} ms per answer; fleet: 80 % healthy, 20 % broken (revoked, missing rights, out of scope, webhook errors)`,
   `raw fetch loop: the same requests, pace and concurrency from a bare platform-fetch loop, ${Math.min(...runs.map((r) => r.raw.seconds)).toFixed(0)} s measured; CPU is process.cpuUsage() of each child`,
-  `monitor: startService in a child process with ${RECOMMENDED_NODE_OPTIONS.join(" ")} (as deploy/kubernetes sets them) unless the column says Node defaults; /metrics scraped every 15 s during the window`,
+  `monitor: startService in a child process with ${monitorFlags(planned)} unless the column says Node defaults; /metrics scraped every 15 s during the window`,
 ];
 process.stdout.write(`\n${header.join("\n")}\n\n${table(runs)}\n`);
 // Markdown: a line break after each header line.

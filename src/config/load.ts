@@ -249,9 +249,15 @@ function sortByLine(problems: ConfigProblem[], doc: Document, lines: LineCounter
 
 /** The bots of the config file as the runner sees them, check options merged (defaults, then the bot's). */
 export function resolveBots(config: Config): MonitoredBot[] {
+  // Bots that override nothing share one (frozen) set of check options: at 10,000 bots a copy each is
+  // 80,000 objects kept for nothing.
+  const defaults: MonitoredBot["checks"] = Object.freeze(Object.fromEntries(CHECKS.map(({ id }) => [id, Object.freeze({ ...config.checks[id] })])));
   return config.bots.map((bot) => {
-    const checks: MonitoredBot["checks"] = {};
-    for (const { id } of CHECKS) checks[id] = { ...config.checks[id], ...definedOnly(bot.checks[id]) };
+    let checks = defaults;
+    if (CHECKS.some(({ id }) => Object.keys(definedOnly(bot.checks[id])).length > 0)) {
+      checks = {};
+      for (const { id } of CHECKS) checks[id] = { ...config.checks[id], ...definedOnly(bot.checks[id]) };
+    }
     return {
       name: bot.name,
       token: bot.token,
