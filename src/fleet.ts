@@ -55,9 +55,12 @@ export class Fleet {
     this.o = options;
   }
 
-  /** Starts watching the config's bots (of this shard) and every stored API bot. */
-  load(): void {
-    for (const entry of this.o.config.bots) if (inShard(entry.name, this.o.config.shard)) this.watch(this.resolve(entry), "config");
+  /**
+   * Starts watching the config's bots (of this shard) and every stored API bot. The config's bots
+   * are given here rather than kept: once resolved, the monitor holds what they say.
+   */
+  load(configBots: readonly BotConfig[]): void {
+    for (const entry of configBots) if (inShard(entry.name, this.o.config.shard)) this.watch(this.resolve(entry), "config");
     const stored = Object.entries(this.o.store.data.bots);
     if (stored.length > 0 && !this.o.secretBox)
       throw new Error(`state file holds ${stored.length} bot(s) registered through the admin API, but store.secretKey is not set: their tokens cannot be read`);

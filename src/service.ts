@@ -131,8 +131,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const scheduler = new Scheduler({ intervalMs: config.schedule.interval, concurrency: config.schedule.concurrency }, async (name) => {
     await monitor.sweep(name);
   });
+  // What the service keeps of the config: everything but the bots, which the monitor holds once
+  // resolved (10,000 config entries are some 130,000 objects).
+  const settings: Config = { ...config, bots: [] };
   const fleet = new Fleet({
-    config,
+    config: settings,
     store,
     monitor,
     scheduler,
@@ -141,7 +144,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     ...(config.store.secretKey && { secretBox: new SecretBox(config.store.secretKey) }),
     logger,
   });
-  fleet.load();
+  fleet.load(config.bots);
 
   let ready = false;
   const http = await startHttpServer({
@@ -156,7 +159,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     ...(config.server.adminToken && {
       admin: adminRouter({
         adminToken: config.server.adminToken,
-        config,
+        config: settings,
         fleet,
         monitor,
         store,

@@ -80,9 +80,7 @@ async function start(args: string[]): Promise<number> {
   const { values } = parse(args, { config: { type: "string" }, shard: { type: "string" } });
   if (values.help) return help();
   const logger = createLogger();
-  const effective = await loadEffectiveConfig(values.config);
-  if (effective.sandbox) logger.info({ sandbox: effective.sandbox.url }, "no config file: monitoring the built-in demo fleet in the sandbox");
-  const service = await startService({ config: withShard(effective.config, values.shard), logger });
+  const { service, sandbox } = await startFromConfig(values.config, values.shard, logger);
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       logger.info({ signal }, "shutting down");
@@ -92,8 +90,16 @@ async function start(args: string[]): Promise<number> {
     process.once("SIGINT", shutdown);
   });
   await service.stop();
-  await effective.sandbox?.close();
+  await sandbox?.close();
   return 0;
+}
+
+/** Loads the config and starts the service on it. The config is not kept here: the service keeps what it needs. */
+async function startFromConfig(configFlag: string | undefined, shardFlag: string | undefined, logger: ReturnType<typeof createLogger>) {
+  const effective = await loadEffectiveConfig(configFlag);
+  if (effective.sandbox) logger.info({ sandbox: effective.sandbox.url }, "no config file: monitoring the built-in demo fleet in the sandbox");
+  const service = await startService({ config: withShard(effective.config, shardFlag), logger });
+  return { service, sandbox: effective.sandbox };
 }
 
 async function check(args: string[]): Promise<number> {
