@@ -133,9 +133,24 @@ async function evaluate(check: CheckDefinition, bot: MonitoredBot, telegram: Swe
   }
 }
 
-function withSince(result: Omit<CheckResult, "since">, previous: CheckResult | undefined): CheckResult {
-  const since = previous && previous.status === result.status ? previous.since : result.at;
-  return { ...result, since };
+/**
+ * The result with its `since`, as one literal of every field in one order (absent ones undefined,
+ * which JSON leaves out): V8 then keeps the fields inside the object, where a spread's copy needs a
+ * separate property array, 4 MB more for the 80,000 results of a 10,000-bot fleet.
+ */
+function withSince(r: Omit<CheckResult, "since">, previous: CheckResult | undefined): CheckResult {
+  const since = previous && previous.status === r.status ? previous.since : r.at;
+  return {
+    check: r.check,
+    status: r.status,
+    message: r.message,
+    remediation: r.remediation,
+    impact: r.impact,
+    durationMs: r.durationMs,
+    latencyMs: r.latencyMs,
+    at: r.at,
+    since,
+  } as CheckResult;
 }
 
 function byId(checks: readonly CheckDefinition[], id: string): CheckDefinition {
