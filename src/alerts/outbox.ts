@@ -138,6 +138,7 @@ export class Outbox {
     try {
       await channel.send(entry.message, signal);
       this.remove(entry);
+      this.catchUp(entry.channel);
       this.o.onResult?.(entry.channel, entry.message.kind, "sent");
       this.o.logger.info({ channel: entry.channel, alert: entry.message.key, kind: entry.message.kind, attempts: entry.attempts + 1 }, "notification sent");
     } catch (err) {
@@ -162,6 +163,16 @@ export class Outbox {
       this.o.store.flush().catch(() => undefined); // a failed write is reported by the store and retried
       this.kick();
     }
+  }
+
+  /**
+   * The channel took a message, so it works again: what waits on a back-off for it is due now.
+   * Otherwise a receiver that was down for an hour would get its backlog over the next ten minutes,
+   * each entry at the end of a back-off grown while it was down. Order per alert still holds (kick).
+   */
+  private catchUp(channel: string): void {
+    const now = this.o.now();
+    for (const e of this.o.store.data.outbox) if (e.channel === channel && e.attempts > 0 && e.nextAttemptAt > now) e.nextAttemptAt = now;
   }
 
   private remove(entry: OutboxEntry): void {

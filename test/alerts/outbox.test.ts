@@ -132,6 +132,29 @@ describe("Outbox", () => {
     expect(channel.delivered[0]!.key).toBe("boris");
   });
 
+  it("when a channel that was down takes a message again, then the backlog waiting on back-off goes out at once, not at the end of its back-off", async () => {
+    const channel = scripted("mail");
+    let down = true;
+    let failed = 0;
+    const send = channel.send.bind(channel);
+    channel.send = async (m, signal) => {
+      if (down && ++failed) throw new ChannelError("connect ECONNREFUSED");
+      return send(m, signal);
+    };
+    const { outbox } = await setup([channel], undefined, { baseBackoffMs: 300, maxBackoffMs: 60_000 });
+    outbox.start();
+    await outbox.enqueue(message("anna"));
+    // Attempts at 0, 300 and 900 ms fail: the next one would be 1,200 ms after the third.
+    await until("three failed attempts", () => (failed === 3 ? true : undefined), 3000);
+    const thirdAt = Date.now();
+    down = false;
+    await outbox.enqueue(message("boris"));
+    await until("anna delivered", () => (channel.delivered.some((m) => m.key === "anna") ? true : undefined), 3000);
+    expect(Date.now() - thirdAt).toBeLessThan(600);
+    expect(channel.delivered.map((m) => m.key)).toEqual(["boris", "anna"]);
+    expect(outbox.size).toBe(0);
+  });
+
   it("when the process restarts with undelivered messages, then the new process delivers each exactly once", async () => {
     const failing = scripted("mail", Array.from({ length: 100 }, () => new ChannelError("down")));
     const first = await setup([failing]);
