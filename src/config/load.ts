@@ -251,11 +251,10 @@ function sortByLine(problems: ConfigProblem[], doc: Document, lines: LineCounter
 export function resolveBots(config: Config): MonitoredBot[] {
   const defaults = defaultChecks(config.checks);
   return config.bots.map((bot) => {
-    let checks = defaults;
-    if (CHECKS.some(({ id }) => Object.keys(definedOnly(bot.checks[id])).length > 0)) {
-      checks = {};
-      for (const { id } of CHECKS) checks[id] = { ...config.checks[id], ...definedOnly(bot.checks[id]) };
-    }
+    const overrides = CHECKS.map(({ id }) => definedOnly(bot.checks[id]));
+    const checks = overrides.every((o) => Object.keys(o).length === 0)
+      ? defaults
+      : Object.fromEntries(CHECKS.map(({ id }, i) => [id, { ...config.checks[id], ...overrides[i] }]));
     return {
       name: bot.name,
       token: bot.token,

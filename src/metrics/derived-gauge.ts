@@ -160,10 +160,13 @@ export class BotLines {
 }
 
 /** A line's tail: the labels after `bot` (escaped, each `,name="value"`), and the value. */
-export const tail = (labels: string, value: number): string => flat(`"${labels}} ${valueText(value)}\n`);
+export const tail = (labels: string, value: number): string => `"${labels}} ${valueText(value)}\n`;
 
-/** The same text as one sequential string, not a rope of concatenations: cheaper to copy on every scrape. */
-const flat = (text: string): string => Buffer.from(text, "utf8").toString("utf8");
+/**
+ * A tail kept in a table and copied on every scrape: made one sequential string rather than the rope of
+ * concatenations a template gives, which every join would walk again.
+ */
+export const keptTail = (labels: string, value: number): string => Buffer.from(tail(labels, value), "utf8").toString("utf8");
 
 /**
  * Spare chunk buffers for one scrape. `give` takes back a buffer whose bytes nobody reads any more;

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics } from "prom-client";
 import { CHECK_STATUSES, HEALTHS, type BotStatus, type CheckResult, type MonitoredBot } from "../model.ts";
 import type { CodeLabel } from "../telegram/errors.ts";
-import { BOTS_PER_SLICE, BotLines, DerivedGauge, FleetRegistry, labelValue, tail, type Collect } from "./derived-gauge.ts";
+import { BOTS_PER_SLICE, BotLines, DerivedGauge, FleetRegistry, keptTail, labelValue, tail, type Collect } from "./derived-gauge.ts";
 
 /** Date.parse of ISO times, remembering the last one: a sweep's checks mostly start in the same millisecond. */
 let lastIso = "";
@@ -19,8 +19,8 @@ function unixSeconds(iso: string): number {
  * is `",health="healthy"} 0\n`, … `",health="down"} 1\n`, …; built once per state.
  */
 function oneHotTails(label: string, states: readonly string[], before = ""): (current: string) => readonly string[] {
-  const table = new Map(states.map((current) => [current, states.map((state) => tail(`${before},${label}="${state}"`, state === current ? 1 : 0))]));
-  const none = states.map((state) => tail(`${before},${label}="${state}"`, 0));
+  const table = new Map(states.map((current) => [current, states.map((state) => keptTail(`${before},${label}="${state}"`, state === current ? 1 : 0))]));
+  const none = states.map((state) => keptTail(`${before},${label}="${state}"`, 0));
   return (current) => table.get(current) ?? none;
 }
 
@@ -138,7 +138,7 @@ export class Metrics {
         lines.add(`${labels}${unixSeconds(c.at)}\n`);
       }
     });
-    const enabledTails = [tail("", 0), tail("", 1)] as const;
+    const enabledTails = [keptTail("", 0), keptTail("", 1)] as const;
     perBot("secretary_business_connection_enabled", "1 when Telegram reports the business connection enabled.", () => source.statuses(), (lines, s) => {
       if (s.observed.connectionEnabled !== undefined) lines.add(enabledTails[s.observed.connectionEnabled ? 1 : 0]);
     });
@@ -148,7 +148,7 @@ export class Metrics {
         let tails = rightTails.get(right);
         if (!tails) {
           const labels = `,right="${labelValue(right)}"`;
-          tails = [tail(labels, 0), tail(labels, 1)];
+          tails = [keptTail(labels, 0), keptTail(labels, 1)];
           // Rights are Telegram's fixed list; a map of its size, whatever the fleet.
           if (rightTails.size < 100) rightTails.set(right, tails);
         }

@@ -47,12 +47,12 @@ export function createTransport(options: { maxSockets?: number } = {}): Transpor
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
 
+  let closed = false;
   /**
    * One request, sent once more (on a new socket) when a reused socket turns out to be closed
    * before any answer came: the keep-alive race, which otherwise reads as a network error and a
    * false `unknown`. Node's documentation recommends exactly this retry.
    */
-  let closed = false;
   const transport = (url: string, init: TransportInit): Promise<TransportResponse> =>
     send(url, init).catch((err: unknown) => {
       if (!(err instanceof StaleSocketError)) throw err;
