@@ -154,7 +154,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     metrics,
     logger,
     metricsToken: config.server.metricsToken || undefined,
-    live: () => scheduler.isRunning || !ready,
+    // Live while starting and stopping; serving, only while sweeps keep starting (two intervals at most).
+    live: () => scheduler.isLive || !ready,
     ready: () => ready,
     ...(config.server.adminToken && {
       admin: adminRouter({

@@ -1,3 +1,4 @@
+import { armTimer, systemClock, type Clock } from "../clock.ts";
 import { MinHeap } from "./min-heap.ts";
 
 /**
@@ -10,19 +11,27 @@ import { MinHeap } from "./min-heap.ts";
  * interval. At most `concurrency` sweeps run at once; the rest wait in arrival order. A bot whose
  * previous sweep is still running, or still waiting to run, skips its slot (counted) rather than
  * overlapping itself or running twice in a row.
+ *
+ * Slots are wall-clock arithmetic, but the waiting is monotonic: each due time is planned as "the
+ * next slot on the wall clock, that far from now on the monotonic clock", and planned again from
+ * the wall clock at every sweep. A wall-clock step (NTP, VM resume, an operator) therefore moves the
+ * phase, never the wait: every bot still runs within one interval of the step, none stalls for the
+ * hour the clock went back, none is replayed for the hour it went forward.
  */
 export interface SchedulerOptions {
   intervalMs: number;
   concurrency: number;
   /** Window over which never-checked bots get their first sweep (default min(interval, 10 s)). */
   firstSweepWithinMs?: number;
-  now?: () => number;
+  /** Wall clock for slot phases, monotonic clock for waiting (tests inject both). */
+  clock?: Clock;
 }
 
 export type SweepFn = (name: string) => Promise<void>;
 
 interface Entry {
   name: string;
+  /** Monotonic ms (see Clock.mono). */
   due: number;
   generation: number;
   /** This bot's interval: the scheduler's, or the bot's own (a per-bot check option). */
@@ -41,6 +50,7 @@ const MAX_LAG_SAMPLES = 50_000;
 export class Scheduler {
   private readonly heap = new MinHeap<Entry>((e) => e.due);
   private readonly generation = new Map<string, number>();
+  private readonly intervals = new Map<string, number>();
   private readonly running = new Map<string, Promise<void>>();
   /** Due and waiting for a free place, oldest first: waiting[waitingHead …]. */
   private waiting: Entry[] = [];
@@ -48,7 +58,9 @@ export class Scheduler {
   private readonly queued = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private active = false;
-  private readonly now: () => number;
+  private readonly clock: Clock;
+  /** Monotonic ms of the last sign of progress: started, a first bot added, or a sweep started. */
+  private lastProgress = 0;
   readonly stats: SchedulerStats = { started: 0, skippedOverlap: 0, lagSamples: [] };
 
   private readonly options: SchedulerOptions;
@@ -57,7 +69,7 @@ export class Scheduler {
   constructor(options: SchedulerOptions, sweep: SweepFn) {
     this.options = options;
     this.sweep = sweep;
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
   }
 
   /** Where in each interval this bot's sweep falls, in ms from the interval's start. */
@@ -77,10 +89,12 @@ export class Scheduler {
    */
   add(name: string, checkedBefore: boolean, intervalMs = this.options.intervalMs): void {
     const generation = (this.generation.get(name) ?? 0) + 1;
+    if (this.generation.size === 0) this.lastProgress = this.clock.mono();
     this.generation.set(name, generation);
-    const now = this.now();
+    this.intervals.set(name, intervalMs);
+    const now = this.clock.mono();
     const window = this.options.firstSweepWithinMs ?? Math.min(intervalMs, 10_000);
-    const due = checkedBefore ? this.nextSlot(name, now, intervalMs) : now + (this.offsetOf(name, intervalMs) / intervalMs) * window;
+    const due = checkedBefore ? this.plan(name, intervalMs) : now + (this.offsetOf(name, intervalMs) / intervalMs) * window;
     this.heap.push({ name, due, generation, intervalMs });
     this.arm();
   }
@@ -88,6 +102,7 @@ export class Scheduler {
   remove(name: string): void {
     // Lazy deletion: the heap entry is dropped when it surfaces with a stale generation.
     this.generation.delete(name);
+    this.intervals.delete(name);
   }
 
   has(name: string): boolean {
@@ -100,6 +115,7 @@ export class Scheduler {
 
   start(): void {
     this.active = true;
+    this.lastProgress = this.clock.mono();
     this.arm();
   }
 
@@ -115,7 +131,7 @@ export class Scheduler {
     let timeout: NodeJS.Timeout | undefined;
     const left = await Promise.race([
       Promise.allSettled([...this.running.values()]).then(() => 0),
-      new Promise<number>((resolve) => (timeout = setTimeout(() => resolve(this.running.size), deadlineMs))),
+      new Promise<number>((resolve) => (timeout = armTimer(() => resolve(this.running.size), deadlineMs))),
     ]);
     clearTimeout(timeout);
     return left;
@@ -125,23 +141,42 @@ export class Scheduler {
     return this.active;
   }
 
+  /**
+   * Running, and sweeps are starting: false once none has started for two intervals (the longest
+   * any of its bots has) while it has bots. What /healthz reports, so a stuck scheduler gets restarted.
+   */
+  get isLive(): boolean {
+    if (!this.active) return false;
+    if (this.intervals.size === 0) return true;
+    let longest = 0;
+    for (const ms of this.intervals.values()) if (ms > longest) longest = ms;
+    return this.clock.mono() - this.lastProgress <= 2 * longest;
+  }
+
+  /** Monotonic due time of the bot's next slot after now on the wall clock. */
+  private plan(name: string, intervalMs: number): number {
+    const wall = this.clock.wall();
+    return this.clock.mono() + (this.nextSlot(name, wall, intervalMs) - wall);
+  }
+
   private arm(): void {
     if (!this.active) return;
     const next = this.heap.peek();
     if (!next) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.fire(), Math.max(0, next.due - this.now()));
+    this.timer = armTimer(() => this.fire(), next.due - this.clock.mono());
   }
 
   private fire(): void {
     this.timer = undefined;
-    const now = this.now();
+    const now = this.clock.mono();
     for (let e = this.heap.peek(); e && e.due <= now; e = this.heap.peek()) {
       this.heap.pop();
       if (this.generation.get(e.name) !== e.generation) continue;
       // The next slot is booked before this one runs: a slow sweep never shifts the schedule.
-      // After an early first sweep, the bot's own slot may be moments away: then take the one after.
-      let next = this.nextSlot(e.name, Math.max(now, e.due), e.intervalMs);
+      // After an early first sweep or a wall-clock step, the bot's slot may be moments away: then
+      // take the one after (two sweeps of a bot are never less than half an interval apart).
+      let next = this.plan(e.name, e.intervalMs);
       if (next - e.due < e.intervalMs / 2) next += e.intervalMs;
       this.heap.push({ name: e.name, due: next, generation: e.generation, intervalMs: e.intervalMs });
       if (this.running.has(e.name) || this.queued.has(e.name)) this.stats.skippedOverlap++;
@@ -165,7 +200,8 @@ export class Scheduler {
       this.queued.delete(e.name);
       if (this.generation.get(e.name) !== e.generation || this.running.has(e.name)) continue;
       this.stats.started++;
-      if (this.stats.lagSamples.length < MAX_LAG_SAMPLES) this.stats.lagSamples.push(this.now() - e.due);
+      this.lastProgress = this.clock.mono();
+      if (this.stats.lagSamples.length < MAX_LAG_SAMPLES) this.stats.lagSamples.push(this.lastProgress - e.due);
       const run = this.sweep(e.name)
         .catch(() => undefined)
         .finally(() => {

@@ -159,7 +159,7 @@ describe("Scheduler", () => {
   it("when the clock jumps several intervals ahead, then missed slots are not replayed in a burst", async () => {
     const starts: number[] = [];
     let clock = Date.now();
-    const s = new Scheduler({ intervalMs: 1000, concurrency: 4, now: () => clock }, async () => {
+    const s = new Scheduler({ intervalMs: 1000, concurrency: 4, clock: { wall: () => clock, mono: () => clock } }, async () => {
       starts.push(clock);
     });
     s.add("anna", true);
