@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { StateStore } from "../store/state-store.ts";
 import { ChannelError, type AlertMessage, type Channel } from "./types.ts";
 import { redactSecrets } from "../redact.ts";
+import { armTimer, systemClock, type Clock } from "../clock.ts";
 
 /** One notification to one channel, persisted until delivered, refused for good, or expired. */
 export interface OutboxEntry {
@@ -12,7 +13,7 @@ export interface OutboxEntry {
   /** ISO time it was queued. */
   createdAt: string;
   attempts: number;
-  /** Epoch ms of the next attempt. */
+  /** Epoch ms of the next attempt (for people and the next process; this one waits in monotonic time). */
   nextAttemptAt: number;
   lastError?: string;
 }
@@ -26,13 +27,16 @@ export interface OutboxOptions {
   /** First retry delay; doubles per attempt up to maxBackoffMs. */
   baseBackoffMs?: number;
   maxBackoffMs?: number;
+  /** A receiver's Retry-After longer than this is waited only this long (default 1 h). */
+  maxRetryAfterMs?: number;
   /** Undelivered notifications are dropped after this long (SPEC §7: 24 h). */
   expireAfterMs?: number;
   /** How long one delivery attempt may take. */
   sendTimeoutMs?: number;
   /** Counts every attempt's outcome: `failed` will be retried, `dropped` will not. */
   onResult?: (channel: string, kind: AlertMessage["kind"], result: DeliveryResult) => void;
-  now?: () => number;
+  /** Wall clock for what is stored, monotonic clock for waiting (tests inject both). */
+  clock?: Clock;
 }
 
 /**
@@ -50,14 +54,20 @@ export class Outbox {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private readonly abort = new AbortController();
+  /**
+   * Monotonic due time of each entry this process has planned: a wall-clock step must neither hold
+   * the queue back for the hour the clock went back nor make it wait on a stale `nextAttemptAt`.
+   */
+  private readonly dueMono = new Map<string, number>();
 
   constructor(options: OutboxOptions) {
     this.o = {
       baseBackoffMs: 5_000,
       maxBackoffMs: 10 * 60_000,
+      maxRetryAfterMs: 3_600_000,
       expireAfterMs: 24 * 3_600_000,
       sendTimeoutMs: 15_000,
-      now: Date.now,
+      clock: systemClock,
       ...options,
     };
     this.channels = new Map(options.channels.map((c) => [c.name, c]));
@@ -71,16 +81,12 @@ export class Outbox {
   async enqueue(message: AlertMessage): Promise<string[]> {
     const targets = [...this.channels.values()].filter((c) => c.accepts(message));
     if (targets.length === 0) return [];
-    const now = this.o.now();
-    for (const channel of targets)
-      this.o.store.data.outbox.push({
-        id: randomUUID(),
-        channel: channel.name,
-        message,
-        createdAt: new Date(now).toISOString(),
-        attempts: 0,
-        nextAttemptAt: now,
-      });
+    const now = this.o.clock.wall();
+    for (const channel of targets) {
+      const entry = { id: randomUUID(), channel: channel.name, message, createdAt: new Date(now).toISOString(), attempts: 0, nextAttemptAt: now };
+      this.o.store.data.outbox.push(entry);
+      this.setDue(entry, 0);
+    }
     this.o.store.changed();
     try {
       await this.o.store.flush();
@@ -109,7 +115,7 @@ export class Outbox {
     if (!this.running) return;
     clearTimeout(this.timer);
     this.timer = undefined;
-    const now = this.o.now();
+    const now = this.o.clock.wall();
     const outbox = this.o.store.data.outbox;
     const blocked = new Set<string>();
     let expired = false;
@@ -124,11 +130,30 @@ export class Outbox {
       }
       if (blocked.has(lane)) continue;
       blocked.add(lane);
-      if (entry.nextAttemptAt <= now && !this.inFlight.has(entry.id)) void this.attempt(entry);
+      if (this.waitOf(entry) <= 0 && !this.inFlight.has(entry.id)) void this.attempt(entry);
     }
     if (expired) this.o.store.changed();
-    const next = Math.min(...this.o.store.data.outbox.filter((e) => !this.inFlight.has(e.id)).map((e) => e.nextAttemptAt));
-    if (Number.isFinite(next)) this.timer = setTimeout(() => this.kick(), Math.max(10, next - this.o.now()));
+    const next = Math.min(...this.o.store.data.outbox.filter((e) => !this.inFlight.has(e.id)).map((e) => this.waitOf(e)));
+    if (Number.isFinite(next)) this.timer = armTimer(() => this.kick(), Math.max(10, next));
+  }
+
+  /** Milliseconds until `entry` is due on the monotonic clock (≤ 0: due). */
+  private waitOf(entry: OutboxEntry): number {
+    let due = this.dueMono.get(entry.id);
+    if (due === undefined) {
+      // Queued by an earlier process: its wall-clock due time, never further off than the longest wait.
+      const longest = Math.max(this.o.maxBackoffMs, this.o.maxRetryAfterMs);
+      due = this.setDue(entry, Math.min(longest, Math.max(0, entry.nextAttemptAt - this.o.clock.wall())));
+    }
+    return due - this.o.clock.mono();
+  }
+
+  /** Plans `entry`'s next attempt `waitMs` from now, on both clocks. Returns the monotonic due time. */
+  private setDue(entry: OutboxEntry, waitMs: number): number {
+    entry.nextAttemptAt = this.o.clock.wall() + waitMs;
+    const due = this.o.clock.mono() + waitMs;
+    this.dueMono.set(entry.id, due);
+    return due;
   }
 
   private async attempt(entry: OutboxEntry): Promise<void> {
@@ -152,9 +177,11 @@ export class Outbox {
         this.o.logger.error({ channel: entry.channel, alert: entry.message.key, error: entry.lastError }, "notification refused by the channel; not retried");
       } else {
         const backoff = Math.min(this.o.maxBackoffMs, this.o.baseBackoffMs * 2 ** (entry.attempts - 1));
-        entry.nextAttemptAt = this.o.now() + Math.max(backoff, error.retryAfterMs ?? 0);
+        // A receiver's Retry-After is honoured up to a bound: 3,000,000 s is a broken header, not a plan.
+        const retryInMs = Math.max(backoff, Math.min(this.o.maxRetryAfterMs, error.retryAfterMs ?? 0));
+        this.setDue(entry, retryInMs);
         this.o.onResult?.(entry.channel, entry.message.kind, "failed");
-        this.o.logger.warn({ channel: entry.channel, alert: entry.message.key, attempts: entry.attempts, retryInMs: entry.nextAttemptAt - this.o.now(), error: entry.lastError }, "notification not delivered; will retry");
+        this.o.logger.warn({ channel: entry.channel, alert: entry.message.key, attempts: entry.attempts, retryInMs, error: entry.lastError }, "notification not delivered; will retry");
       }
     } finally {
       this.inFlight.delete(entry.id);
@@ -171,13 +198,13 @@ export class Outbox {
    * each entry at the end of a back-off grown while it was down. Order per alert still holds (kick).
    */
   private catchUp(channel: string): void {
-    const now = this.o.now();
-    for (const e of this.o.store.data.outbox) if (e.channel === channel && e.attempts > 0 && e.nextAttemptAt > now) e.nextAttemptAt = now;
+    for (const e of this.o.store.data.outbox) if (e.channel === channel && e.attempts > 0 && this.waitOf(e) > 0) this.setDue(e, 0);
   }
 
   private remove(entry: OutboxEntry): void {
     const outbox = this.o.store.data.outbox;
     const i = outbox.indexOf(entry);
     if (i >= 0) outbox.splice(i, 1);
+    this.dueMono.delete(entry.id);
   }
 }
