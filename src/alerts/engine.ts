@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { armInterval } from "../clock.ts";
 import type { BotStatus, MonitoredBot } from "../model.ts";
 import type { StateStore } from "../store/state-store.ts";
 import { composeMessage, composeMonitorMessage, MONITOR_KEY, type ComposeOptions } from "./compose.ts";
@@ -72,7 +73,7 @@ export class AlertEngine {
   }
 
   start(): void {
-    this.timer = setInterval(() => this.evaluateMonitor(), this.o.monitorEvaluationMs);
+    this.timer = armInterval(() => this.evaluateMonitor(), this.o.monitorEvaluationMs);
   }
 
   stop(): void {

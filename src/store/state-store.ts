@@ -5,6 +5,7 @@ import type { OutboxEntry } from "../alerts/outbox.ts";
 import type { Silence } from "../alerts/silences.ts";
 import type { BotConfig } from "../config/schema.ts";
 import { AtomicJsonFile } from "./atomic-json-file.ts";
+import { armTimer } from "../clock.ts";
 
 /** Everything the monitor keeps across restarts. */
 export interface StateData {
@@ -78,6 +79,7 @@ export class StateStore {
   /** flush() callers whose changes are in the write under way. */
   private inflight: Waiter[] = [];
   private dirty = false;
+  /** Monotonic ms (performance.now()), as is timerAt: a wall-clock step must not hold a write back. */
   private lastWriteAt = -Infinity;
   private lastBytes = 0;
   readonly stats = { writes: 0, bytes: 0 };
@@ -111,7 +113,7 @@ export class StateStore {
     if (!this.file) return;
     this.dirty = true;
     const window = Math.max(this.flushIntervalMs, Math.min(MAX_BACKGROUND_DELAY_MS, (this.lastBytes / BACKGROUND_BYTES_PER_SECOND) * 1000));
-    if (this.timer === undefined) this.schedule(Date.now() + window);
+    if (this.timer === undefined) this.schedule(performance.now() + window);
   }
 
   /** Writes pending changes as soon as the flush interval allows; resolves when they are on disk. */
@@ -139,21 +141,21 @@ export class StateStore {
     if (at >= this.timerAt) return;
     clearTimeout(this.timer);
     this.timerAt = at;
-    this.timer = setTimeout(() => {
+    this.timer = armTimer(() => {
       this.timer = undefined;
       this.timerAt = Infinity;
       // One write at a time: the next starts when this one is done.
       if (this.writing) void this.writing.then(() => this.schedule(this.lastWriteAt + this.flushIntervalMs));
       else if (this.dirty) void this.write();
       else this.release(this.waiters.splice(0));
-    }, Math.max(0, at - Date.now()));
+    }, at - performance.now());
   }
 
   private write(): Promise<void> {
     // Callers that flush() while this write is under way join these waiters (see flush()).
     const waiters = (this.inflight = this.waiters.splice(0));
     this.dirty = false;
-    this.lastWriteAt = Date.now();
+    this.lastWriteAt = performance.now();
     this.writing = this.file!.writeChunks(stateChunks(this.db.data)).then(
       (bytes) => {
         this.stats.writes++;

@@ -1,9 +1,12 @@
 import { Api } from "grammy";
 import { classify, codeLabel, TelegramError, type CodeLabel } from "./errors.ts";
 import type { Transport } from "./transport.ts";
+import { armTimer } from "../clock.ts";
 
 type RawMethod = (...args: unknown[]) => Promise<unknown>;
 const ZERO_PARAMETER_METHODS = new Set(["getMe", "getWebhookInfo"]);
+/** The longest pause a 429 from Telegram imposes on a bot (s): retry_after beyond it is not believed. */
+const MAX_RETRY_AFTER_S = 3600;
 
 export interface TelegramSettings {
   /** Bot API root without trailing slash, e.g. https://api.telegram.org or the sandbox. */
@@ -35,6 +38,7 @@ export class BotClient {
   private readonly settings: TelegramSettings;
   private readonly transport: Transport;
   private readonly observe: RequestObserver;
+  /** performance.now() until which calls are refused (a 429 asked to wait). */
   private retryUntil = 0;
 
   constructor(token: string, settings: TelegramSettings, transport: Transport, observe: RequestObserver) {
@@ -72,7 +76,7 @@ export class BotClient {
   }
 
   /** Calls a Bot API method with the deadline; throws a classified TelegramError. */
-  async call<T>(method: string, payload: Record<string, unknown> = {}, now = Date.now()): Promise<T> {
+  async call<T>(method: string, payload: Record<string, unknown> = {}, now = performance.now()): Promise<T> {
     if (now < this.retryUntil) {
       const wait = Math.ceil((this.retryUntil - now) / 1000);
       throw new TelegramError(method, "unreachable", "429", `Telegram asked to retry after a pause; ${wait} s left`, wait);
@@ -80,7 +84,7 @@ export class BotClient {
     // Not AbortSignal.timeout: its timer outlives the call and, when it fires 10 s later, aborts a
     // finished call's signal all the same (an exception with a stack trace per Bot API call).
     const controller = new AbortController();
-    const deadline = setTimeout(() => controller.abort(), this.settings.timeoutMs);
+    const deadline = armTimer(() => controller.abort(), this.settings.timeoutMs);
     const signal = controller.signal;
     try {
       const fn = (this.api().raw as unknown as Record<string, RawMethod>)[method]!;
@@ -88,7 +92,8 @@ export class BotClient {
       return (await (ZERO_PARAMETER_METHODS.has(method) ? fn(signal) : fn(payload, signal))) as T;
     } catch (err) {
       const error = classify(method, err, signal.aborted);
-      if (error.code === "429") this.retryUntil = Date.now() + (error.retryAfter ?? 1) * 1000;
+      // Monotonic, so a clock step neither stretches nor skips the pause; an absurd retry_after waits an hour.
+      if (error.code === "429") this.retryUntil = performance.now() + Math.min(MAX_RETRY_AFTER_S, error.retryAfter ?? 1) * 1000;
       throw error;
     } finally {
       clearTimeout(deadline);

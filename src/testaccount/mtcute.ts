@@ -10,6 +10,7 @@ import { format } from "node:util";
 import { MemoryStorage, MtPeerNotFoundError, TelegramClient, tl } from "@mtcute/node";
 import { readStringSession } from "@mtcute/node/utils.js";
 import { redactSecrets, registerSecret } from "../redact.ts";
+import { armTimer } from "../clock.ts";
 import { TestAccountTimeout, type ExpectOptions, type Expectation, type ReceivedMessage, type TestAccount } from "./types.ts";
 
 /** The parts of an mtcute `Message` the adapter reads. */
@@ -144,7 +145,7 @@ export async function createMtcuteTestAccount(options: MtcuteTestAccountOptions)
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Telegram did not answer within ${Math.round(ms / 1000)} s`)), ms);
+    timer = armTimer(() => reject(new Error(`Telegram did not answer within ${Math.round(ms / 1000)} s`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -200,7 +201,7 @@ class MtcuteTestAccount implements TestAccount {
       this.#pending.add(pending);
       this.#client.onNewMessage.add(listener);
       options.signal?.addEventListener("abort", onAbort, { once: true });
-      timer = setTimeout(
+      timer = armTimer(
         () => fail(new TestAccountTimeout(`no matching message from user ${options.from} within ${options.timeoutMs} ms`)),
         options.timeoutMs,
       );

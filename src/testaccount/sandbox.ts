@@ -4,6 +4,7 @@
  * at that moment. Messages received before the client started are history and never match.
  */
 import { TestAccountTimeout } from "./types.ts";
+import { armTimer } from "../clock.ts";
 import type { ExpectOptions, Expectation, ReceivedMessage, TestAccount } from "./types.ts";
 
 export type SandboxTestAccountOptions = {
@@ -133,7 +134,7 @@ export function createSandboxTestAccount(options: SandboxTestAccountOptions): Sa
           finish();
           reject(abortReason(signal!));
         };
-        const timer = setTimeout(() => {
+        const timer = armTimer(() => {
           finish();
           reject(new TestAccountTimeout(`no message from ${expectOptions.from} within ${timeoutMs} ms`));
         }, timeoutMs);
@@ -207,7 +208,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       signal.removeEventListener("abort", done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    const timer = armTimer(done, ms);
     signal.addEventListener("abort", done, { once: true });
   });
 }
