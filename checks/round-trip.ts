@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { defineCheck, fail, ok, skip, warn, type Verdict } from "../src/runner/define-check.ts";
-import { duration } from "../src/config/duration.ts";
+import { durationBetween } from "../src/config/duration.ts";
 import { TelegramError } from "../src/telegram/errors.ts";
 import { TestAccountTimeout, type TestAccount } from "../src/testaccount/types.ts";
 import type { SweepTelegram } from "../src/runner/sweep-telegram.ts";
@@ -25,9 +25,9 @@ export const roundTrip = defineCheck({
     .object({
       enabled: z.boolean().default(false),
       mode: z.enum(["reply", "outbound"]).default("reply"),
-      interval: duration.default(15 * 60_000),
-      timeout: duration.default(120_000),
-      slowAfter: duration.default(30_000),
+      interval: durationBetween(1_000, 86_400_000).default(15 * 60_000).describe("1s to 1d"),
+      timeout: durationBetween(1_000, 10 * 60_000).default(120_000).describe("1s to 10m"),
+      slowAfter: durationBetween(0, 10 * 60_000).default(30_000).describe("0s to 10m"),
     })
     .strict()
     .describe("Live test through a Telegram test account (testAccount), on its own interval"),

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineCheck, fail, ok, warn } from "../src/runner/define-check.ts";
-import { duration } from "../src/config/duration.ts";
+import { durationBetween } from "../src/config/duration.ts";
 import { REMEDIATION } from "./remediation.ts";
 
 /** Without these, an explicit allowed_updates list silently drops Secretary traffic. */
@@ -16,7 +16,7 @@ export const webhook = defineCheck({
     .object({
       mode: z.enum(["webhook", "polling", "any"]).default("webhook"),
       maxPendingUpdates: z.number().int().nonnegative().default(100),
-      errorWindow: duration.default(10 * 60_000),
+      errorWindow: durationBetween(0, 7 * 86_400_000).default(10 * 60_000).describe("0s to 7d"),
     })
     .strict(),
   async run({ telegram, now }, { mode, maxPendingUpdates, errorWindow }) {

@@ -54,3 +54,15 @@ export const duration = z
   .string({ error: message })
   .regex(DURATION_PATTERN, { error: message })
   .transform((text) => parseDuration(text) ?? 0);
+
+/**
+ * A duration bounded to what it means, `minMs` to `maxMs` inclusive. Every duration the service
+ * waits on has an upper bound: past 2³¹ ms `setTimeout` fires after 1 ms instead (a 30-day timeout
+ * times every call out at once). The message names both bounds; the loader prefixes the key.
+ */
+export function durationBetween(minMs: number, maxMs: number) {
+  const range = `expected a duration from ${formatDuration(minMs)} to ${formatDuration(maxMs)}`;
+  return duration.refine((ms) => ms >= minMs && ms <= maxMs, {
+    error: (iss) => `${range}, got ${typeof iss.input === "number" ? formatDuration(iss.input) : describeValue(iss.input)}`,
+  });
+}

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { CHECKS } from "../../checks/index.ts";
-import { describeValue, duration } from "./duration.ts";
+import { describeValue, durationBetween } from "./duration.ts";
 
 /**
  * The configuration file (SPEC §2) as one zod schema: validation, defaults, the `Config` type and
@@ -35,8 +35,9 @@ const apiRoot = z.string({ error: expected("an http(s) URL such as https://api.t
 const httpUrl = (example: string) =>
   z.string().refine((v) => isUrl(v, ["http:", "https:"]), { error: expected(`an http(s) URL such as ${example}`) });
 
-const nonZeroDuration = duration.refine((ms) => ms > 0, { error: "must be longer than 0s" });
-const positiveDuration = (defaultMs: number) => nonZeroDuration.default(defaultMs);
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const DAY = 24 * 60 * MINUTE;
 
 const secret = (description: string) => z.string().default("").describe(description);
 
@@ -47,7 +48,7 @@ const telegram = z
   .strictObject({
     apiRoot: apiRoot.default(DEFAULT_API_ROOT).describe("Bot API root without trailing slash: Telegram's or a local Bot API server"),
     environment: z.enum(["prod", "test"]).default("prod").describe("prod, or test for Telegram's test environment"),
-    timeout: positiveDuration(10_000).describe("Deadline of one Bot API call"),
+    timeout: durationBetween(100, 5 * MINUTE).default(10 * SECOND).describe("Deadline of one Bot API call (100ms to 5m)"),
   })
   .describe("How the monitor reaches the Bot API");
 
@@ -71,7 +72,7 @@ const store = z.strictObject({
 });
 
 const schedule = z.strictObject({
-  interval: positiveDuration(60_000).describe("Each bot is swept once per interval, spread evenly"),
+  interval: durationBetween(500, DAY).default(MINUTE).describe("Each bot is swept once per interval, spread evenly (500ms to 1d)"),
   concurrency: z.number().int().positive().default(32).describe("Bots swept at the same time at most"),
 });
 
@@ -188,14 +189,14 @@ const channel = z.discriminatedUnion("type", [telegramChannel, emailChannel, ale
 const maintenanceWindow = z.strictObject({
   bots: z.array(z.string()).min(1).describe("Names of the bots under maintenance"),
   start: z.iso.datetime({ offset: true, error: expected("an ISO 8601 time such as 2026-12-01T02:00:00Z") }),
-  duration: nonZeroDuration,
+  duration: durationBetween(SECOND, 366 * DAY),
   reason: z.string().default(""),
 });
 
 const alerts = z.strictObject({
   failAfter: z.number().int().positive().default(2).describe("Consecutive degraded or down sweeps before an alert fires"),
   recoverAfter: z.number().int().positive().default(2).describe("Consecutive healthy sweeps before it resolves"),
-  repeatInterval: positiveDuration(4 * 3_600_000).describe("Re-notify a firing alert this often"),
+  repeatInterval: durationBetween(MINUTE, 30 * DAY).default(4 * 60 * MINUTE).describe("Re-notify a firing alert this often (1m to 30d)"),
   sendResolved: z.boolean().default(true),
   channels: z
     .record(z.string().regex(CHANNEL_NAME, { error: expected("a channel name of letters, digits, _ and -") }), channel)

@@ -39,6 +39,19 @@ const TABLE: { file: string; problems: (path: string) => string[] }[] = [
     problems: () => ['bots[0].checks.webhook.errorWindow: expected a duration such as 30s, 10m or 4h, got "10 minutes"'],
   },
   { file: "invalid-bare-number-duration.yml", problems: () => ["schedule.interval: expected a duration such as 30s, 10m or 4h, got 60"] },
+  { file: "invalid-interval-too-short.yml", problems: () => ["schedule.interval: expected a duration from 500ms to 1d, got 1ms"] },
+  { file: "invalid-interval-too-long.yml", problems: () => ["schedule.interval: expected a duration from 500ms to 1d, got 2d"] },
+  { file: "invalid-telegram-timeout-too-long.yml", problems: () => ["telegram.timeout: expected a duration from 100ms to 5m, got 30d"] },
+  { file: "invalid-repeat-interval-too-long.yml", problems: () => ["alerts.repeatInterval: expected a duration from 1m to 30d, got 99999999d"] },
+  {
+    file: "invalid-maintenance-duration-too-long.yml",
+    problems: () => ["alerts.maintenance[0].duration: expected a duration from 1s to 366d, got 400d"],
+  },
+  { file: "invalid-round-trip-timeout-too-long.yml", problems: () => ["checks.round-trip.timeout: expected a duration from 1s to 10m, got 1h"] },
+  {
+    file: "invalid-error-window-too-long.yml",
+    problems: () => ["bots[0].checks.webhook.errorWindow: expected a duration from 0s to 7d, got 30d"],
+  },
   { file: "invalid-bad-enum.yml", problems: () => ['telegram.environment: expected one of prod, test, got "staging"'] },
   { file: "invalid-wrong-type.yml", problems: () => ['schedule.concurrency: expected a positive integer, got "lots"'] },
   {
