@@ -10,7 +10,7 @@ export type { AlertSource, AlertView, SilenceView } from "./alert-view.ts";
  */
 export type ViewHealth = Health | "pending";
 
-/** SPEC §4 `/status` shapes, plus labels, alert and silence. A bot not swept yet reads `pending` with no checks. */
+/** The `/status` shapes (README "HTTP endpoints"). A bot not swept yet reads `pending` with no checks. */
 export interface BotView {
   name: string;
   username: string;
@@ -77,10 +77,8 @@ export function botView(bot: ViewBot, status: BotStatus | undefined, alerts?: Al
   return view(bot, status, alertContext(alerts, now));
 }
 
-const SEVERITY: Record<ViewHealth, number> = { down: 0, unknown: 1, degraded: 2, healthy: 3, pending: 4 };
-
 /** Sort key for "worst first"; bots not swept yet come last. */
-export const viewSeverity = (h: ViewHealth): number => SEVERITY[h];
+const SEVERITY: Record<ViewHealth, number> = { down: 0, unknown: 1, degraded: 2, healthy: 3, pending: 4 };
 
 /** Worst first, then by name; the fleet status leaves out bots not swept yet. */
 export function fleetView(
