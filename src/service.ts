@@ -69,7 +69,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     store,
     channels,
     logger,
-    onResult: (channel, kind, result) => metricsRef.current?.observeNotification(channel, kind, result),
+    onResult: (channel, kind, result, message) => {
+      metricsRef.current?.observeNotification(channel, kind, result);
+      if (result === "sent") engineRef.current?.delivered(message, channel);
+    },
     ...options.outbox,
   });
   const engineRef: { current?: AlertEngine } = {};
@@ -123,9 +126,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       bots: () => monitor.bots(),
       statuses: () => monitor.statuses(),
       alertsFiring: () => engine.firing(),
+      alertFiring: (name) => Boolean(engine.alertState(name)?.firing),
+      silences: () => engine.silences(),
       outboxSize: () => outbox.size,
     },
     VERSION,
+    { channels: channels.map((c) => c.name), checks: CHECKS.map((c) => c.id) },
   ));
 
   const scheduler = new Scheduler({ intervalMs: config.schedule.interval, concurrency: config.schedule.concurrency }, async (name) => {
@@ -157,6 +163,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     // Live while starting and stopping; serving, only while sweeps keep starting (two intervals at most).
     live: () => scheduler.isLive || !ready,
     ready: () => ready,
+    alerts: { alertState: (name) => engine.alertState(name), failAfter: engine.failAfter, silences: () => engine.silences(), undelivered: () => outbox.undelivered() },
     ...(config.server.adminToken && {
       admin: adminRouter({
         adminToken: config.server.adminToken,

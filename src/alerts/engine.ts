@@ -80,6 +80,34 @@ export class AlertEngine {
     clearInterval(this.timer);
   }
 
+  /** The alert state of `key` (a bot's name), or undefined when nothing is going on. Read-only. */
+  alertState(key: string): Readonly<AlertState> | undefined {
+    return this.o.store.data.alerts[key];
+  }
+
+  /** Consecutive bad sweeps before an alert fires. */
+  get failAfter(): number {
+    return Math.max(1, this.o.policy.failAfter);
+  }
+
+  /** Every silence, active or not: the config's maintenance windows and the admin API's silences. */
+  silences(): { maintenance: readonly Silence[]; silences: readonly Silence[] } {
+    return { maintenance: this.o.maintenance, silences: this.o.store.data.silences };
+  }
+
+  /**
+   * The outbox delivered `message` to `channel`: recorded on the alert it announces, so the status
+   * page can say who was told. A delivery of an alert that has since resolved (or of another streak's)
+   * is not this alert's news.
+   */
+  delivered(message: AlertMessage, channel: string): void {
+    if (message.kind !== "firing" && message.kind !== "reminder") return;
+    const firing = this.o.store.data.alerts[message.key]?.firing;
+    if (!firing || firing.since !== message.since) return;
+    firing.deliveredTo = { ...firing.deliveredTo, [channel]: message.at };
+    this.o.store.changed();
+  }
+
   /** Firing bot alerts by severity (secretary_alerts_firing). */
   firing(): Record<Severity, number> {
     const counts: Record<Severity, number> = { degraded: 0, down: 0 };

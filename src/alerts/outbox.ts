@@ -34,7 +34,7 @@ export interface OutboxOptions {
   /** How long one delivery attempt may take. */
   sendTimeoutMs?: number;
   /** Counts every attempt's outcome: `failed` will be retried, `dropped` will not. */
-  onResult?: (channel: string, kind: AlertMessage["kind"], result: DeliveryResult) => void;
+  onResult?: (channel: string, kind: AlertMessage["kind"], result: DeliveryResult, message: AlertMessage) => void;
   /** Wall clock for what is stored, monotonic clock for waiting (tests inject both). */
   clock?: Clock;
 }
@@ -75,6 +75,17 @@ export class Outbox {
 
   get size(): number {
     return this.o.store.data.outbox.length;
+  }
+
+  /** The channels still owed a notification, per alert key (bot name or "monitor"): one pass over the outbox. */
+  undelivered(): Map<string, string[]> {
+    const byKey = new Map<string, string[]>();
+    for (const { channel, message } of this.o.store.data.outbox) {
+      const channels = byKey.get(message.key);
+      if (!channels) byKey.set(message.key, [channel]);
+      else if (!channels.includes(channel)) channels.push(channel);
+    }
+    return byKey;
   }
 
   /** Queues `message` for every channel that accepts it and makes it durable. Returns the channels. */
@@ -124,7 +135,7 @@ export class Outbox {
       if (now - Date.parse(entry.createdAt) > this.o.expireAfterMs || !this.channels.has(entry.channel)) {
         this.remove(entry);
         expired = true;
-        this.o.onResult?.(entry.channel, entry.message.kind, "dropped");
+        this.o.onResult?.(entry.channel, entry.message.kind, "dropped", entry.message);
         this.o.logger.error({ channel: entry.channel, alert: entry.message.key, kind: entry.message.kind, lastError: entry.lastError }, "notification dropped: not delivered in time or channel gone");
         continue;
       }
@@ -164,7 +175,7 @@ export class Outbox {
       await channel.send(entry.message, signal);
       this.remove(entry);
       this.catchUp(entry.channel);
-      this.o.onResult?.(entry.channel, entry.message.kind, "sent");
+      this.o.onResult?.(entry.channel, entry.message.kind, "sent", entry.message);
       this.o.logger.info({ channel: entry.channel, alert: entry.message.key, kind: entry.message.kind, attempts: entry.attempts + 1 }, "notification sent");
     } catch (err) {
       if (!this.running) return;
@@ -173,14 +184,14 @@ export class Outbox {
       entry.lastError = redactSecrets(error.message);
       if (error.permanent) {
         this.remove(entry);
-        this.o.onResult?.(entry.channel, entry.message.kind, "dropped");
+        this.o.onResult?.(entry.channel, entry.message.kind, "dropped", entry.message);
         this.o.logger.error({ channel: entry.channel, alert: entry.message.key, error: entry.lastError }, "notification refused by the channel; not retried");
       } else {
         const backoff = Math.min(this.o.maxBackoffMs, this.o.baseBackoffMs * 2 ** (entry.attempts - 1));
         // A receiver's Retry-After is honoured up to a bound: 3,000,000 s is a broken header, not a plan.
         const retryInMs = Math.max(backoff, Math.min(this.o.maxRetryAfterMs, error.retryAfterMs ?? 0));
         this.setDue(entry, retryInMs);
-        this.o.onResult?.(entry.channel, entry.message.kind, "failed");
+        this.o.onResult?.(entry.channel, entry.message.kind, "failed", entry.message);
         this.o.logger.warn({ channel: entry.channel, alert: entry.message.key, attempts: entry.attempts, retryInMs, error: entry.lastError }, "notification not delivered; will retry");
       }
     } finally {

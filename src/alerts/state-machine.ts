@@ -85,6 +85,13 @@ export interface FiringAlert {
   severity: Severity;
   /** null while the alert fired muted and nothing has been announced yet. */
   notified: Notified | null;
+  /** ISO time of the sweep that made it fire (absent in states written before it was recorded). */
+  firedAt?: string;
+  /**
+   * Channel name → ISO time it last took a notification of this alert (the outbox reports deliveries,
+   * see AlertEngine.delivered); carried along by `step` untouched.
+   */
+  deliveredTo?: Record<string, string>;
 }
 
 /**
@@ -144,7 +151,7 @@ export function step(previous: AlertState | undefined, observation: Observation,
     badWorst = badWorst === null ? health : worse(badWorst, health);
     goodStreak = 0;
     if (firing) firing.severity = worse(firing.severity, health);
-    else if (badStreak >= failAfter) firing = { since: badSince, severity: badWorst, notified: null };
+    else if (badStreak >= failAfter) firing = { since: badSince, severity: badWorst, notified: null, firedAt: at };
   } else if (health === "healthy") {
     badStreak = 0;
     badSince = null;

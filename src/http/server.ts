@@ -5,7 +5,7 @@ import express, { type Request, type Response } from "express";
 import type { Logger } from "pino";
 import type { Monitor } from "../monitor.ts";
 import type { Metrics } from "../metrics/metrics.ts";
-import { botView, fleetView } from "./status-view.ts";
+import { botView, fleetView, type AlertSource } from "./status-view.ts";
 import { statusPageRouter } from "./status-page.ts";
 
 export interface HttpOptions {
@@ -22,6 +22,8 @@ export interface HttpOptions {
   pageRefreshSeconds?: number;
   /** The admin API, mounted under /api/v1 when server.adminToken is set. */
   admin?: express.Router;
+  /** Alert states, silences and the outbox, shown per bot by /status and the page. */
+  alerts?: AlertSource;
 }
 
 export interface HttpServer {
@@ -73,7 +75,7 @@ export function createApp(o: HttpOptions): express.Express {
   });
 
   app.get("/status", (_req, res) => {
-    const view = fleetView(o.monitor.bots(), (n) => o.monitor.status(n));
+    const view = fleetView(o.monitor.bots(), (n) => o.monitor.status(n), o.alerts);
     res.status(view.bots.some((b) => b.health === "down") ? 503 : 200).json(view);
   });
 
@@ -83,7 +85,7 @@ export function createApp(o: HttpOptions): express.Express {
       res.status(404).json({ error: `no bot named "${req.params.name}"` });
       return;
     }
-    const view = botView(bot, o.monitor.status(bot.name));
+    const view = botView(bot, o.monitor.status(bot.name), o.alerts);
     res.status(view.health === "healthy" || view.health === "degraded" ? 200 : 503).json(view);
   });
 

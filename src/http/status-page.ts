@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { Router, type Request } from "express";
 import type { Monitor } from "../monitor.ts";
-import { botView, fleetView } from "./status-view.ts";
+import { botView, fleetView, type AlertSource } from "./status-view.ts";
 import { renderStatusPage } from "./page.ts";
-import { badgeText, healthBadge, notFoundBadge } from "./badge.ts";
+import { BADGE_COLORS, badgeText, healthBadge, notFoundBadge, renderBadge } from "./badge.ts";
 
 /** The page's script runs only with this response's nonce and may only fetch from this origin. */
 export const pageCsp = (nonce: string) =>
@@ -32,11 +32,11 @@ function queryString(req: Request, name: string): string | undefined {
  * The human-facing routes: the status page at `/` (`?q=` pre-fills the filter, `?refresh=N` sets the
  * refresh period for a wall screen) and `GET /status/bots/:name/badge.svg` (`?label=` renames the left half).
  */
-export function statusPageRouter(o: { monitor: Monitor; pageRefreshSeconds?: number }): Router {
+export function statusPageRouter(o: { monitor: Monitor; pageRefreshSeconds?: number; alerts?: AlertSource }): Router {
   const router = Router();
 
   router.get("/", (req, res) => {
-    const view = fleetView(o.monitor.bots(), (n) => o.monitor.status(n));
+    const view = fleetView(o.monitor.bots(), (n) => o.monitor.status(n), o.alerts);
     const asked = Number(queryString(req, "refresh"));
     const refreshSeconds = Number.isInteger(asked) && asked > 0 ? Math.min(MAX_REFRESH, Math.max(MIN_REFRESH, asked)) : (o.pageRefreshSeconds ?? 30);
     const nonce = randomBytes(18).toString("base64");
@@ -64,7 +64,8 @@ export function statusPageRouter(o: { monitor: Monitor; pageRefreshSeconds?: num
       res.status(404).send(notFoundBadge(label));
       return;
     }
-    res.send(healthBadge(botView(bot, o.monitor.status(bot.name)).health, label));
+    const { health } = botView(bot, o.monitor.status(bot.name));
+    res.send(health === "pending" ? renderBadge({ label, message: "pending", color: BADGE_COLORS.unknown }) : healthBadge(health, label));
   });
 
   return router;

@@ -1,6 +1,10 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics } from "prom-client";
 import { CHECK_STATUSES, HEALTHS, type BotStatus, type CheckResult, type MonitoredBot } from "../model.ts";
 import type { CodeLabel } from "../telegram/errors.ts";
+import type { AlertKind } from "../alerts/types.ts";
+import type { DeliveryResult } from "../alerts/outbox.ts";
+import { isActive, type Silence } from "../alerts/silences.ts";
+import { SWEEP_METHODS } from "../runner/sweep-telegram.ts";
 import { BOTS_PER_SLICE, BotLines, DerivedGauge, FleetRegistry, keptTail, labelValue, tail, type Collect } from "./derived-gauge.ts";
 
 /** Date.parse of ISO times, remembering the last one: a sweep's checks mostly start in the same millisecond. */
@@ -34,7 +38,27 @@ export interface MetricsSource {
   alertsFiring(): Record<"degraded" | "down", number>;
   /** Notifications waiting in the outbox. */
   outboxSize(): number;
+  /** True while the bot's alert fires (muted or not). Absent: none does. */
+  alertFiring?(name: string): boolean;
+  /** Every silence, active or not: config maintenance windows and admin API silences. Absent: none. */
+  silences?(): { maintenance: readonly Silence[]; silences: readonly Silence[] };
+  now?(): Date;
 }
+
+/** What the service knows before anything happens: its counters' series start at 0 for these. */
+export interface KnownLabels {
+  /** Configured alert channels. */
+  channels?: readonly string[];
+  /** Check ids. */
+  checks?: readonly string[];
+}
+
+/** Complete by construction: a new code label, kind or result that is not listed here does not compile. */
+const CODES: Record<CodeLabel, true> = { "200": true, "400": true, "401": true, "404": true, "429": true, "5xx": true, network: true, timeout: true };
+/** "test" is left out: only the `alerts test` command sends those, never the service. */
+const SERVICE_KINDS: Record<Exclude<AlertKind, "test">, true> = { firing: true, reminder: true, resolved: true };
+const RESULTS: Record<DeliveryResult, true> = { sent: true, failed: true, dropped: true };
+const keysOf = <K extends string>(record: Record<K, true>) => Object.keys(record) as K[];
 
 /**
  * SPEC §5, on a registry of our own (never prom-client's global one). Labels are bounded: bot
@@ -50,7 +74,7 @@ export class Metrics {
   private readonly roundTrip: Histogram<"bot" | "mode">;
   private readonly authFailures: Counter;
 
-  constructor(source: MetricsSource, version: string) {
+  constructor(source: MetricsSource, version: string, known: KnownLabels = {}) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     // prom-client also exports these sums of nodejs_active_{handles,requests,resources} as gauges named
@@ -100,6 +124,14 @@ export class Metrics {
       registers,
     });
 
+    // Series whose label values are known from the start are there from the start, at 0 (Prometheus'
+    // instrumentation guidance): increase() sees the first event and dashboards are not empty. Per check
+    // and status, per sweep method and code, per channel, kind and result: a few hundred series at most.
+    for (const check of known.checks ?? []) for (const status of CHECK_STATUSES) this.checkRuns.inc({ check, status }, 0);
+    for (const method of SWEEP_METHODS) for (const code of keysOf(CODES)) this.requests.inc({ method, code }, 0);
+    for (const channel of known.channels ?? [])
+      for (const kind of keysOf(SERVICE_KINDS)) for (const result of keysOf(RESULTS)) this.notifications.inc({ channel, kind, result }, 0);
+
     const derived = (name: string, help: string, collect: Collect) => new DerivedGauge(name, help, collect, this.registry);
 
     derived("secretary_bots", "Bots watched by this instance.", (emit) => {
@@ -111,12 +143,23 @@ export class Metrics {
       const firing = source.alertsFiring();
       for (const health of ["degraded", "down"] as const) emit(`{health="${health}"}`, firing[health]);
     });
+    derived("secretary_silences_active", "Silences (admin API) and maintenance windows (one per bot they name) in force now.", (emit) => {
+      const all = source.silences?.() ?? { maintenance: [], silences: [] };
+      const at = source.now?.() ?? new Date();
+      const active = (list: readonly Silence[]) => list.reduce((n, s) => n + (isActive(s, at) ? 1 : 0), 0);
+      emit(`{kind="silence"}`, active(all.silences));
+      emit(`{kind="maintenance"}`, active(all.maintenance));
+    });
     derived("secretary_notification_outbox_size", "Notifications queued and not yet delivered.", (emit) => {
       emit("", source.outboxSize());
     });
     // Per bot: one string per bot and family (BotLines), mostly from tails built once here.
     perBot("secretary_bot_info", "A watched bot and its username; always 1.", () => source.bots(), (lines, b) => {
       lines.add(tail(`,username="${labelValue(b.username)}"`, 1));
+    });
+    const firingTails = [keptTail("", 0), keptTail("", 1)] as const;
+    perBot("secretary_alert_firing", "1 while the bot's alert fires (silenced or not), else 0.", () => source.bots(), (lines, b) => {
+      lines.add(firingTails[source.alertFiring?.(b.name) ? 1 : 0]);
     });
     const healthTails = oneHotTails("health", HEALTHS);
     perBot("secretary_bot_health", "Bot health as a state set: 1 for the current health.", () => source.statuses(), (lines, s) => {

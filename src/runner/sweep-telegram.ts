@@ -3,6 +3,17 @@ import type { WireBusinessConnection, WireStarAmount, WireUser, WireWebhookInfo 
 import { grantedRights } from "../telegram/rights.ts";
 import type { MonitoredBot, Observations } from "../model.ts";
 
+/** Every Bot API method a sweep calls (below): secretary_telegram_requests_total has their series from the start. */
+export const SWEEP_METHODS = [
+  "getMe",
+  "getBusinessConnection",
+  "getWebhookInfo",
+  "getBusinessAccountStarBalance",
+  "sendChatAction",
+  "sendMessage",
+  "deleteBusinessMessages",
+] as const;
+
 /**
  * What checks may ask Telegram during one sweep. Reads are memoized, so the checks that share
  * an answer (getMe for token/identity/business-mode, the connection for connection/rights)

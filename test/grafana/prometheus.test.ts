@@ -65,11 +65,12 @@ describe("the dashboard and the alert rules on a real Prometheus scraping the de
       storeFlushMs: 50,
     });
     prometheus = await startPrometheus({ targets: [`127.0.0.1:${new URL(service.url).port}`], ruleFiles: [RULES_FILE], interval: "1s" });
-    // A few scrapes after the first alerts went out: every family the demo produces exists by then.
+    // A few scrapes after the first alerts went out (the series exist at 0 from the start, hence `> 0`):
+    // every family the demo produces exists by then.
     await until(
       "Prometheus to have scraped notifications of both channels a few times",
       async () => {
-        const a = await prometheus.query('count(count_over_time(secretary_notifications_total{channel=~"ops-telegram|ops-webhook"}[1m]) >= 3)');
+        const a = await prometheus.query('count(count_over_time((secretary_notifications_total{channel=~"ops-telegram|ops-webhook"} > 0)[1m:1s]) >= 3)');
         return a.status === "success" && Number(a.result[0]?.value[1]) >= 2 ? true : undefined;
       },
       20_000,

@@ -57,10 +57,10 @@ function section(html: string, name: string): string {
 const sectionIds = (html: string) => [...html.matchAll(/<section class="bot[^"]*" id="bot-([^"]+)"/g)].map((m) => m[1]);
 
 describe("the status page's rendering", () => {
-  it("when the fleet has every health, then bots are listed worst first: down, unknown, degraded, healthy", () => {
+  it("when the fleet has every health, then bots are listed worst first: down, unknown, degraded, healthy, then those not checked yet", () => {
     const html = render();
-    expect(sectionIds(html)).toEqual(["revoked", "fresh", "hung", "backlog", "anna"]);
-    expect([...html.matchAll(/data-health="(\w+)"><div class="bot-head">/g)].map((m) => m[1])).toEqual(["down", "unknown", "unknown", "degraded", "healthy"]);
+    expect(sectionIds(html)).toEqual(["revoked", "hung", "backlog", "anna", "fresh"]);
+    expect([...html.matchAll(/data-health="(\w+)"><div class="bot-head">/g)].map((m) => m[1])).toEqual(["down", "unknown", "degraded", "healthy", "pending"]);
   });
 
   it("when a check fails, then its section shows health in words, the check's message, Fix: remediation and since when", () => {
@@ -94,18 +94,18 @@ describe("the status page's rendering", () => {
     expect(anna).not.toContain("token accepted");
     expect(anna).toContain("healthy for <time");
     const fresh = section(html, "fresh");
-    expect(fresh).toContain('class="bot h-unknown compact"');
+    expect(fresh).toContain('class="bot h-pending compact"');
     expect(fresh).toContain("not checked yet");
     expect(section(html, "revoked")).not.toContain("compact");
   });
 
   it("when the page is rendered, then the summary counts each health, names the fleet verdict and the last sweep", () => {
     const html = render();
-    for (const [health, n] of [["down", 1], ["unknown", 2], ["degraded", 1], ["healthy", 1]] as const)
+    for (const [health, n] of [["down", 1], ["unknown", 1], ["degraded", 1], ["healthy", 1], ["pending", 1]] as const)
       expect(html).toContain(`<div class="tile h-${health}" data-health="${health}"><span class="n">${n}</span>`);
-    expect(html).toContain('<span class="headline">4 of 5 bots need attention</span>');
+    expect(html).toContain('<span class="headline">3 of 5 bots need attention, 1 not checked yet</span>');
     expect(html).toContain(`Last sweep <time datetime="${ago(5_000)}">11:59:55 UTC</time>`);
-    expect(html).toContain("<title>✖ 1 down, 2 unknown, 1 degraded · secretary-watch</title>");
+    expect(html).toContain("<title>✖ 1 down, 1 unknown, 1 degraded · secretary-watch</title>");
     const empty = render({ status: "healthy", checkedAt: null, bots: [] });
     expect(empty).toContain("No sweep yet");
     expect(empty).toContain('<div class="tile h-down zero" data-health="down"><span class="n">0</span>');
@@ -245,7 +245,7 @@ describe("the status page's routes", () => {
     ["backlog", "degraded", "#dfb317"],
     ["revoked", "down", "#e05d44"],
     ["hung", "unknown", "#9f9f9f"],
-    ["fresh", "unknown", "#9f9f9f"],
+    ["fresh", "pending", "#9f9f9f"],
   ])("when the badge of %s is asked, then it is an SVG reading secretary | %s in %s, never cached", async (name, health, color) => {
     const res = await fetch(`${url}/status/bots/${name}/badge.svg`);
     expect(res.status).toBe(200);

@@ -14,14 +14,16 @@ export type Child<N> = N | string | null | undefined | false;
 export type H<N> = (tag: string, attrs: Attrs, children: Array<Child<N>>) => N;
 
 type Label = { label: string; glyph: string; state: string };
-type HealthKey = "down" | "unknown" | "degraded" | "healthy";
+type HealthKey = "down" | "unknown" | "degraded" | "healthy" | "pending";
 
-const HEALTHS: HealthKey[] = ["down", "unknown", "degraded", "healthy"];
+/** Summary tiles, worst first; `pending` (not swept yet) only while there is such a bot. */
+const HEALTHS: HealthKey[] = ["down", "unknown", "degraded", "healthy", "pending"];
 const HEALTH: Record<string, Label> = {
   down: { label: "Down", glyph: "✖", state: "down" },
   unknown: { label: "Unknown", glyph: "?", state: "unknown" },
   degraded: { label: "Degraded", glyph: "▲", state: "degraded" },
   healthy: { label: "Healthy", glyph: "✔", state: "healthy" },
+  pending: { label: "Pending", glyph: "…", state: "pending" },
 };
 const STATUS: Record<string, Label> = {
   fail: { label: "Fail", glyph: "✖", state: "failing" },
@@ -67,11 +69,16 @@ function chip<N>(h: H<N>, kind: string, info: Label, extra: string): N {
 }
 
 const problemsOf = (bot: BotView) => bot.checks.filter((c) => PROBLEMS.includes(c.status));
+const labelsOf = (bot: BotView) => Object.entries(bot.labels ?? {}).map(([k, v]) => `${k}=${v}`);
+const alertWord = (alert: NonNullable<BotView["alert"]>) => (alert.state === "firing" ? "Alert firing" : "Alert pending");
+const silenceWord = (silenced: NonNullable<BotView["silenced"]>) => (silenced.by === "maintenance" ? "In maintenance" : "Silenced");
 
 /** The texts the filter box searches, in page order: what the page shows of a bot (the `.f` elements). */
 export function searchText(bot: BotView): string {
   const chipText = (info: Label) => `${info.glyph} ${info.label}`;
-  const parts = [chipText(labelOf(HEALTH, bot.health)), bot.name, `@${bot.username}`];
+  const parts = [chipText(labelOf(HEALTH, bot.health)), bot.name, `@${bot.username}`, ...labelsOf(bot)];
+  if (bot.alert) parts.push(alertWord(bot.alert));
+  if (bot.silenced) parts.push(silenceWord(bot.silenced), bot.silenced.reason);
   for (const c of problemsOf(bot)) {
     parts.push(chipText(labelOf(STATUS, c.status)), c.check);
     if (c.message) parts.push(c.message);
@@ -90,13 +97,49 @@ export function matches(text: string, query: string | null | undefined): boolean
     .every((word) => hay.includes(word));
 }
 
-/** One bot: health, @username, since, last checked; failing/warn/unknown checks with message, fix and since. */
+/** "ops-telegram, mail". */
+const names = (list: readonly string[]) => list.join(", ");
+
+/** The bot's alert: firing (since when, who was told) or pending (how many failing sweeps of how many). */
+function alertLine<N>(h: H<N>, alert: NonNullable<BotView["alert"]>, now: number): N {
+  const told =
+    alert.state === "pending"
+      ? `${alert.failingSweeps} of ${alert.firesAfter} failing sweeps, fires at ${alert.firesAfter}`
+      : alert.notified.length
+        ? `told ${names(alert.notified)}`
+        : alert.undelivered.length
+          ? "nobody told yet"
+          : "nobody told";
+  return h("p", { class: `alert a-${alert.state}` }, [
+    h("b", { class: "f" }, [alertWord(alert)]),
+    ` (${alert.severity}) since ${fmtClock(alert.startsAt, now)}, for `,
+    age(h, alert.startsAt, now),
+    ` · ${told}`,
+    alert.undelivered.length ? ` · still sending to ${names(alert.undelivered)}` : null,
+  ]);
+}
+
+/** The silence (or maintenance window) muting the bot's notifications: until when and why. */
+function silenceLine<N>(h: H<N>, silenced: NonNullable<BotView["silenced"]>, now: number): N {
+  const more = silenced.silencedBy.length - 1;
+  return h("p", { class: `silenced by-${silenced.by}` }, [
+    h("b", { class: "f" }, [silenceWord(silenced)]),
+    ` until ${fmtClock(silenced.endsAt, now)} (${fmtDuration(Date.parse(silenced.endsAt) - now)} more): `,
+    h("span", { class: "reason f" }, [silenced.reason]),
+    silenced.createdBy ? ` · by ${silenced.createdBy}` : null,
+    more > 0 ? ` · and ${more} more silence${more === 1 ? "" : "s"}` : null,
+    " · notifications muted, checks still run",
+  ]);
+}
+
+/** One bot: health, @username, since, last checked, labels; its alert and silence; failing/warn/unknown checks with message, fix and since. */
 export function botSection<N>(h: H<N>, bot: BotView, now: number, hidden: boolean): N {
   const health = labelOf(HEALTH, bot.health);
   const problems = problemsOf(bot);
   const skipped = bot.checks.filter((c) => c.status === "skipped").map((c) => c.check);
-  // Healthy (or never checked): one line.
-  const compact = problems.length === 0 && skipped.length === 0;
+  const labels = labelsOf(bot);
+  // Healthy (or never checked) with nothing going on: one line.
+  const compact = problems.length === 0 && skipped.length === 0 && !bot.alert && !bot.silenced;
   const lastAt = bot.checks.reduce<string | null>((max, c) => (max === null || c.at > max ? c.at : max), null);
   return h("section", { class: `bot h-${bot.health}${compact ? " compact" : ""}`, id: `bot-${bot.name}`, "data-health": bot.health, hidden }, [
     h("div", { class: "bot-head" }, [
@@ -107,7 +150,10 @@ export function botSection<N>(h: H<N>, bot: BotView, now: number, hidden: boolea
         bot.since ? h("span", {}, [`${health.state} for `, age(h, bot.since, now)]) : h("span", {}, ["not checked yet"]),
         lastAt ? h("span", { class: "checked" }, ["checked ", age(h, lastAt, now), " ago"]) : null,
       ]),
+      labels.length ? h("span", { class: "labels", title: "labels" }, labels.map((l) => h("span", { class: "label f" }, [l]))) : null,
     ]),
+    bot.alert ? alertLine(h, bot.alert, now) : null,
+    bot.silenced ? silenceLine(h, bot.silenced, now) : null,
     problems.length
       ? h(
           "ul",
@@ -136,7 +182,7 @@ export function botList<N>(h: H<N>, view: FleetView, now: number, query: string)
 }
 
 export function countsOf(view: FleetView): Record<HealthKey, number> {
-  const counts: Record<HealthKey, number> = { down: 0, unknown: 0, degraded: 0, healthy: 0 };
+  const counts: Record<HealthKey, number> = { down: 0, unknown: 0, degraded: 0, healthy: 0, pending: 0 };
   for (const bot of view.bots) counts[bot.health] += 1;
   return counts;
 }
@@ -144,7 +190,7 @@ export function countsOf(view: FleetView): Record<HealthKey, number> {
 /** Fleet summary: one tile per health, worst first, with count and word (not color alone). */
 export function summaryTiles<N>(h: H<N>, view: FleetView): N[] {
   const counts = countsOf(view);
-  return HEALTHS.map((k) =>
+  return HEALTHS.filter((k) => k !== "pending" || counts.pending > 0).map((k) =>
     h("div", { class: `tile h-${k}${counts[k] ? "" : " zero"}`, "data-health": k }, [
       h("span", { class: "n" }, [String(counts[k])]),
       h("span", { class: "l" }, [h("span", { "aria-hidden": "true" }, [labelOf(HEALTH, k).glyph]), ` ${labelOf(HEALTH, k).label}`]),
@@ -156,8 +202,19 @@ export function summaryTiles<N>(h: H<N>, view: FleetView): N[] {
 export function fleetLine<N>(h: H<N>, view: FleetView, now: number): N[] {
   const counts = countsOf(view);
   const total = view.bots.length;
-  const attention = total - counts.healthy;
-  const headline = total === 0 ? "No bots configured" : attention === 0 ? `All ${total} bots healthy` : `${attention} of ${total} bots need attention`;
+  // Bots not swept yet are no problem: they are counted apart.
+  const attention = total - counts.healthy - counts.pending;
+  const verdict =
+    total === 0
+      ? "No bots configured"
+      : attention > 0
+        ? `${attention} of ${total} bots need attention`
+        : counts.pending === total
+          ? `${total} bot${total === 1 ? "" : "s"} not checked yet`
+          : counts.pending === 0
+            ? `All ${total} bots healthy`
+            : `${counts.healthy} bot${counts.healthy === 1 ? "" : "s"} healthy`;
+  const headline = attention + counts.healthy > 0 && counts.pending > 0 ? `${verdict}, ${counts.pending} not checked yet` : verdict;
   return [
     chip(h, `h-${view.status}`, labelOf(HEALTH, view.status), "big"),
     h("span", { class: "headline" }, [headline]),
@@ -173,7 +230,8 @@ export function fleetLine<N>(h: H<N>, view: FleetView, now: number): N[] {
 export function titleText(view: FleetView): string {
   const counts = countsOf(view);
   const bad = (["down", "unknown", "degraded"] as const).filter((k) => counts[k]).map((k) => `${counts[k]} ${k}`);
-  return `${bad.length ? `${labelOf(HEALTH, view.status).glyph} ${bad.join(", ")}` : `${labelOf(HEALTH, "healthy").glyph} all healthy`} · secretary-watch`;
+  const good = counts.pending ? `${labelOf(HEALTH, "pending").glyph} ${counts.pending} pending` : `${labelOf(HEALTH, "healthy").glyph} all healthy`;
+  return `${bad.length ? `${labelOf(HEALTH, view.status).glyph} ${bad.join(", ")}` : good} · secretary-watch`;
 }
 
 /** "21 bots", or "Showing 3 of 21 bots" while filtered. */
