@@ -16,6 +16,8 @@ export interface SchedulerOptions {
   concurrency: number;
   /** Window over which never-checked bots get their first sweep (default min(interval, 10 s)). */
   firstSweepWithinMs?: number;
+  /** A sweep that threw (logged and counted by the caller; the bot keeps its schedule). */
+  onError?: (name: string, err: unknown) => void;
   now?: () => number;
 }
 
@@ -32,6 +34,8 @@ interface Entry {
 export interface SchedulerStats {
   started: number;
   skippedOverlap: number;
+  /** Sweeps that threw. */
+  failed: number;
   /** Milliseconds between a sweep's due time and its start, most recent first-in order. */
   lagSamples: number[];
 }
@@ -49,7 +53,7 @@ export class Scheduler {
   private timer: NodeJS.Timeout | undefined;
   private active = false;
   private readonly now: () => number;
-  readonly stats: SchedulerStats = { started: 0, skippedOverlap: 0, lagSamples: [] };
+  readonly stats: SchedulerStats = { started: 0, skippedOverlap: 0, failed: 0, lagSamples: [] };
 
   private readonly options: SchedulerOptions;
   private readonly sweep: SweepFn;
@@ -167,7 +171,10 @@ export class Scheduler {
       this.stats.started++;
       if (this.stats.lagSamples.length < MAX_LAG_SAMPLES) this.stats.lagSamples.push(this.now() - e.due);
       const run = this.sweep(e.name)
-        .catch(() => undefined)
+        .catch((err: unknown) => {
+          this.stats.failed++;
+          this.options.onError?.(e.name, err);
+        })
         .finally(() => {
           this.running.delete(e.name);
           this.drain();
