@@ -177,10 +177,11 @@ describe("Outbox", () => {
   });
 
   it("when the state file cannot be written, then an entry already on disk is held while a new one goes out at once, and the held one goes out once a write succeeds", async () => {
-    const channel = scripted("hook", [new ChannelError("connect ECONNREFUSED")]);
+    // Anna's retry comes a second after her first attempt: by then the store knows its writes fail.
+    const channel = scripted("hook", [new ChannelError("Too Many Requests", { retryAfterMs: 1000 })]);
     const { outbox, store, file } = await setup([channel]);
     outbox.start();
-    await outbox.enqueue(message("anna")); // on disk; its first attempt fails, the next is due 30 ms later
+    await outbox.enqueue(message("anna")); // on disk before its first attempt
     await until("the failed attempt", () => (channel.attempts.length === 1 ? true : undefined), 2000);
 
     // Every write fails from now on: the atomic writer's temporary file path is taken by a directory.
@@ -188,8 +189,8 @@ describe("Outbox", () => {
     mkdirSync(blocker);
     stops.push(() => rmSync(blocker, { recursive: true, force: true }));
     store.changed();
-    await until("a failed state write", () => (store.writable ? undefined : true), 2000);
-    await new Promise((r) => setTimeout(r, 300)); // anna's retry is due many times over
+    await until("a failed state write", () => (store.writable ? undefined : true), 900);
+    await new Promise((r) => setTimeout(r, Math.max(0, channel.attempts[0]! + 1300 - Date.now()))); // anna's retry is due
     // Delivered now, anna's removal could not be recorded: a restart would send it a second time.
     expect(channel.delivered).toEqual([]);
 
