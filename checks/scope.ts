@@ -25,14 +25,28 @@ export const scope = defineCheck({
         if (!(err instanceof TelegramError) || err.unreachable) throw err;
         if (err.is("BUSINESS_PEER_INVALID")) excluded.push(chat);
         else if (err.is("BUSINESS_PEER_USAGE_MISSING")) quiet.push(chat);
-        else refused.push(`${chat} (${err.description})`);
+        else refused.push(`${chat} (${clipped(err.description)})`);
       }
     }
     if (excluded.length > 0)
-      return fail(`chat ${excluded.join(", ")} is outside the bot's chat accessibility scope (BUSINESS_PEER_INVALID)`, REMEDIATION.scopeExcluded);
-    if (refused.length > 0) return fail(`Telegram refused the probe in chat ${refused.join(", ")}`, REMEDIATION.scopeRefused);
+      return fail(`chat ${listed(excluded)} is outside the bot's chat accessibility scope (BUSINESS_PEER_INVALID)`, REMEDIATION.scopeExcluded);
+    if (refused.length > 0) return fail(`Telegram refused the probe in chat ${listed(refused)}`, REMEDIATION.scopeRefused);
     if (quiet.length > 0)
-      return warn(`no recent inbound message in chat ${quiet.join(", ")} (BUSINESS_PEER_USAGE_MISSING)`, REMEDIATION.scopeNoInbound);
+      return warn(`no recent inbound message in chat ${listed(quiet)} (BUSINESS_PEER_USAGE_MISSING)`, REMEDIATION.scopeNoInbound);
     return ok(`${bot.probeChats.length} probe chat(s) in scope`);
   },
 });
+
+/** Chats named in a message: the first few, then how many more. The message goes into /status, the state file and alerts. */
+const LISTED_CHATS = 5;
+/** Telegram's description of a refusal, as quoted per chat. */
+const DESCRIPTION_CHARS = 120;
+
+function listed(items: ReadonlyArray<number | string>): string {
+  const shown = items.slice(0, LISTED_CHATS).join(", ");
+  return items.length > LISTED_CHATS ? `${shown} and ${items.length - LISTED_CHATS} more` : shown;
+}
+
+function clipped(text: string): string {
+  return text.length > DESCRIPTION_CHARS ? `${text.slice(0, DESCRIPTION_CHARS - 1)}…` : text;
+}

@@ -76,6 +76,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     ...options.outbox,
   });
   const engineRef: { current?: AlertEngine } = {};
+  const onSweepError = (name: string, err: unknown) => {
+    logger.error({ err, bot: name }, "sweep failed");
+    metricsRef.current?.observeSweepError();
+  };
   const testAccount = await createTestAccount(config, logger);
   const ownSchedules: OwnSchedule[] = [];
   const monitor = new Monitor({
@@ -101,7 +105,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   for (const check of CHECKS) {
     if (!check.ownInterval) continue;
     const intervalMs = check.ownInterval(config.checks[check.id] as never);
-    const scheduler = new Scheduler({ intervalMs, concurrency: Math.max(1, Math.floor(config.schedule.concurrency / 4)) }, async (name) => {
+    const scheduler = new Scheduler({ intervalMs, concurrency: Math.max(1, Math.floor(config.schedule.concurrency / 4)), onError: onSweepError }, async (name) => {
       await monitor.runOwn(name, check.id);
     });
     ownSchedules.push({ check, scheduler });
@@ -119,6 +123,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     publicUrl: config.server.publicUrl || undefined,
     maintenance: maintenanceToSilences(config.alerts.maintenance),
     statuses: () => monitor.statuses(),
+    onError: () => metricsRef.current?.observeAlertError(),
     monitorEvaluationMs: options.monitorEvaluationMs ?? Math.min(config.schedule.interval, 30_000),
   }));
   const metrics = (metricsRef.current = new Metrics(
@@ -134,7 +139,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     { channels: channels.map((c) => c.name), checks: CHECKS.map((c) => c.id) },
   ));
 
-  const scheduler = new Scheduler({ intervalMs: config.schedule.interval, concurrency: config.schedule.concurrency }, async (name) => {
+  const scheduler = new Scheduler({ intervalMs: config.schedule.interval, concurrency: config.schedule.concurrency, onError: onSweepError }, async (name) => {
     await monitor.sweep(name);
   });
   // What the service keeps of the config: everything but the bots, which the monitor holds once

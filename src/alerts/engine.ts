@@ -6,7 +6,7 @@ import { composeMessage, composeMonitorMessage, MONITOR_KEY, type ComposeOptions
 import type { Outbox } from "./outbox.ts";
 import { tallyReachability, telegramUnreachable } from "./reachability.ts";
 import { isMuted, type Silence } from "./silences.ts";
-import { isIdle, step, type AlertEvent, type AlertPolicy, type AlertState } from "./state-machine.ts";
+import { isIdle, step, type AlertEvent, type AlertPolicy, type AlertState, type Observation } from "./state-machine.ts";
 import type { AlertMessage, Severity } from "./types.ts";
 
 export interface AlertEngineOptions {
@@ -21,7 +21,15 @@ export interface AlertEngineOptions {
   statuses: () => Iterable<BotStatus>;
   /** How often the monitor-level alert is evaluated: one "sweep" of that alert. */
   monitorEvaluationMs: number;
+  /** Counts an alert step that failed (secretary_alert_errors_total); it is logged too. */
+  onError?: (key: string, err: unknown) => void;
   now?: () => Date;
+}
+
+/** What one alert's step needs, built inside the step so that any failure in it is the step's. */
+interface Decision {
+  observation: Observation;
+  compose: (event: AlertEvent) => AlertMessage;
 }
 
 /**
@@ -29,6 +37,12 @@ export interface AlertEngineOptions {
  * bot's alert; on its own timer it advances the monitor-level alert from the latest sweep round.
  * Alert state lives in the store, so a restart continues where it stopped. Nothing here waits for a
  * delivery: the outbox does that on its own time.
+ *
+ * Each step is all or nothing: the next state and every message it owes are worked out first, then
+ * the state and the outbox entries are changed together, in one synchronous step (so one state
+ * write holds both). When anything fails, nothing changes: the alert stays as it was, so the next
+ * sweep tries again, and the error is logged with the alert's key and counted. An alert marked as
+ * notified without its notification queued would be lost for good.
  */
 export class AlertEngine {
   private readonly o: AlertEngineOptions;
@@ -44,26 +58,29 @@ export class AlertEngine {
 
   /** Advances `bot`'s alert with its finished sweep. */
   onSweep(bot: MonitoredBot, status: BotStatus): void {
-    const at = new Date(status.checkedAt);
-    const silences = [...this.o.maintenance, ...this.o.store.data.silences];
-    const muted = isMuted({ name: bot.name, labels: bot.labels }, silences, at);
-    const events = this.advance(bot.name, { health: status.health, at, muted });
-    for (const event of events) this.send(composeMessage(event, status, bot, this.compose), event);
+    this.transition(bot.name, () => {
+      const at = new Date(status.checkedAt);
+      const silences = [...this.o.maintenance, ...this.o.store.data.silences];
+      const muted = isMuted({ name: bot.name, labels: bot.labels }, silences, at);
+      return { observation: { health: status.health, at, muted }, compose: (event) => composeMessage(event, status, bot, this.compose) };
+    });
   }
 
   /** Advances the monitor-level alert: "the monitor cannot reach Telegram". */
   evaluateMonitor(): void {
-    const round = [...this.o.statuses()];
-    const unreachable = telegramUnreachable(round);
-    const at = this.o.now?.() ?? new Date();
-    const events = this.advance(MONITOR_KEY, { health: unreachable ? "down" : "healthy", at, muted: false });
-    if (events.length === 0) return;
-    const tally = tallyReachability(round);
-    const sample = [
-      ...new Set(round.flatMap((s) => s.checks.filter((c) => c.status === "unknown").map((c) => c.message ?? ""))),
-    ].slice(0, 3);
-    for (const event of events)
-      this.send(composeMonitorMessage(event, { unknownBots: tally.unknownBots, totalBots: tally.sweptBots, sample }, this.compose), event);
+    this.transition(MONITOR_KEY, () => {
+      const round = [...this.o.statuses()];
+      const at = this.o.now?.() ?? new Date();
+      const health = telegramUnreachable(round) ? "down" : "healthy";
+      const info = () => {
+        const tally = tallyReachability(round);
+        const sample = [
+          ...new Set(round.flatMap((s) => s.checks.filter((c) => c.status === "unknown").map((c) => c.message ?? ""))),
+        ].slice(0, 3);
+        return { unknownBots: tally.unknownBots, totalBots: tally.sweptBots, sample };
+      };
+      return { observation: { health, at, muted: false }, compose: (event) => composeMonitorMessage(event, info(), this.compose) };
+    });
   }
 
   /** Forgets a removed bot's alert state. */
@@ -116,18 +133,30 @@ export class AlertEngine {
     return counts;
   }
 
-  private advance(key: string, observation: Parameters<typeof step>[1]): AlertEvent[] {
-    const { state, events } = step(this.o.store.data.alerts[key], observation, this.o.policy);
-    const previous: AlertState | undefined = this.o.store.data.alerts[key];
-    if (isIdle(state)) {
-      if (previous) delete this.o.store.data.alerts[key];
-    } else this.o.store.data.alerts[key] = state;
-    if (previous || !isIdle(state)) this.o.store.changed();
-    return events;
+  /** One alert's step, all or nothing (see the class comment). */
+  private transition(key: string, decide: () => Decision): void {
+    try {
+      const { observation, compose } = decide();
+      const alerts = this.o.store.data.alerts;
+      const previous = alerts[key];
+      const { state, events } = step(previous, observation, this.o.policy);
+      const owed = events.map((event) => ({ event, message: compose(event) }));
+      const entries = owed.flatMap(({ message }) => this.o.outbox.entriesFor(message));
+      // Everything is computed: from here on nothing throws, and state and outbox change together.
+      if (isIdle(state)) delete alerts[key];
+      else alerts[key] = state;
+      const queued = this.o.outbox.add(entries);
+      if (previous || !isIdle(state)) this.o.store.changed();
+      for (const { event } of owed)
+        this.o.logger.info({ alert: key, kind: event.kind, severity: event.severity, since: event.since }, `alert ${event.kind}`);
+      queued.catch((err: unknown) => this.fail(key, err, "notification queued, but not delivered"));
+    } catch (err) {
+      this.fail(key, err, "alert step failed; the alert is unchanged and the next sweep tries again");
+    }
   }
 
-  private send(message: AlertMessage, event: AlertEvent): void {
-    this.o.logger.info({ alert: message.key, kind: event.kind, severity: event.severity, since: event.since }, `alert ${event.kind}`);
-    this.o.outbox.enqueue(message).catch((err: Error) => this.o.logger.error({ err, alert: message.key }, "could not queue notification"));
+  private fail(key: string, err: unknown, what: string): void {
+    this.o.logger.error({ err, alert: key }, what);
+    this.o.onError?.(key, err);
   }
 }

@@ -46,11 +46,21 @@ export interface OutboxOptions {
  * retried with exponential back-off (a receiver's 429 `retry_after` wins); permanent refusals and
  * notifications older than 24 h are dropped. Per channel and alert, entries go out in order: a
  * resolved message never overtakes the firing one it resolves.
+ *
+ * While the state file cannot be written, an entry that is on disk is held: delivered then, its
+ * removal could not be recorded and a restart would send it again. Held entries go out after the
+ * next write that succeeds. An entry that never reached the disk goes out at once (a restart does
+ * not know it), so alerts still go out while the disk is full or read-only.
  */
 export class Outbox {
   private readonly o: Required<Omit<OutboxOptions, "onResult">> & Pick<OutboxOptions, "onResult">;
   private readonly channels: Map<string, Channel>;
   private readonly inFlight = new Set<string>();
+  /** Entries queued by this process and not yet known on disk, with the store's mark when queued. */
+  private readonly queuedAt = new WeakMap<OutboxEntry, number>();
+  /** Entries held last kick because the state file cannot be written. */
+  private held = 0;
+  private unsubscribe: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private readonly abort = new AbortController();
@@ -90,27 +100,54 @@ export class Outbox {
 
   /** Queues `message` for every channel that accepts it and makes it durable. Returns the channels. */
   async enqueue(message: AlertMessage): Promise<string[]> {
-    const targets = [...this.channels.values()].filter((c) => c.accepts(message));
-    if (targets.length === 0) return [];
+    const entries = this.entriesFor(message);
+    await this.add(entries);
+    return entries.map((e) => e.channel);
+  }
+
+  /**
+   * The entries `message` makes, one per channel that accepts it, queued nowhere yet: a caller that
+   * changes state with them (AlertEngine) builds them first, so a failure here changes nothing.
+   */
+  entriesFor(message: AlertMessage): OutboxEntry[] {
     const now = this.o.clock.wall();
-    for (const channel of targets) {
-      const entry = { id: randomUUID(), channel: channel.name, message, createdAt: new Date(now).toISOString(), attempts: 0, nextAttemptAt: now };
+    return [...this.channels.values()]
+      .filter((c) => c.accepts(message))
+      .map((channel) => ({ id: randomUUID(), channel: channel.name, message, createdAt: new Date(now).toISOString(), attempts: 0, nextAttemptAt: now }));
+  }
+
+  /**
+   * Queues `entries` (from entriesFor) in this synchronous step, so they are in the same state write
+   * as whatever the caller changed with them; resolves once that write was attempted, then delivers.
+   */
+  async add(entries: readonly OutboxEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const mark = this.o.store.mark();
+    for (const entry of entries) {
       this.o.store.data.outbox.push(entry);
+      this.queuedAt.set(entry, mark);
       this.setDue(entry, 0);
     }
     this.o.store.changed();
     try {
       await this.o.store.flush();
     } catch (err) {
-      // The entry is queued in memory and the store keeps retrying the write: deliver it all the same.
-      this.o.logger.error({ err, alert: message.key }, "notification queued, but the state file cannot be written yet");
+      // Queued in memory, and the store keeps retrying the write: not on disk, so it may go out all the same.
+      this.o.logger.error({ err, alert: entries[0]!.message.key }, "notification queued, but the state file cannot be written yet");
     }
     this.kick();
-    return targets.map((c) => c.name);
   }
 
   start(): void {
     this.running = true;
+    this.unsubscribe ??= this.o.store.onWritten(() => {
+      if (this.held > 0) this.kick();
+    });
+    // Entries read from the file go out once this process has shown it can write there: at once.
+    if (this.o.store.data.outbox.length > 0 && !this.o.store.writable) {
+      this.o.store.changed();
+      this.o.store.flush().catch(() => undefined); // a failed write is reported by the store and retried
+    }
     this.kick();
   }
 
@@ -118,7 +155,23 @@ export class Outbox {
   stop(): void {
     this.running = false;
     clearTimeout(this.timer);
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     this.abort.abort();
+  }
+
+  /**
+   * Whether `entry` may be attempted now: always while the state file takes writes; otherwise only
+   * when it never reached the disk, since a restart cannot send again what the file does not hold.
+   */
+  private deliverable(entry: OutboxEntry): boolean {
+    if (this.o.store.writable) return true;
+    const mark = this.queuedAt.get(entry);
+    // Not queued by this process: read from the state file at start.
+    if (mark === undefined) return false;
+    if (!this.o.store.isOnDisk(mark)) return true;
+    this.queuedAt.delete(entry);
+    return false;
   }
 
   /** Delivers what is due now; schedules the next run at the earliest retry. */
@@ -130,6 +183,7 @@ export class Outbox {
     const outbox = this.o.store.data.outbox;
     const blocked = new Set<string>();
     let expired = false;
+    let held = 0;
     for (const entry of [...outbox]) {
       const lane = `${entry.channel}\u0000${entry.message.key}`;
       if (now - Date.parse(entry.createdAt) > this.o.expireAfterMs || !this.channels.has(entry.channel)) {
@@ -141,10 +195,16 @@ export class Outbox {
       }
       if (blocked.has(lane)) continue;
       blocked.add(lane);
-      if (this.waitOf(entry) <= 0 && !this.inFlight.has(entry.id)) void this.attempt(entry);
+      if (this.inFlight.has(entry.id)) continue;
+      // Held entries keep their lane: what follows them for the same alert waits too.
+      if (!this.deliverable(entry)) held++;
+      else if (this.waitOf(entry) <= 0) void this.attempt(entry);
     }
+    if (held > 0 && held !== this.held) this.o.logger.warn({ held }, "notifications held until the state file can be written again (delivered now, a restart would repeat them)");
+    this.held = held;
     if (expired) this.o.store.changed();
-    const next = Math.min(...this.o.store.data.outbox.filter((e) => !this.inFlight.has(e.id)).map((e) => this.waitOf(e)));
+    // Held entries wait for a write to succeed (onWritten), not for a timer; expiry is checked then.
+    const next = Math.min(...this.o.store.data.outbox.filter((e) => !this.inFlight.has(e.id) && this.deliverable(e)).map((e) => this.waitOf(e)));
     if (Number.isFinite(next)) this.timer = armTimer(() => this.kick(), Math.max(10, next));
   }
 

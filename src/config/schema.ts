@@ -207,6 +207,13 @@ const alerts = z.strictObject({
 // ---------------------------------------------------------------------------------------------
 // Bots
 
+/**
+ * Probe chats per bot: each is one sendChatAction every sweep, one after another, and the scope check
+ * names them in its message (status, page, state file, alerts). Telegram Business bots serve one
+ * profile's chats; a handful of probes covers its scope.
+ */
+export const MAX_PROBE_CHATS = 20;
+
 export const botSchema = z.strictObject({
   name: z
     .string()
@@ -223,7 +230,13 @@ export const botSchema = z.strictObject({
     .strictObject({ id: z.number().int().positive().describe("Telegram user id of the Business profile") })
     .describe("The profile the bot must be attached to"),
   businessConnectionId: z.string().optional().describe("Optional; empty: not recorded yet"),
-  probeChats: z.array(z.number().int()).default([]).describe("User ids that must be inside the bot's chat scope"),
+  probeChats: z
+    .array(z.number().int())
+    .max(MAX_PROBE_CHATS, {
+      error: (iss) => `at most ${MAX_PROBE_CHATS} probe chats per bot (each is one sendChatAction every sweep), got ${(iss.input as unknown[]).length}`,
+    })
+    .default([])
+    .describe(`User ids that must be inside the bot's chat scope (at most ${MAX_PROBE_CHATS})`),
   labels: z.record(z.string(), z.string()).default({}),
   checks: checkOverrides.default({}),
 });

@@ -73,6 +73,8 @@ export class Metrics {
   private readonly notifications: Counter<"channel" | "kind" | "result">;
   private readonly roundTrip: Histogram<"bot" | "mode">;
   private readonly authFailures: Counter;
+  private readonly alertErrors: Counter;
+  private readonly sweepErrors: Counter;
 
   constructor(source: MetricsSource, version: string, known: KnownLabels = {}) {
     const registers = [this.registry];
@@ -117,6 +119,12 @@ export class Metrics {
       help: "Admin API requests refused for a wrong or missing token.",
       registers,
     });
+    this.alertErrors = new Counter({
+      name: "secretary_alert_errors_total",
+      help: "Alert steps that failed (the alert is left as it was and retried with the next sweep); each is logged.",
+      registers,
+    });
+    this.sweepErrors = new Counter({ name: "secretary_sweep_errors_total", help: "Sweeps that ended in an error; each is logged.", registers });
     this.notifications = new Counter({
       name: "secretary_notifications_total",
       help: "Notification delivery attempts by channel, kind and result (failed = will be retried, dropped = given up).",
@@ -226,6 +234,14 @@ export class Metrics {
 
   observeAuthFailure = (): void => {
     this.authFailures.inc();
+  };
+
+  observeAlertError = (): void => {
+    this.alertErrors.inc();
+  };
+
+  observeSweepError = (): void => {
+    this.sweepErrors.inc();
   };
 
   observeNotification = (channel: string, kind: string, result: "sent" | "failed" | "dropped"): void => {

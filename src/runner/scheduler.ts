@@ -25,6 +25,8 @@ export interface SchedulerOptions {
   firstSweepWithinMs?: number;
   /** Wall clock for slot phases, monotonic clock for waiting (tests inject both). */
   clock?: Clock;
+  /** A sweep that threw (logged and counted by the caller; the bot keeps its schedule). */
+  onError?: (name: string, err: unknown) => void;
 }
 
 export type SweepFn = (name: string) => Promise<void>;
@@ -41,6 +43,8 @@ interface Entry {
 export interface SchedulerStats {
   started: number;
   skippedOverlap: number;
+  /** Sweeps that threw. */
+  failed: number;
   /** Milliseconds between a sweep's due time and its start, most recent first-in order. */
   lagSamples: number[];
 }
@@ -61,7 +65,7 @@ export class Scheduler {
   private readonly clock: Clock;
   /** Monotonic ms of the last sign of progress: started, a first bot added, or a sweep started. */
   private lastProgress = 0;
-  readonly stats: SchedulerStats = { started: 0, skippedOverlap: 0, lagSamples: [] };
+  readonly stats: SchedulerStats = { started: 0, skippedOverlap: 0, failed: 0, lagSamples: [] };
 
   private readonly options: SchedulerOptions;
   private readonly sweep: SweepFn;
@@ -203,7 +207,10 @@ export class Scheduler {
       this.lastProgress = this.clock.mono();
       if (this.stats.lagSamples.length < MAX_LAG_SAMPLES) this.stats.lagSamples.push(this.lastProgress - e.due);
       const run = this.sweep(e.name)
-        .catch(() => undefined)
+        .catch((err: unknown) => {
+          this.stats.failed++;
+          this.options.onError?.(e.name, err);
+        })
         .finally(() => {
           this.running.delete(e.name);
           this.drain();

@@ -82,6 +82,13 @@ export class StateStore {
   /** Monotonic ms (performance.now()), as is timerAt: a wall-clock step must not hold a write back. */
   private lastWriteAt = -Infinity;
   private lastBytes = 0;
+  /** Writes started so far: a write's number names the state it took (see mark()). */
+  private started = 0;
+  /** The number of the newest write that reached the disk (0: none yet). */
+  private durable = 0;
+  /** The last write failed, and none has succeeded since. */
+  private failing = false;
+  private readonly written = new Set<() => void>();
   readonly stats = { writes: 0, bytes: 0 };
 
   private readonly options: StateStoreOptions;
@@ -107,6 +114,35 @@ export class StateStore {
 
   get data(): StateData {
     return this.db.data;
+  }
+
+  /**
+   * Names the present moment for `isOnDisk`: whatever is in `data` now is taken by every write
+   * numbered above the mark. Writes take the state in the order they start (one at a time).
+   */
+  mark(): number {
+    return this.started;
+  }
+
+  /** True when a write that took the state after `mark` is on disk: a change made before the mark is. */
+  isOnDisk(mark: number): boolean {
+    return this.durable > mark;
+  }
+
+  /**
+   * True when the newest write reached the disk, so what is on disk can be changed: false before
+   * this process has written (the disk may have turned read-only while it was down) and from a failed
+   * write until one succeeds. A caller that must record what it does to the file's contents (the
+   * outbox removing what it delivered) waits for `onWritten` meanwhile. Always true without a file.
+   */
+  get writable(): boolean {
+    return !this.file || (this.durable > 0 && !this.failing);
+  }
+
+  /** Calls `listener` after every write that reached the disk. Returns the unsubscribe. */
+  onWritten(listener: () => void): () => void {
+    this.written.add(listener);
+    return () => this.written.delete(listener);
   }
 
   changed(): void {
@@ -156,16 +192,22 @@ export class StateStore {
     const waiters = (this.inflight = this.waiters.splice(0));
     this.dirty = false;
     this.lastWriteAt = performance.now();
+    // The state is taken here, in this synchronous step (stateChunks): `number` names it.
+    const number = ++this.started;
     this.writing = this.file!.writeChunks(stateChunks(this.db.data)).then(
       (bytes) => {
         this.stats.writes++;
         this.stats.bytes += bytes;
         this.lastBytes = bytes;
         this.writing = undefined;
+        this.durable = number;
+        this.failing = false;
         this.release(waiters);
+        for (const listener of this.written) listener();
       },
       (err: Error) => {
         this.writing = undefined;
+        this.failing = true;
         this.failed(err, waiters);
       },
     );
@@ -192,16 +234,26 @@ export class StateStore {
  * JSON.stringify of the state, in pieces: one per result (most of the file: one per bot), every
  * other section whole. Nothing builds the whole file as one string: the writer packs the pieces into
  * its buffer and asks for more only after each write, so the event loop runs in between. Results are
- * taken as they are when the write starts (a bot's result is replaced, never changed in place).
+ * taken as they are when their piece is made (a bot's result is replaced, never changed in place).
+ * Alert states and the outbox are taken at the call, together: an alert's step and the notifications
+ * it owes are one change (AlertEngine), and a file holding one without the other would lose a
+ * notification or repeat it after a crash.
  */
-export function* stateChunks(data: StateData): Generator<string> {
+export function stateChunks(data: StateData): Generator<string> {
+  const taken = new Map(TAKEN_TOGETHER.map((key) => [key, JSON.stringify(data[key])]));
+  return pieces(data, taken);
+}
+
+const TAKEN_TOGETHER = ["alerts", "outbox"] as const satisfies readonly (keyof StateData)[];
+
+function* pieces(data: StateData, taken: ReadonlyMap<string, string>): Generator<string> {
   let first = true;
   for (const [key, value] of Object.entries(data)) {
     if (value === undefined) continue;
     const head = `${first ? "{" : ","}${JSON.stringify(key)}:`;
     first = false;
     if (key !== "results") {
-      yield head + JSON.stringify(value);
+      yield head + (taken.get(key) ?? JSON.stringify(value));
       continue;
     }
     yield `${head}{`;

@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { Outbox, type DeliveryResult } from "../../src/alerts/outbox.ts";
@@ -174,5 +174,51 @@ describe("Outbox", () => {
     expect(working.delivered.map((m) => m.key).sort()).toEqual(["anna", "boris"]);
     await second.store.flush();
     expect(JSON.parse(readFileSync(first.file, "utf8")).outbox).toEqual([]);
+  });
+
+  it("when the state file cannot be written, then an entry already on disk is held while a new one goes out at once, and the held one goes out once a write succeeds", async () => {
+    // Anna's retry comes a second after her first attempt: by then the store knows its writes fail.
+    const channel = scripted("hook", [new ChannelError("Too Many Requests", { retryAfterMs: 1000 })]);
+    const { outbox, store, file } = await setup([channel]);
+    outbox.start();
+    await outbox.enqueue(message("anna")); // on disk before its first attempt
+    await until("the failed attempt", () => (channel.attempts.length === 1 ? true : undefined), 2000);
+
+    // Every write fails from now on: the atomic writer's temporary file path is taken by a directory.
+    const blocker = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+    mkdirSync(blocker);
+    stops.push(() => rmSync(blocker, { recursive: true, force: true }));
+    store.changed();
+    await until("a failed state write", () => (store.writable ? undefined : true), 900);
+    await new Promise((r) => setTimeout(r, Math.max(0, channel.attempts[0]! + 1300 - Date.now()))); // anna's retry is due
+    // Delivered now, anna's removal could not be recorded: a restart would send it a second time.
+    expect(channel.delivered).toEqual([]);
+
+    // A notification decided now never reaches the disk, so a restart cannot repeat it: it goes out.
+    await outbox.enqueue(message("boris"));
+    await until("boris delivered", () => (channel.delivered.length === 1 ? true : undefined), 2000);
+
+    rmSync(blocker, { recursive: true });
+    await until("anna delivered", () => (channel.delivered.length === 2 ? true : undefined), 3000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(channel.delivered.map((m) => m.key)).toEqual(["boris", "anna"]);
+    await store.flush();
+    expect(JSON.parse(readFileSync(file, "utf8")).outbox).toEqual([]);
+  });
+
+  it("when the process starts with entries on disk, then they go out after its first state write, without waiting for any other change", async () => {
+    const failing = scripted("mail", [new ChannelError("down")]);
+    const first = await setup([failing]);
+    first.outbox.start();
+    await first.outbox.enqueue(message("anna"));
+    await until("a failed attempt", () => (failing.attempts.length === 1 ? true : undefined), 2000);
+    first.outbox.stop();
+    await first.store.close();
+
+    const working = scripted("mail");
+    const second = await setup([working], first.file);
+    second.outbox.start();
+    await until("delivery", () => (working.delivered.length === 1 ? true : undefined), 2000);
+    expect(second.store.stats.writes).toBeGreaterThanOrEqual(1);
   });
 });

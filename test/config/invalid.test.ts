@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfigFile } from "../../src/config/load.ts";
+import { ConfigError, loadConfigFile, parseConfig } from "../../src/config/load.ts";
 
 /**
  * blackbox_exporter style: one bad file per rule (testdata/invalid-*.yml) and the exact problems the
@@ -95,6 +95,22 @@ describe("invalid config files", () => {
   it.each(TABLE)("when $file is loaded, then exactly its problems are reported", ({ file, problems }) => {
     const path = testdata(file);
     expect(problemsOf(path)).toEqual(problems(path));
+  });
+
+  it("when a bot lists 10,000 probe chats, then the config is refused naming the key and the bound; 20 are accepted", () => {
+    const config = (n: number) =>
+      JSON.stringify({ bots: [{ name: "anna", token: "1:x", username: "anna_bot", owner: { id: 1 }, probeChats: Array.from({ length: n }, (_, i) => i + 1) }] });
+    const problems = (n: number) => {
+      try {
+        parseConfig(config(n), {}, "test config");
+        return [];
+      } catch (err) {
+        if (err instanceof ConfigError) return err.problems;
+        throw err;
+      }
+    };
+    expect(problems(10_000)).toEqual(["bots[0].probeChats: at most 20 probe chats per bot (each is one sendChatAction every sweep), got 10000"]);
+    expect(problems(20)).toEqual([]);
   });
 
   it("when the config file does not exist, then the problem names the path", () => {

@@ -126,6 +126,26 @@ describe("Scheduler", () => {
     expect(starts.get("fine")!.length).toBeGreaterThanOrEqual(4);
   });
 
+  it("when a sweep throws, then the error is reported with the bot's name and counted, and the bot keeps its schedule", async () => {
+    const reported: Array<[string, string]> = [];
+    let runs = 0;
+    const s = new Scheduler(
+      { intervalMs: 1000, concurrency: 1, onError: (name, err) => reported.push([name, (err as Error).message]) },
+      async () => {
+        runs++;
+        throw new Error("composing the alert failed");
+      },
+    );
+    s.add("anna", true);
+    s.start();
+    await vi.advanceTimersByTimeAsync(3000);
+    await stop(s, 0);
+    expect(runs).toBeGreaterThanOrEqual(2);
+    expect(reported).toHaveLength(runs);
+    expect(reported[0]).toEqual(["anna", "composing the alert failed"]);
+    expect(s.stats.failed).toBe(runs);
+  });
+
   it("when a bot was never checked, then its first sweep comes within the first-sweep window, not a whole interval later", async () => {
     const starts: number[] = [];
     const t0 = Date.now();
