@@ -154,6 +154,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     metrics,
     logger,
     metricsToken: config.server.metricsToken || undefined,
+    trustProxy: config.server.trustProxy,
     live: () => scheduler.isRunning || !ready,
     ready: () => ready,
     ...(config.server.adminToken && {

@@ -7,6 +7,7 @@ import type { Monitor } from "../monitor.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import { botView, fleetView } from "./status-view.ts";
 import { statusPageRouter } from "./status-page.ts";
+import { errorHandler, HttpError } from "./errors.ts";
 
 export interface HttpOptions {
   host: string;
@@ -22,6 +23,11 @@ export interface HttpOptions {
   pageRefreshSeconds?: number;
   /** The admin API, mounted under /api/v1 when server.adminToken is set. */
   admin?: express.Router;
+  /**
+   * server.trustProxy: addresses (IPs, CIDRs) of reverse proxies whose X-Forwarded-For is believed. The
+   * client is then the right-most address of the chain that is not one of them (Express's `trust proxy`).
+   */
+  trustProxy?: readonly string[];
 }
 
 export interface HttpServer {
@@ -41,6 +47,8 @@ export function createApp(o: HttpOptions): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
+  // Without trusted proxies req.ip is the peer: a forwarded header from anyone else is ignored.
+  if (o.trustProxy && o.trustProxy.length > 0) app.set("trust proxy", [...o.trustProxy]);
 
   app.get("/healthz", (_req, res) => {
     const live = o.live();
@@ -90,9 +98,8 @@ export function createApp(o: HttpOptions): express.Express {
   app.use(statusPageRouter(o));
   if (o.admin) app.use("/api/v1", o.admin);
 
-  app.use((_req, res) => {
-    res.status(404).json({ error: "not found" });
-  });
+  app.use((_req, _res, next) => next(new HttpError(404, "not found")));
+  app.use(errorHandler(o.logger));
   return app;
 }
 
