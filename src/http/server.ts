@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
-import express, { type Request, type Response } from "express";
+import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
 import type { Monitor } from "../monitor.ts";
 import type { Metrics } from "../metrics/metrics.ts";
@@ -59,9 +59,9 @@ export function createApp(o: HttpOptions): express.Express {
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready" });
   });
 
-  app.get("/metrics", async (req: Request, res: Response) => {
+  app.get("/metrics", async (req: Request, res: Response, next: NextFunction) => {
     if (o.metricsToken && !sameSecret(bearer(req), o.metricsToken)) {
-      res.status(401).set("WWW-Authenticate", "Bearer").send("unauthorized\n");
+      next(new HttpError(401, "a valid metrics token is required (Authorization: Bearer …)"));
       return;
     }
     // Streamed in chunks: a 10,000-bot exposition is ~45 MB, never held whole; the event loop runs between

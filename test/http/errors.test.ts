@@ -24,6 +24,7 @@ interface Answer {
   status: number;
   type: string;
   body: string;
+  authenticate?: string;
 }
 
 /** node:http rather than fetch: any method, path and header, as a client may send them. */
@@ -34,7 +35,12 @@ function send(base: string, method: string, path: string, headers: Record<string
     const req = request(`${base}${path}`, { method, headers: framed, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode!, type: String(res.headers["content-type"] ?? ""), body: Buffer.concat(chunks).toString() }));
+      res.on("end", () => resolve({
+          status: res.statusCode!,
+          type: String(res.headers["content-type"] ?? ""),
+          body: Buffer.concat(chunks).toString(),
+          authenticate: res.headers["www-authenticate"],
+        }));
       res.on("error", reject);
     });
     req.on("error", reject);
@@ -200,7 +206,7 @@ describe("the HTTP server's error handler", () => {
   } as unknown as Monitor;
 
   beforeAll(async () => {
-    const app = createApp({ host: "127.0.0.1", port: 0, monitor, metrics: {} as Metrics, logger: pino({ level: "debug" }, logs), live: () => true, ready: () => true });
+    const app = createApp({ host: "127.0.0.1", port: 0, monitor, metrics: {} as Metrics, metricsToken: "metrics-token-errors-1f", logger: pino({ level: "debug" }, logs), live: () => true, ready: () => true });
     const server = app.listen(0, "127.0.0.1");
     await new Promise((r) => server.once("listening", r));
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -255,5 +261,16 @@ describe("the HTTP server's error handler", () => {
     const page = await send(base, "GET", "/nope", { accept: "text/html" });
     expect(page.status).toBe(404);
     expect(page.type).toContain("text/html");
+  });
+
+  it("when /metrics is asked without its token, then the answer is 401 JSON with WWW-Authenticate, and one warn line", async () => {
+    const before = logLines().length;
+    const a = await send(base, "GET", "/metrics", { authorization: "Bearer wrong" });
+    expect(a.status).toBe(401);
+    expect(JSON.parse(a.body)).toEqual({ error: expect.stringContaining("metrics token") });
+    expect(a.authenticate).toContain("Bearer");
+    const lines = logLines().slice(before);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 40, status: 401 });
   });
 });
