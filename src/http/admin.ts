@@ -227,7 +227,9 @@ async function persisted(store: StateStore, undo?: () => void): Promise<void> {
   } catch (err) {
     undo?.();
     const what = undo ? "nothing was changed" : "the change is in effect but not yet saved; it is saved when the file is writable again";
-    throw new HttpError(503, `the state file cannot be written (${(err as Error).message}): ${what}`);
+    // The code only (EROFS, ENOSPC): the error's message holds the file's path, which is for the log.
+    const code = (err as NodeJS.ErrnoException).code ?? "write failed";
+    throw new HttpError(503, `the state file cannot be written (${code}): ${what}`, undefined, err);
   }
 }
 

@@ -3,13 +3,16 @@ import type { Logger } from "pino";
 import { redactSecrets } from "../redact.ts";
 import { escapeHtml } from "./page.ts";
 
-/** An error answer: what is wrong, and the field it is about. Thrown by routes; answered by `errorHandler`. */
+/**
+ * An error answer: what is wrong, and the field it is about. Thrown by routes; answered by `errorHandler`.
+ * `cause` is what went wrong inside (a file system error with its path): logged, never answered.
+ */
 export class HttpError extends Error {
   readonly status: number;
   readonly field: string | undefined;
 
-  constructor(status: number, message: string, field?: string) {
-    super(message);
+  constructor(status: number, message: string, field?: string, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
     this.status = status;
     this.field = field;
   }
@@ -81,7 +84,7 @@ export function errorHandler(logger: Logger) {
     const answer = describeError(err);
     // The path is the client's text: cut and masked before it is logged.
     const request = { method: req.method, path: redactSecrets(req.originalUrl.slice(0, 300)), address: req.ip, status: answer.status };
-    if (answer.status >= 500) logger.error({ ...request, err }, "HTTP request failed");
+    if (answer.status >= 500) logger.error({ ...request, err: err instanceof HttpError && err.cause instanceof Error ? err.cause : err, error: answer.message }, "HTTP request failed");
     else if (REFUSED_ACCESS.has(answer.status)) logger.warn({ ...request, error: answer.message }, "HTTP request refused: access");
     else logger.info({ ...request, error: answer.message }, "HTTP request refused");
     if (res.headersSent) {
