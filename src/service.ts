@@ -165,6 +165,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     metrics,
     logger,
     metricsToken: config.server.metricsToken || undefined,
+    trustProxy: config.server.trustProxy,
     // Live while starting and stopping; serving, only while sweeps keep starting (two intervals at most).
     live: () => scheduler.isLive || !ready,
     ready: () => ready,

@@ -88,3 +88,46 @@ export function maintenanceToSilences(windows: readonly MaintenanceWindow[]): Si
   }
   return [...byId.values()];
 }
+
+/** The longest a silence may last, and how far ahead it may end: a year. Longer is a typo (or no date at all). */
+export const MAX_SILENCE_MS = 365 * 86_400_000;
+const MAX_TEXT = "a year (365d)";
+
+/** A silence's window as asked for: `startsAt` (default now) and either `endsAt` or a duration in ms. */
+export interface SilenceWindowInput {
+  startsAt?: string;
+  endsAt?: string;
+  durationMs?: number;
+}
+
+export type SilenceWindow =
+  | { ok: true; startsAt: string; endsAt: string }
+  | { ok: false; field: "startsAt" | "endsAt" | "duration"; message: string };
+
+/**
+ * Checks a silence's window at `now` (ms): valid dates, an end after the start, in the future and at
+ * most a year from now, a duration of at most a year. The message starts with the field it is about.
+ */
+export function silenceWindow(input: SilenceWindowInput, now: number): SilenceWindow {
+  const problem = (field: "startsAt" | "endsAt" | "duration", text: string): SilenceWindow => ({ ok: false, field, message: `${field}: ${text}` });
+  const start = input.startsAt === undefined ? now : Date.parse(input.startsAt);
+  if (Number.isNaN(start)) return problem("startsAt", `${JSON.stringify(input.startsAt)} is not a valid date`);
+  let end: number;
+  let field: "endsAt" | "duration";
+  if (input.endsAt !== undefined) {
+    end = Date.parse(input.endsAt);
+    field = "endsAt";
+    if (Number.isNaN(end)) return problem("endsAt", `${JSON.stringify(input.endsAt)} is not a valid date`);
+  } else {
+    const ms = input.durationMs ?? 0;
+    if (!(ms > 0)) return problem("duration", "must be longer than 0s");
+    if (!(ms <= MAX_SILENCE_MS)) return problem("duration", `at most ${MAX_TEXT}`);
+    end = start + ms;
+    field = "duration";
+  }
+  if (end <= now) return problem(field, field === "endsAt" ? "must be in the future" : "the silence would end in the past (startsAt + duration)");
+  if (end <= start) return problem("endsAt", "must be after startsAt");
+  if (end - now > MAX_SILENCE_MS) return problem(field, `the silence must end at most ${MAX_TEXT} from now`);
+  // Times given are kept as written; computed ones are ISO.
+  return { ok: true, startsAt: input.startsAt ?? new Date(start).toISOString(), endsAt: input.endsAt ?? new Date(end).toISOString() };
+}

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { CHECKS } from "../../checks/index.ts";
 import { describeValue, durationBetween } from "./duration.ts";
+import { proxyAddress } from "./proxy-address.ts";
 
 /**
  * The configuration file (SPEC §2) as one zod schema: validation, defaults, the `Config` type and
@@ -63,6 +64,10 @@ const server = z
       .default("")
       .describe("Where people open the status page; alerts link to it when set"),
     metricsToken: secret("Bearer token required by GET /metrics; empty leaves /metrics open"),
+    trustProxy: z
+      .array(proxyAddress)
+      .default([])
+      .describe("Reverse proxies (IPs, CIDRs) whose X-Forwarded-For names the client; empty: the peer is the client"),
   })
   .describe("The HTTP server: status page, /status, /metrics, admin API");
 

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { botSchema, type BotConfig, type Config } from "../config/schema.ts";
 import { formatPath, validate } from "../config/load.ts";
-import { FleetError, type Fleet } from "../fleet.ts";
+import type { Fleet } from "../fleet.ts";
 import type { Monitor } from "../monitor.ts";
 import type { MonitoredBot } from "../model.ts";
 import type { StateStore } from "../store/state-store.ts";
@@ -13,11 +13,12 @@ import { TelegramError } from "../telegram/errors.ts";
 import { createTransport } from "../telegram/transport.ts";
 import type { WireUser } from "../telegram/wire.ts";
 import { maskToken, registerSecret } from "../redact.ts";
-import type { Silence } from "../alerts/silences.ts";
+import { silenceWindow, type Silence } from "../alerts/silences.ts";
 import { duration } from "../config/duration.ts";
 import { botView } from "./status-view.ts";
 import { sameSecret } from "./server.ts";
 import { LoginLimiter } from "./login-limiter.ts";
+import { HttpError } from "./errors.ts";
 
 export interface AdminOptions {
   adminToken: string;
@@ -29,18 +30,6 @@ export interface AdminOptions {
   /** Counts failed logins (secretary_admin_auth_failures_total). */
   onAuthFailure?: () => void;
   limiter?: LoginLimiter;
-}
-
-/** An error answer: what is wrong, and the field it is about. */
-class ApiError extends Error {
-  readonly status: number;
-  readonly field: string | undefined;
-
-  constructor(status: number, message: string, field?: string) {
-    super(message);
-    this.status = status;
-    this.field = field;
-  }
 }
 
 const silenceInput = z
@@ -71,22 +60,22 @@ export function adminRouter(o: AdminOptions): express.Router {
   const transport = createTransport({ maxSockets: 8 });
 
   const limiter = o.limiter ?? new LoginLimiter();
+  // The token is checked first and a valid one always passes: only failures are counted and refused,
+  // so no one can lock the admins out by failing from their address (or from behind their proxy).
+  // req.ip is the peer, or the client a trusted proxy (server.trustProxy) forwarded.
   router.use((req, res, next) => {
-    const address = req.socket.remoteAddress ?? "unknown";
+    const header = req.headers.authorization ?? "";
+    const given = header.startsWith("Bearer ") ? header.slice(7) : "";
+    if (sameSecret(given, o.adminToken)) return next();
+    o.onAuthFailure?.();
+    const address = req.ip ?? "unknown";
     const wait = limiter.blockedFor(address);
     if (wait > 0) {
       res.set("Retry-After", String(wait));
-      return next(new ApiError(429, `too many failed admin logins from this address; try again in ${wait} s`));
+      return next(new HttpError(429, `too many failed admin logins from this address; try again in ${wait} s`));
     }
-    const header = req.headers.authorization ?? "";
-    const given = header.startsWith("Bearer ") ? header.slice(7) : "";
-    if (!sameSecret(given, o.adminToken)) {
-      limiter.fail(address);
-      o.onAuthFailure?.();
-      o.logger.warn({ address }, "admin API: wrong or missing token");
-      return next(new ApiError(401, "a valid admin token is required (Authorization: Bearer …)"));
-    }
-    next();
+    limiter.fail(address);
+    next(new HttpError(401, "a valid admin token is required (Authorization: Bearer …)"));
   });
   router.use(express.json({ limit: "64kb", strict: true, type: () => true }));
 
@@ -107,7 +96,7 @@ export function adminRouter(o: AdminOptions): express.Router {
   };
   const found = (name: string) => {
     const entry = o.fleet.get(name);
-    if (!entry) throw new ApiError(404, `no bot named "${name}"`, "name");
+    if (!entry) throw new HttpError(404, `no bot named "${name}"`, "name");
     return entry.bot;
   };
 
@@ -137,7 +126,7 @@ export function adminRouter(o: AdminOptions): express.Router {
     wrap(async (req, res) => {
       const name = param(req, "name");
       found(name);
-      if (!isObject(req.body)) throw new ApiError(400, "(body): expected a JSON object", "(body)");
+      if (!isObject(req.body)) throw new HttpError(400, "(body): expected a JSON object", "(body)");
       const current = o.fleet.apiEntry(name);
       const entry = parse(botSchema, { ...current, ...req.body }) as BotConfig;
       if (req.query.verify === "true" || req.query.verify === "1") await verify(entry, o.config, transport);
@@ -191,9 +180,9 @@ export function adminRouter(o: AdminOptions): express.Router {
     "/silences",
     wrap(async (req, res) => {
       const input = parse(silenceInput, req.body);
-      const startsAt = input.startsAt ?? new Date().toISOString();
-      const endsAt = input.endsAt ?? new Date(Date.parse(startsAt) + input.duration!).toISOString();
-      if (Date.parse(endsAt) <= Date.parse(startsAt)) throw new ApiError(400, "endsAt: must be after startsAt", "endsAt");
+      const window = silenceWindow({ startsAt: input.startsAt, endsAt: input.endsAt, durationMs: input.duration }, Date.now());
+      if (!window.ok) throw new HttpError(400, window.message, window.field);
+      const { startsAt, endsAt } = window;
       const silence: Silence = {
         id: randomUUID(),
         matchers: input.matchers,
@@ -214,7 +203,7 @@ export function adminRouter(o: AdminOptions): express.Router {
     "/silences/:id",
     wrap(async (req, res) => {
       const i = o.store.data.silences.findIndex((s) => s.id === param(req, "id"));
-      if (i < 0) throw new ApiError(404, `no silence with id "${param(req, "id")}"`, "id");
+      if (i < 0) throw new HttpError(404, `no silence with id "${param(req, "id")}"`, "id");
       o.store.data.silences.splice(i, 1);
       o.store.changed();
       await persisted(o.store);
@@ -222,12 +211,8 @@ export function adminRouter(o: AdminOptions): express.Router {
     }),
   );
 
-  router.use((_req, _res, next) => next(new ApiError(404, "no such admin route")));
-  router.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    const { status, message, field } = toApiError(err, o.logger);
-    if (status === 401) res.set("WWW-Authenticate", 'Bearer realm="secretary-watch"');
-    res.status(status).json({ error: message, ...(field && { field }) });
-  });
+  // Errors are answered by the app's one error handler (errors.ts).
+  router.use((_req, _res, next) => next(new HttpError(404, "no such admin route")));
   return router;
 }
 
@@ -242,7 +227,9 @@ async function persisted(store: StateStore, undo?: () => void): Promise<void> {
   } catch (err) {
     undo?.();
     const what = undo ? "nothing was changed" : "the change is in effect but not yet saved; it is saved when the file is writable again";
-    throw new ApiError(503, `the state file cannot be written (${(err as Error).message}): ${what}`);
+    // The code only (EROFS, ENOSPC): the error's message holds the file's path, which is for the log.
+    const code = (err as NodeJS.ErrnoException).code ?? "write failed";
+    throw new HttpError(503, `the state file cannot be written (${code}): ${what}`, undefined, err);
   }
 }
 
@@ -252,7 +239,7 @@ function parse<S extends z.ZodType>(schema: S, data: unknown): z.output<S> {
   if (result.ok) return result.value;
   const first = result.problems[0]!;
   const field = first.path.length > 0 ? formatPath(first.path) : "(body)";
-  throw new ApiError(400, result.problems.map((p) => p.text).join("; "), field);
+  throw new HttpError(400, result.problems.map((p) => p.text).join("; "), field);
 }
 
 /** With ?verify=true: the token must be accepted by Telegram and belong to the given username. */
@@ -268,27 +255,15 @@ async function verify(entry: BotConfig, config: Config, transport: ReturnType<ty
     me = await client.call<WireUser>("getMe");
   } catch (err) {
     if (err instanceof TelegramError && !err.unreachable)
-      throw new ApiError(400, `token: Telegram rejected it (${err.code} ${err.description})`, "token");
-    throw new ApiError(
+      throw new HttpError(400, `token: Telegram rejected it (${err.code} ${err.description})`, "token");
+    throw new HttpError(
       502,
       `could not verify the token: Telegram did not answer (${err instanceof Error ? err.message : String(err)})`,
       "token",
     );
   }
   if ((me.username ?? "").toLowerCase() !== entry.username.toLowerCase())
-    throw new ApiError(400, `username: the token belongs to @${me.username ?? "?"}, not @${entry.username}`, "username");
-}
-
-function toApiError(err: unknown, logger: Logger): { status: number; message: string; field?: string } {
-  if (err instanceof ApiError || err instanceof FleetError)
-    return { status: err.status, message: err.message, ...(err.field && { field: err.field }) };
-  const e = err as { type?: string; status?: number; message?: string };
-  if (e.type === "entity.too.large") return { status: 413, message: "(body): larger than 64 KiB", field: "(body)" };
-  if (e.type === "entity.parse.failed") return { status: 400, message: "(body): not valid JSON", field: "(body)" };
-  if (e.status && e.status >= 400 && e.status < 500)
-    return { status: e.status, message: `(body): ${e.message ?? "unreadable"}`, field: "(body)" };
-  logger.error({ err }, "admin API failed");
-  return { status: 500, message: "internal error" };
+    throw new HttpError(400, `username: the token belongs to @${me.username ?? "?"}, not @${entry.username}`, "username");
 }
 
 function param(req: Request, key: string): string {

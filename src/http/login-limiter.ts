@@ -1,7 +1,9 @@
 /**
- * Slows down guessing of the admin token: after `maxFailures` wrong tokens from one address within
- * `windowMs`, that address is refused (429) until the window ends, even with the right token.
- * Memory stays bounded: old windows are dropped, and at most `maxTracked` addresses are tracked.
+ * Counts failed admin logins per client address: after `maxFailures` wrong tokens from one address
+ * within `windowMs`, that address's failures are answered 429 until the window ends. Only failures:
+ * the caller checks the token first and never asks about a request that carries the right one, so a
+ * flood of bad requests cannot lock an admin out. Memory stays bounded: old windows are dropped, and
+ * at most `maxTracked` addresses are tracked.
  */
 export class LoginLimiter {
   private readonly failures = new Map<string, { count: number; windowStart: number }>();

@@ -1,12 +1,13 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
-import express, { type Request, type Response } from "express";
+import express, { type NextFunction, type Request, type Response } from "express";
 import type { Logger } from "pino";
 import type { Monitor } from "../monitor.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import { botView, fleetView, type AlertSource } from "./status-view.ts";
 import { statusPageRouter } from "./status-page.ts";
+import { errorHandler, HttpError } from "./errors.ts";
 
 export interface HttpOptions {
   host: string;
@@ -24,6 +25,11 @@ export interface HttpOptions {
   admin?: express.Router;
   /** Alert states, silences and the outbox, shown per bot by /status and the page. */
   alerts?: AlertSource;
+  /**
+   * server.trustProxy: addresses (IPs, CIDRs) of reverse proxies whose X-Forwarded-For is believed. The
+   * client is then the right-most address of the chain that is not one of them (Express's `trust proxy`).
+   */
+  trustProxy?: readonly string[];
 }
 
 export interface HttpServer {
@@ -43,6 +49,8 @@ export function createApp(o: HttpOptions): express.Express {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
+  // Without trusted proxies req.ip is the peer: a forwarded header from anyone else is ignored.
+  if (o.trustProxy && o.trustProxy.length > 0) app.set("trust proxy", [...o.trustProxy]);
 
   app.get("/healthz", (_req, res) => {
     const live = o.live();
@@ -53,9 +61,9 @@ export function createApp(o: HttpOptions): express.Express {
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready" });
   });
 
-  app.get("/metrics", async (req: Request, res: Response) => {
+  app.get("/metrics", async (req: Request, res: Response, next: NextFunction) => {
     if (o.metricsToken && !sameSecret(bearer(req), o.metricsToken)) {
-      res.status(401).set("WWW-Authenticate", "Bearer").send("unauthorized\n");
+      next(new HttpError(401, "a valid metrics token is required (Authorization: Bearer …)"));
       return;
     }
     // Streamed in chunks: a 10,000-bot exposition is ~45 MB, never held whole; the event loop runs between
@@ -92,9 +100,8 @@ export function createApp(o: HttpOptions): express.Express {
   app.use(statusPageRouter(o));
   if (o.admin) app.use("/api/v1", o.admin);
 
-  app.use((_req, res) => {
-    res.status(404).json({ error: "not found" });
-  });
+  app.use((_req, _res, next) => next(new HttpError(404, "not found")));
+  app.use(errorHandler(o.logger));
   return app;
 }
 

@@ -6,6 +6,8 @@ import {
   isActive,
   isMuted,
   maintenanceToSilences,
+  MAX_SILENCE_MS,
+  silenceWindow,
 } from "../../src/alerts/silences.ts";
 
 const anna = { name: "anna", labels: { tier: "vip", region: "eu" } };
@@ -112,4 +114,37 @@ describe("maintenanceToSilences", () => {
     expect(isMuted(bob, list, at("2026-12-08T01:15:00Z"))).toBe(false);
     expect(isMuted(anna, list, at("2026-12-08T01:30:00Z"))).toBe(false);
   });
+});
+
+describe("silenceWindow", () => {
+  const NOW = Date.parse("2026-12-01T00:00:00.000Z");
+  const DAY = 86_400_000;
+
+  it("when the window is sound, then times given are kept as written and a duration ends that long after the start", () => {
+    expect(silenceWindow({ durationMs: 2 * 3_600_000 }, NOW)).toEqual({ ok: true, startsAt: "2026-12-01T00:00:00.000Z", endsAt: "2026-12-01T02:00:00.000Z" });
+    expect(silenceWindow({ startsAt: "2026-12-02T00:00:00+02:00", endsAt: "2026-12-03T00:00:00Z" }, NOW)).toEqual({
+      ok: true,
+      startsAt: "2026-12-02T00:00:00+02:00",
+      endsAt: "2026-12-03T00:00:00Z",
+    });
+    expect(silenceWindow({ durationMs: MAX_SILENCE_MS }, NOW).ok).toBe(true);
+  });
+
+  for (const [name, input, field, message] of [
+    ["the duration has no Date (99999999d)", { durationMs: 99_999_999 * DAY }, "duration", "duration: at most a year (365d)"],
+    ["the duration is a year and a day", { durationMs: MAX_SILENCE_MS + DAY }, "duration", "duration: at most a year (365d)"],
+    ["the duration is not a number", { durationMs: Number.NaN }, "duration", "duration: must be longer than 0s"],
+    ["the duration is zero", { durationMs: 0 }, "duration", "duration: must be longer than 0s"],
+    ["start plus duration is past", { startsAt: "2026-11-01T00:00:00Z", durationMs: DAY }, "duration", "duration: the silence would end in the past (startsAt + duration)"],
+    ["start plus duration is more than a year ahead", { startsAt: "2027-11-01T00:00:00Z", durationMs: 60 * DAY }, "duration", "duration: the silence must end at most a year (365d) from now"],
+    ["the end is not a date", { endsAt: "soon" }, "endsAt", 'endsAt: "soon" is not a valid date'],
+    ["the start is not a date", { startsAt: "later", durationMs: DAY }, "startsAt", 'startsAt: "later" is not a valid date'],
+    ["the end is past", { endsAt: "2026-11-30T23:59:59Z" }, "endsAt", "endsAt: must be in the future"],
+    ["the end is before the start", { startsAt: "2026-12-03T00:00:00Z", endsAt: "2026-12-02T00:00:00Z" }, "endsAt", "endsAt: must be after startsAt"],
+    ["the end is more than a year ahead", { endsAt: "2027-12-02T00:00:00Z" }, "endsAt", "endsAt: the silence must end at most a year (365d) from now"],
+  ] as const) {
+    it(`when ${name}, then the problem names the field ${field}`, () => {
+      expect(silenceWindow(input, NOW)).toEqual({ ok: false, field, message });
+    });
+  }
 });

@@ -27,7 +27,7 @@ const TABLE: { file: string; problems: (path: string) => string[] }[] = [
   },
   {
     file: "invalid-unknown-nested-key.yml",
-    problems: () => ["server.prot: unknown key (allowed: host, port, adminToken, publicUrl, metricsToken)"],
+    problems: () => ["server.prot: unknown key (allowed: host, port, adminToken, publicUrl, metricsToken, trustProxy)"],
   },
   { file: "invalid-unknown-check.yml", problems: () => [`checks.webhok: unknown check (known: ${KNOWN_CHECKS})`] },
   {
@@ -69,6 +69,14 @@ const TABLE: { file: string; problems: (path: string) => string[] }[] = [
     file: "invalid-api-root-trailing-slash.yml",
     problems: () => ['telegram.apiRoot: remove the trailing "/" (use "https://api.telegram.org" instead)'],
   },
+  {
+    file: "invalid-trust-proxy.yml",
+    problems: () => [
+      'server.trustProxy[1]: expected an IP address, a CIDR such as 10.0.0.0/8, or one of loopback, linklocal, uniquelocal; got "10.0.0.0/33"',
+      'server.trustProxy[2]: expected an IP address, a CIDR such as 10.0.0.0/8, or one of loopback, linklocal, uniquelocal; got "proxy.internal"',
+      'server.trustProxy[4]: expected an IP address, a CIDR such as 10.0.0.0/8, or one of loopback, linklocal, uniquelocal; got "fd00::/129"',
+    ],
+  },
   { file: "invalid-shard-index.yml", problems: () => ["shard.index: expected less than shard.count (2), got 2 (shards count from 0)"] },
   {
     file: "invalid-round-trip-without-test-account.yml",
@@ -80,7 +88,7 @@ const TABLE: { file: string; problems: (path: string) => string[] }[] = [
     file: "invalid-several.yml",
     problems: () => [
       "server.port: expected an integer from 0 to 65535, got 99999",
-      "server.prot: unknown key (allowed: host, port, adminToken, publicUrl, metricsToken)",
+      "server.prot: unknown key (allowed: host, port, adminToken, publicUrl, metricsToken, trustProxy)",
       'schedule.interval: expected a duration such as 30s, 10m or 4h, got "1 minute"',
       "bots[0].token: environment variable ANNA_BOT_TOKEN is not set",
       "bots[0].probeChats[0]: expected an integer, got 1.5",

@@ -51,7 +51,7 @@ describe("parseConfig", () => {
   it("when the file is empty, then every default of SPEC §2 applies", () => {
     const config = parseConfig("", {}, "empty.yaml");
     expect(config.telegram).toEqual({ apiRoot: "https://api.telegram.org", environment: "prod", timeout: 10_000 });
-    expect(config.server).toEqual({ host: "0.0.0.0", port: 9464, adminToken: "", publicUrl: "", metricsToken: "" });
+    expect(config.server).toEqual({ host: "0.0.0.0", port: 9464, adminToken: "", publicUrl: "", metricsToken: "", trustProxy: [] });
     expect(config.schedule).toEqual({ interval: 60_000, concurrency: 32 });
     expect(config.shard).toEqual({ index: 0, count: 1 });
     expect(config.checks.webhook).toEqual({ mode: "webhook", maxPendingUpdates: 100, errorWindow: 600_000 });

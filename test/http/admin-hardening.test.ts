@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LoginLimiter } from "../../src/http/login-limiter.ts";
@@ -60,14 +61,91 @@ describe("the admin API under hostile input", () => {
     }
   });
 
-  it("when an address keeps sending wrong tokens, then after 10 failures it gets 429 with Retry-After, even with the right token, and failures are counted", async () => {
-    for (let i = 0; i < 10; i++) expect((await call("GET", "/api/v1/bots", `guess-${i}`)).status).toBe(401);
-    const blocked = await call("GET", "/api/v1/bots", ADMIN);
-    expect(blocked.status).toBe(429);
-    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect(blocked.json?.error).toContain("too many failed admin logins");
+  it("when a silence's duration or end is out of bounds, then the answer is 400 naming the field, never a 5xx", async () => {
+    const post = (body: Record<string, unknown>) => call("POST", "/api/v1/silences", ADMIN, JSON.stringify({ reason: "bounds", ...body }));
+    const day = 86_400_000;
+    const iso = (ms: number) => new Date(Date.now() + ms).toISOString();
+    for (const [body, field, text] of [
+      [{ duration: "99999999d" }, "duration", "at most a year"],
+      [{ duration: "366d" }, "duration", "at most a year"],
+      [{ duration: "999999999999999999999d" }, "duration", "at most a year"],
+      [{ duration: "0s" }, "duration", "longer than 0s"],
+      [{ startsAt: iso(-2 * day), duration: "1h" }, "duration", "end in the past"],
+      [{ startsAt: iso(300 * day), duration: "100d" }, "duration", "at most a year (365d) from now"],
+      [{ endsAt: iso(-60_000) }, "endsAt", "in the future"],
+      [{ endsAt: iso(400 * day) }, "endsAt", "at most a year (365d) from now"],
+      [{ endsAt: "+275760-09-13T00:00:00.000Z" }, "endsAt", ""],
+      [{ endsAt: "2026-02-30T00:00:00Z" }, "endsAt", ""],
+      [{ startsAt: iso(2 * day), endsAt: iso(day) }, "endsAt", "after startsAt"],
+    ] as const) {
+      const r = await post(body);
+      expect(r.status, `${JSON.stringify(body)} → ${r.text}`).toBe(400);
+      expect(r.json?.field, JSON.stringify(body)).toBe(field);
+      expect(r.json?.error, JSON.stringify(body)).toContain(text);
+    }
+    for (const body of [{ duration: "365d" }, { endsAt: iso(364 * day) }, { startsAt: iso(-day), duration: "2d" }]) {
+      const r = await post(body);
+      expect(r.status, `${JSON.stringify(body)} → ${r.text}`).toBe(201);
+    }
+  });
+
+  it("when an address sends 20 wrong tokens, then its failures get 429 with Retry-After after the 10th, a valid token still gets 200, and every failure is counted", async () => {
+    const answers: number[] = [];
+    for (let i = 0; i < 20; i++) answers.push((await call("GET", "/api/v1/bots", `guess-${i}`)).status);
+    expect(answers).toEqual([...Array(10).fill(401), ...Array(10).fill(429)]);
+    const refused = await call("GET", "/api/v1/bots", "guess-again");
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(refused.json?.error).toContain("too many failed admin logins");
+    expect((await call("GET", "/api/v1/bots", ADMIN)).status).toBe(200);
+    expect((await call("POST", "/api/v1/silences", ADMIN, JSON.stringify({ duration: "1h", reason: "still an admin" }))).status).toBe(201);
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
-    expect(metrics).toMatch(/^secretary_admin_auth_failures_total 10$/m);
+    expect(metrics).toMatch(/^secretary_admin_auth_failures_total 21$/m);
+  });
+});
+
+describe("the admin API behind a reverse proxy (server.trustProxy)", () => {
+  let service: Service;
+  /** node:http, to choose the connection's local address: 127.0.0.1 is the trusted proxy, 127.0.0.2 is not. */
+  const call = (from: string, token: string, forwardedFor?: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request(
+        `${service.url}/api/v1/bots`,
+        { localAddress: from, agent: false, headers: { authorization: `Bearer ${token}`, ...(forwardedFor && { "x-forwarded-for": forwardedFor }) } },
+        (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode!));
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+
+  beforeAll(async () => {
+    ({ service } = await startTestService(
+      { telegram: { apiRoot: "http://127.0.0.1:9" }, server: { host: "127.0.0.1", adminToken: ADMIN, trustProxy: ["127.0.0.1"] } },
+      {},
+      undefined,
+      { secretKey: "hardening-key" },
+    ));
+  });
+  afterAll(async () => {
+    await service.stop();
+  });
+
+  it("when a peer that is not a trusted proxy sends X-Forwarded-For, then it is ignored: changing it does not escape the limit", async () => {
+    const answers: number[] = [];
+    for (let i = 0; i < 11; i++) answers.push(await call("127.0.0.2", `guess-${i}`, `198.51.100.${i}`));
+    expect(answers).toEqual([...Array(10).fill(401), 429]);
+    expect(await call("127.0.0.2", ADMIN)).toBe(200);
+  });
+
+  it("when the trusted proxy forwards two clients, then each is limited on its own, and a forged left part of the chain does not change the client", async () => {
+    const alice: number[] = [];
+    // Alice forges a different first hop each time; the proxy appends her real address.
+    for (let i = 0; i < 11; i++) alice.push(await call("127.0.0.1", `guess-${i}`, `10.66.0.${i}, 203.0.113.1`));
+    expect(alice).toEqual([...Array(10).fill(401), 429]);
+    expect(await call("127.0.0.1", "guess-bob", "203.0.113.2")).toBe(401);
+    expect(await call("127.0.0.1", ADMIN, "203.0.113.1")).toBe(200);
   });
 });
 
