@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import { LineCounter, parseDocument, type Document } from "yaml";
 import type { z } from "zod";
@@ -26,14 +26,43 @@ export class ConfigError extends Error {
 
 export const DEFAULT_CONFIG_PATH = "config/secretary-watch.yaml";
 
-/** SPEC §2: `--config PATH`, else SECRETARY_WATCH_CONFIG, else config/secretary-watch.yaml if present, else the demo. */
-export function resolveConfigPath(args: { flag?: string | undefined; env: NodeJS.ProcessEnv; cwd: string }): { path: string } | { demo: true } {
+/** Where a config was found, or, when none was, where it was looked for (for the message that says so). */
+export type ConfigLocation = { path: string } | { none: true; expected: string; looked: string[] };
+
+/**
+ * `--config PATH`, else SECRETARY_WATCH_CONFIG, else config/secretary-watch.yaml if present. Finding
+ * none is not an error here: `start` runs the demo then, other commands refuse (see src/cli/).
+ */
+export function resolveConfigPath(args: { flag?: string | undefined; env: NodeJS.ProcessEnv; cwd: string }): ConfigLocation {
   if (args.flag) return { path: path.resolve(args.cwd, args.flag) };
   const fromEnv = args.env.SECRETARY_WATCH_CONFIG;
   if (fromEnv) return { path: path.resolve(args.cwd, fromEnv) };
   const conventional = path.join(args.cwd, DEFAULT_CONFIG_PATH);
   if (existsSync(conventional)) return { path: conventional };
-  return { demo: true };
+  // In the image the conventional file is a link to the config mount: the mount is what is missing.
+  const expected = linkTarget(conventional);
+  const shown = expected === conventional ? conventional : `${conventional} → ${expected}`;
+  return { none: true, expected, looked: ["--config (not given)", "$SECRETARY_WATCH_CONFIG (not set)", `${shown} (not found)`] };
+}
+
+function linkTarget(file: string): string {
+  try {
+    return lstatSync(file).isSymbolicLink() ? path.resolve(path.dirname(file), readlinkSync(file)) : file;
+  } catch {
+    return file;
+  }
+}
+
+/** Files beside `expected` with the same name but another extension (`config.yml` for `config.yaml`): a likely misnaming. */
+export function misnamedConfigs(expected: string): string[] {
+  const stem = path.basename(expected).replace(/\.[^.]*$/, "");
+  try {
+    return readdirSync(path.dirname(expected))
+      .filter((name) => name !== path.basename(expected) && name.replace(/\.[^.]*$/, "") === stem)
+      .map((name) => path.join(path.dirname(expected), name));
+  } catch {
+    return [];
+  }
 }
 
 export function loadConfigFile(file: string, env: Env): Config {

@@ -1,0 +1,37 @@
+import { loadConfigFile } from "../config/load.ts";
+import { DEMO_CONFIG } from "../demo.ts";
+import { planStart } from "./load-effective-config.ts";
+
+/**
+ * `healthcheck [--config PATH]`: GET /healthz of the service `start` would run, on the port and host
+ * of the same config (the demo's when `start` would run the demo), for the image's HEALTHCHECK. Exit 0
+ * on a 2xx answer, else 1 (Docker reads nothing else), with one line saying what it saw.
+ */
+export async function healthcheck(values: { config?: string | undefined }, timeoutMs = 4000): Promise<number> {
+  let url: string;
+  try {
+    const plan = planStart(values.config);
+    // The demo's port does not depend on where its sandbox is.
+    const server = plan.demo ? loadConfigFile(DEMO_CONFIG, { SECRETARY_WATCH_SANDBOX_URL: "http://127.0.0.1:1" }).server : plan.config.server;
+    url = `http://${probeHost(server.host)}:${server.port}/healthz`;
+  } catch (err) {
+    process.stdout.write(`unhealthy: ${(err as Error).message}\n`);
+    return 1;
+  }
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await res.body?.cancel();
+    process.stdout.write(`${res.ok ? "healthy" : "unhealthy"}: ${url} answered ${res.status}\n`);
+    return res.ok ? 0 : 1;
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+    process.stdout.write(`unhealthy: ${url}: ${cause}\n`);
+    return 1;
+  }
+}
+
+/** A server listening on every interface is asked on loopback; one bound to an address, there. */
+function probeHost(host: string): string {
+  if (host === "" || host === "0.0.0.0" || host === "::") return "127.0.0.1";
+  return host.includes(":") ? `[${host}]` : host;
+}
