@@ -5,6 +5,7 @@ import type { z } from "zod";
 import { CHECKS } from "../../checks/index.ts";
 import type { MonitoredBot } from "../model.ts";
 import { maskToken, redactSecrets } from "../redact.ts";
+import { nearest } from "./did-you-mean.ts";
 import { describeValue } from "./duration.ts";
 import { substituteEnv, type Env } from "./env.ts";
 import { readJsonConfig } from "./json-fast-path.ts";
@@ -152,10 +153,17 @@ export function validate<S extends z.ZodType>(
   for (const issue of result.error.issues) {
     const at = issue.path as PathItem[];
     if (issue.code === "unrecognized_keys")
-      for (const key of issue.keys) problems.push({ path: [...at, key], text: shown(`${formatPath([...at, key])}: ${issue.message}`) });
+      for (const key of issue.keys) problems.push({ path: [...at, key], text: shown(`${formatPath([...at, key])}: ${withSuggestion(issue.message, key)}`) });
     else problems.push({ path: at, text: shown(`${formatPath(at)}: ${withoutSecretValue(at, issue.message)}`) });
   }
   return { ok: false, problems };
+}
+
+/** `unknown key (allowed: host, port)` for `prot` → `unknown key, did you mean \`port\`? (allowed: host, port)`. */
+function withSuggestion(text: string, key: string): string {
+  const m = /^(unknown \w+) (\((?:allowed|known): (.*)\))$/.exec(text);
+  const suggestion = m && nearest(key, m[3]!.split(", "));
+  return suggestion ? `${m[1]}, did you mean \`${suggestion}\`? ${m[2]}` : text;
 }
 
 /** Problems are printed and logged: a secret the user mistyped must not be echoed back. */
