@@ -1,18 +1,20 @@
-import { loadConfigFile } from "../config/load.ts";
+import { loadConfigFile, resolveConfigPath } from "../config/load.ts";
 import { DEMO_CONFIG } from "../demo.ts";
-import { planStart } from "./load-effective-config.ts";
+import { demoRequested } from "./load-effective-config.ts";
 
 /**
- * `healthcheck [--config PATH]`: GET /healthz of the service `start` would run, on the port and host
- * of the same config (the demo's when `start` would run the demo), for the image's HEALTHCHECK. Exit 0
+ * `healthcheck [--config PATH]`: GET /healthz of the running service, on the port and host of the
+ * config `start` finds (the demo's when there is none), for the image's HEALTHCHECK. Exit 0
  * on a 2xx answer, else 1 (Docker reads nothing else), with one line saying what it saw.
  */
 export async function healthcheck(values: { config?: string | undefined }, timeoutMs = 4000): Promise<number> {
   let url: string;
   try {
-    const plan = planStart(values.config);
-    // The demo's port does not depend on where its sandbox is.
-    const server = plan.demo ? loadConfigFile(DEMO_CONFIG, { SECRETARY_WATCH_SANDBOX_URL: "http://127.0.0.1:1" }).server : plan.config.server;
+    // The running service is the config's, or the demo's when there is none (`start` refuses that
+    // in the image, so then the container runs `demo`). The demo's port does not depend on its sandbox.
+    const found = demoRequested(process.env) ? undefined : resolveConfigPath({ flag: values.config, env: process.env, cwd: process.cwd() });
+    const server =
+      found && "path" in found ? loadConfigFile(found.path, process.env).server : loadConfigFile(DEMO_CONFIG, { SECRETARY_WATCH_SANDBOX_URL: "http://127.0.0.1:1" }).server;
     url = `http://${probeHost(server.host)}:${server.port}/healthz`;
   } catch (err) {
     process.stdout.write(`unhealthy: ${(err as Error).message}\n`);
