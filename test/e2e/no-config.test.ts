@@ -126,3 +126,42 @@ describe("secretary-watch start in the image (SECRETARY_WATCH_IMAGE=1)", () => {
     expect(r.stderr).toContain("SECRETARY_WATCH_DEMO=1 runs the built-in demo, which takes no --config");
   });
 });
+
+describe("start without a config, outside the image", () => {
+  it("when nothing is configured, then start plans the demo, and its banner says why, where the page and the sandbox are, and how to break a bot", async () => {
+    const { planStart } = await import("../../src/cli/load-effective-config.ts");
+    const { demoBanner } = await import("../../src/cli/demo-banner.ts");
+    const { loadConfigFile } = await import("../../src/config/load.ts");
+    const { DEMO_CONFIG } = await import("../../src/demo.ts");
+    const cwd = empty();
+    const plan = planStart(undefined, { env: {}, cwd });
+    expect(plan).toEqual({ demo: true, why: `no config file: looked at --config (not given), $SECRETARY_WATCH_CONFIG (not set), ${join(cwd, "config/secretary-watch.yaml")} (not found)` });
+    const config = loadConfigFile(DEMO_CONFIG, { SECRETARY_WATCH_SANDBOX_URL: "http://127.0.0.1:8081" });
+    const banner = demoBanner({ why: (plan as { why: string }).why, serviceUrl: "http://0.0.0.0:9464", sandboxUrl: "http://127.0.0.1:8081", config });
+    expect(banner).toContain("secretary-watch DEMO: 20 simulated bots");
+    expect(banner).toContain(`Why the demo: no config file: looked at --config (not given)`);
+    expect(banner).toContain("status page      http://localhost:9464/");
+    expect(banner).toContain("sandbox control  http://127.0.0.1:8081/_sandbox/world");
+    expect(banner).toContain("bearer token: demo-admin-token");
+    expect(banner).toContain(`curl -X PATCH -H 'content-type: application/json' -d '{"revoked": true}' http://127.0.0.1:8081/_sandbox/bots/anna_secretary_bot`);
+    expect(banner).toContain(`-d '{"revoked": false}'`);
+  });
+
+  it("when port 8081 is taken, then the demo's sandbox listens on another port and says which", async () => {
+    const { startDemoSandbox, DEMO_SANDBOX_PORT } = await import("../../src/demo.ts");
+    expect(DEMO_SANDBOX_PORT).toBe(8081);
+    // Stand-in for a taken 8081 (tests bind only free loopback ports): a port this test holds.
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve));
+    const taken = (holder.address() as AddressInfo).port;
+    const { sandbox, env } = await startDemoSandbox({ port: taken });
+    try {
+      expect(sandbox.port).not.toBe(taken);
+      expect(env.SECRETARY_WATCH_SANDBOX_URL).toBe(`http://127.0.0.1:${sandbox.port}`);
+      expect((await fetch(`${sandbox.url}/_sandbox/world`)).status).toBe(200);
+    } finally {
+      await sandbox.close();
+      holder.close();
+    }
+  });
+});
