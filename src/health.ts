@@ -1,7 +1,7 @@
 import type { CheckResult, Health } from "./model.ts";
 
 /**
- * SPEC §1: `down` if a result with impact down failed; `degraded` if any other fail or any warn;
+ * README, "The checks and what a failure means": `down` if a result with impact down failed; `degraded` if any other fail or any warn;
  * `unknown` if results needed to decide are unknown; else `healthy`.
  */
 export function botHealth(results: readonly CheckResult[]): Health {

@@ -1,4 +1,4 @@
-/** The vocabulary shared by runner, health, store, metrics and HTTP (SPEC §1, §4). */
+/** The vocabulary shared by runner, health, store, metrics and HTTP (README: "The checks and what a failure means", "HTTP endpoints"). */
 
 export const CHECK_STATUSES = ["ok", "warn", "fail", "unknown", "skipped"] as const;
 export type CheckStatus = (typeof CHECK_STATUSES)[number];

@@ -3,7 +3,7 @@ import type { AlertEvent } from "./state-machine.ts";
 import type { AlertCheck, AlertMessage } from "./types.ts";
 
 /**
- * Turns a state-machine event into the structured AlertMessage every channel renders (SPEC §7: one
+ * Turns a state-machine event into the structured AlertMessage every channel renders (README, "Alerts": one
  * message per bot listing every failing check with its message and remediation, since when, and a link
  * to `publicUrl`). Plain text only: channels escape for their own format.
  */

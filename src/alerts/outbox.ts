@@ -29,7 +29,7 @@ export interface OutboxOptions {
   maxBackoffMs?: number;
   /** A receiver's Retry-After longer than this is waited only this long (default 1 h). */
   maxRetryAfterMs?: number;
-  /** Undelivered notifications are dropped after this long (SPEC §7: 24 h). */
+  /** Undelivered notifications are dropped after this long (README, "Alerts": 24 h). */
   expireAfterMs?: number;
   /** How long one delivery attempt may take. */
   sendTimeoutMs?: number;
@@ -40,7 +40,7 @@ export interface OutboxOptions {
 }
 
 /**
- * The durable outbox (SPEC §7). `enqueue` writes the notification to the state file before
+ * The durable outbox (README, "Alerts"). `enqueue` writes the notification to the state file before
  * anything is sent, so a crash between deciding and delivering loses nothing; delivery runs on its
  * own timer, off the check path, so a slow mail server never delays a sweep. Failed attempts are
  * retried with exponential back-off (a receiver's 429 `retry_after` wins); permanent refusals and

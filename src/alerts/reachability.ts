@@ -1,9 +1,9 @@
 import type { BotStatus } from "../model.ts";
 
 /**
- * When is it the monitor, not the bots, that has a problem? (SPEC §7: "when most checks in a sweep are
- * `unknown` because Telegram is unreachable from the monitor, one 'monitor cannot reach Telegram' alert
- * goes out instead of one per bot".)
+ * When is it the monitor, not the bots, that has a problem? (README, "Alerts": when most checks
+ * or most bots of the latest sweep round are `unknown`, one "cannot reach Telegram" alert goes out
+ * instead of one per bot.)
  *
  * The rule, over each bot's latest sweep (together: the latest sweep round):
  * - a check "ran" when its status is not `skipped` (a check skipped because its prerequisite was unknown

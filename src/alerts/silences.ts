@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 
 /**
- * Silences and maintenance windows are one concept (SPEC §7): a time range and a label selector during
+ * Silences and maintenance windows are one concept (README, "Alerts"): a time range and a label selector during
  * which a bot's notifications are muted (its checks still run and its alert state still moves, see
  * state-machine.ts). Maintenance windows from the config become silences with deterministic ids;
  * silences created through the admin API are stored as they are.

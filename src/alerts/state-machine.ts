@@ -2,7 +2,7 @@ import type { Health } from "../model.ts";
 import type { Severity } from "./types.ts";
 
 /**
- * The per-bot alert state machine (SPEC §7), after Gatus' `watchdog/alerting.go`, as a pure function:
+ * The per-bot alert state machine (README, "Alerts"), after Gatus' `watchdog/alerting.go`, as a pure function:
  * `step(previous state, one sweep, policy) → (next state, notifications owed)`. No I/O, no clock: the
  * sweep carries its own time. The caller persists the returned state and hands the events to the outbox.
  *

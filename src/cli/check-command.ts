@@ -11,12 +11,28 @@ import { fleetView, type FleetView } from "../http/status-view.ts";
 import { inShard } from "../shard.ts";
 import { createTestAccount } from "../testaccount/create.ts";
 
-/** SPEC §3 exit codes of `check`: 0 no fail, 1 some fail, 3 no fail but some unknown. */
-export function checkExitCode(view: FleetView): 0 | 1 | 3 {
+/** Health levels `check --fail-on` accepts, mildest first. */
+export const FAIL_ON_LEVELS = ["degraded", "down"] as const;
+export type FailOn = (typeof FAIL_ON_LEVELS)[number];
+
+/**
+ * Exit codes of `check` (README, "Command line"): 0 no fail, 1 some fail, 3 no fail but some unknown.
+ * With `failOn` (for cron and CI), 1 means some bot's health is at least that level instead.
+ */
+export function checkExitCode(view: FleetView, failOn?: FailOn): 0 | 1 | 3 {
   const statuses = view.bots.flatMap((b) => b.checks.map((c) => c.status));
-  if (statuses.includes("fail")) return 1;
+  if (failOn) {
+    const worse = FAIL_ON_LEVELS.slice(FAIL_ON_LEVELS.indexOf(failOn)) as readonly string[];
+    if (view.bots.some((b) => worse.includes(b.health))) return 1;
+  } else if (statuses.includes("fail")) return 1;
   if (statuses.includes("unknown") || view.bots.some((b) => b.health === "unknown")) return 3;
   return 0;
+}
+
+export function parseFailOn(value: string | undefined): FailOn | undefined {
+  if (value === undefined) return undefined;
+  if ((FAIL_ON_LEVELS as readonly string[]).includes(value)) return value as FailOn;
+  throw new UsageError(`--fail-on: expected one of ${FAIL_ON_LEVELS.join(", ")}, got "${value}"`);
 }
 
 /** One sweep of every bot (or one), run with the configured concurrency; nothing is persisted. */

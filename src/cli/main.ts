@@ -1,36 +1,48 @@
 #!/usr/bin/env node
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import YAML from "yaml";
 import { ConfigError, maskConfig } from "../config/load.ts";
+import { parseDuration } from "../config/duration.ts";
 import { configJsonSchema } from "../config/json-schema.ts";
+import { withDurationsWritten } from "../config/show-durations.ts";
 import { createLogger } from "../log.ts";
-import { startService } from "../service.ts";
 import { parseShard } from "../shard.ts";
 import { startSandbox } from "../sandbox/server.ts";
 import { loadWorldFile } from "../sandbox/world.ts";
 import { DEMO_WORLD } from "../demo.ts";
 import { VERSION } from "../version.ts";
-import { loadEffectiveConfig } from "./load-effective-config.ts";
+import { loadDoctorConfig, loadRequiredConfig } from "./load-effective-config.ts";
 import { testChannels } from "./alerts-test-command.ts";
 import { doctorExitCode, parseDoctorArgs, runDoctor } from "./doctor-command.ts";
-import { checkExitCode, renderCheckTable, runCheckOnce, UsageError } from "./check-command.ts";
+import { checkExitCode, parseFailOn, renderCheckTable, runCheckOnce, UsageError } from "./check-command.ts";
+import { healthcheck } from "./healthcheck-command.ts";
+import { demo, runUntilStopped, start } from "./start-command.ts";
 
 const USAGE = `secretary-watch ${VERSION}: health checks for Telegram bots in Secretary Mode
 
 Usage:
-  secretary-watch start [--config PATH] [--shard i/n]     run the service (no config: the built-in demo)
-  secretary-watch check [--config PATH] [--bot NAME] [--json] [--shard i/n]
+  secretary-watch start [--config PATH] [--shard i/n]     run the service (no config file: the built-in demo, announced)
+  secretary-watch demo [--port N] [--sandbox-port N]      run the built-in demo: the sandbox and its demo fleet
+  secretary-watch check [--config PATH] [--bot NAME] [--json] [--shard i/n] [--fail-on degraded|down]
                                                           one sweep; exit 0 no fail, 1 some fail, 3 some unknown
+                                                          (--fail-on: 1 when a bot's health is at least that)
   secretary-watch config check [--config PATH]            validate; print the effective config, secrets masked
   secretary-watch config schema                           print the config file's JSON Schema
   secretary-watch alerts test [--config PATH] [--channel NAME]
                                                           send a test notification through each channel
-  secretary-watch doctor --token T --username U [--owner ID] [--connection ID] [--probe-chat ID] [--discover] [--config PATH]
-                                                          walk the setup guide for one bot, step by step
+  secretary-watch doctor --token T --username U [--owner ID] [--connection ID] [--probe-chat ID] [--discover]
+                         [--config PATH] [--timeout DURATION]
+                                                          walk the setup guide for one bot, step by step, asking
+                                                          telegram.apiRoot of the config (none: api.telegram.org)
   secretary-watch login [--api-id N] [--api-hash H] [--test]
                                                           log the test account in; prints its session string
   secretary-watch sandbox [--world FILE] [--port N]       run the simulated Telegram Bot API alone
+  secretary-watch healthcheck [--config PATH]             exit 0 when the service of that config answers /healthz
+  secretary-watch --version                               print the version
 
-Config: --config, else $SECRETARY_WATCH_CONFIG, else config/secretary-watch.yaml, else the demo.
+Config: --config, else $SECRETARY_WATCH_CONFIG, else config/secretary-watch.yaml. Without one, only
+start runs (the demo); SECRETARY_WATCH_DEMO=1 makes start run the demo on purpose.
 Exit code 2: usage or configuration error.`;
 
 type Options = Record<string, { type: "string" | "boolean"; short?: string }>;
@@ -42,8 +54,18 @@ function parse<O extends Options>(args: string[], options: O) {
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
-    case "start":
-      return start(rest);
+    case "start": {
+      const { values } = parse(rest, { config: { type: "string" }, shard: { type: "string" } });
+      return values.help ? help() : start(values);
+    }
+    case "demo": {
+      const { values } = parse(rest, { port: { type: "string" }, "sandbox-port": { type: "string" } });
+      return values.help ? help() : demo({ port: portFlag("--port", values.port), sandboxPort: portFlag("--sandbox-port", values["sandbox-port"]) });
+    }
+    case "healthcheck": {
+      const { values } = parse(rest, { config: { type: "string" } });
+      return values.help ? help() : healthcheck(values);
+    }
     case "check":
       return check(rest);
     case "config":
@@ -76,45 +98,23 @@ function withShard<T extends { shard: { index: number; count: number } }>(config
   return flag ? { ...config, shard: parseShard(flag) } : config;
 }
 
-async function start(args: string[]): Promise<number> {
-  const { values } = parse(args, { config: { type: "string" }, shard: { type: "string" } });
-  if (values.help) return help();
-  const logger = createLogger();
-  const { service, sandbox } = await startFromConfig(values.config, values.shard, logger);
-  await new Promise<void>((resolve) => {
-    const shutdown = (signal: string) => {
-      logger.info({ signal }, "shutting down");
-      resolve();
-    };
-    process.once("SIGTERM", shutdown);
-    process.once("SIGINT", shutdown);
-  });
-  await service.stop();
-  await sandbox?.close();
-  return 0;
-}
-
-/** Loads the config and starts the service on it. The config is not kept here: the service keeps what it needs. */
-async function startFromConfig(configFlag: string | undefined, shardFlag: string | undefined, logger: ReturnType<typeof createLogger>) {
-  const effective = await loadEffectiveConfig(configFlag);
-  if (effective.sandbox) logger.info({ sandbox: effective.sandbox.url }, "no config file: monitoring the built-in demo fleet in the sandbox");
-  const service = await startService({ config: withShard(effective.config, shardFlag), logger });
-  return { service, sandbox: effective.sandbox };
+function portFlag(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65535) throw new UsageError(`${flag}: expected a port number, got "${value}"`);
+  return port;
 }
 
 async function check(args: string[]): Promise<number> {
-  const { values } = parse(args, { config: { type: "string" }, bot: { type: "string" }, json: { type: "boolean" }, shard: { type: "string" } });
+  const { values } = parse(args, { config: { type: "string" }, bot: { type: "string" }, json: { type: "boolean" }, shard: { type: "string" }, "fail-on": { type: "string" } });
   if (values.help) return help();
+  const failOn = parseFailOn(values["fail-on"]);
   // Logs go to stderr so that stdout is only the table or the JSON.
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? "error", destination: process.stderr });
-  const effective = await loadEffectiveConfig(values.config);
-  try {
-    const view = await runCheckOnce(withShard(effective.config, values.shard), logger, values.bot);
-    process.stdout.write(values.json ? `${JSON.stringify(view, null, 2)}\n` : renderCheckTable(view));
-    return checkExitCode(view);
-  } finally {
-    await effective.sandbox?.close();
-  }
+  const { config } = loadRequiredConfig("check", values.config);
+  const view = await runCheckOnce(withShard(config, values.shard), logger, values.bot);
+  process.stdout.write(values.json ? `${JSON.stringify(view, null, 2)}\n` : renderCheckTable(view));
+  return checkExitCode(view, failOn);
 }
 
 async function configCommand(args: string[]): Promise<number> {
@@ -126,10 +126,10 @@ async function configCommand(args: string[]): Promise<number> {
   if (sub !== "check") throw new UsageError(`unknown config command "${sub ?? ""}" (expected: check, schema)`);
   const { values } = parse(rest, { config: { type: "string" } });
   if (values.help) return help();
-  const effective = await loadEffectiveConfig(values.config);
-  await effective.sandbox?.close();
-  process.stderr.write(`config ${effective.source}: valid\n`);
-  process.stdout.write(`${JSON.stringify(maskConfig(effective.config), null, 2)}\n`);
+  const { config, file } = loadRequiredConfig("config check", values.config);
+  process.stderr.write(`config ${file}: valid\n`);
+  // Durations as the file writes them (30s), not the milliseconds the service works with.
+  process.stdout.write(`${JSON.stringify(withDurationsWritten(maskConfig(config), writtenConfig(file)), null, 2)}\n`);
   return 0;
 }
 
@@ -142,18 +142,22 @@ async function doctor(args: string[]): Promise<number> {
     connection: { type: "string" },
     "probe-chat": { type: "string" },
     discover: { type: "boolean" },
+    timeout: { type: "string" },
   });
   if (values.help) return help();
   const doctorArgs = parseDoctorArgs(values);
+  const timeout = values.timeout === undefined ? undefined : parseDuration(values.timeout);
+  if (timeout === 0 || (values.timeout !== undefined && timeout === undefined))
+    throw new UsageError(`doctor: --timeout expects a duration such as 5s, got "${values.timeout}"`);
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? "error", destination: process.stderr });
-  const effective = await loadEffectiveConfig(values.config);
-  try {
-    process.stdout.write(`secretary-watch doctor: @${doctorArgs.username}, following the Secretary Mode setup guide\n`);
-    const steps = await runDoctor(effective.config, doctorArgs, logger, (line) => process.stdout.write(`${line}\n`));
-    return doctorExitCode(steps);
-  } finally {
-    await effective.sandbox?.close();
-  }
+  const loaded = loadDoctorConfig(values.config);
+  const config = timeout ? { ...loaded.config, telegram: { ...loaded.config.telegram, timeout } } : loaded.config;
+  process.stdout.write(`secretary-watch doctor: @${doctorArgs.username}, following the Secretary Mode setup guide\n`);
+  // Which Telegram answers matters: a simulated one would condemn a good token.
+  const whose = loaded.file ? `telegram.apiRoot of ${loaded.file}` : "no config file: Telegram's Bot API";
+  process.stdout.write(`asking ${config.telegram.apiRoot} (${whose})\n`);
+  const steps = await runDoctor(config, doctorArgs, logger, (line) => process.stdout.write(`${line}\n`));
+  return doctorExitCode(steps);
 }
 
 async function alertsCommand(args: string[]): Promise<number> {
@@ -161,30 +165,20 @@ async function alertsCommand(args: string[]): Promise<number> {
   if (sub !== "test") throw new UsageError(`unknown alerts command "${sub ?? ""}" (expected: test)`);
   const { values } = parse(rest, { config: { type: "string" }, channel: { type: "string" } });
   if (values.help) return help();
-  const effective = await loadEffectiveConfig(values.config);
-  try {
-    const results = await testChannels(effective.config, values.channel);
-    for (const r of results) process.stdout.write(`${r.ok ? "sent  " : "FAILED"}  ${r.channel} (${r.type})${r.error ? `: ${r.error}` : ""}\n`);
-    return results.every((r) => r.ok) ? 0 : 1;
-  } finally {
-    await effective.sandbox?.close();
-  }
+  const { config } = loadRequiredConfig("alerts test", values.config);
+  const results = await testChannels(config, values.channel);
+  for (const r of results) process.stdout.write(`${r.ok ? "sent  " : "FAILED"}  ${r.channel} (${r.type})${r.error ? `: ${r.error}` : ""}\n`);
+  return results.every((r) => r.ok) ? 0 : 1;
 }
 
 async function sandbox(args: string[]): Promise<number> {
   const { values } = parse(args, { world: { type: "string" }, port: { type: "string" }, host: { type: "string" } });
   if (values.help) return help();
-  const port = values.port === undefined ? 8081 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected a port number, got "${values.port}"`);
-  const world = await loadWorldFile(values.world ?? DEMO_WORLD);
+  const port = portFlag("--port", values.port) ?? 8081;
+  const world = loadWorldFile(values.world ?? DEMO_WORLD);
   const running = await startSandbox({ world, port, host: values.host ?? "127.0.0.1" });
   process.stdout.write(`sandbox Bot API on ${running.url} (control API under ${running.url}/_sandbox)\n`);
-  await new Promise<void>((resolve) => {
-    process.once("SIGTERM", () => resolve());
-    process.once("SIGINT", () => resolve());
-  });
-  await running.close();
-  return 0;
+  return runUntilStopped(createLogger({ level: "warn" }), [() => running.close()]);
 }
 
 function help(): number {
@@ -192,7 +186,16 @@ function help(): number {
   return 0;
 }
 
-/** Maps failures to SPEC's exit codes: 2 for usage and config errors, with a message naming what is wrong. */
+/** The config file as written (before defaults and `${VAR}`), for showing durations as written; undefined if unreadable. */
+function writtenConfig(file: string): unknown {
+  try {
+    return YAML.parse(readFileSync(file, "utf8"), { maxAliasCount: 100 }) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Maps failures to the exit codes (README, "Command line"): 2 for usage and config errors, with a message naming what is wrong. */
 export async function run(argv: string[]): Promise<number> {
   try {
     return await main(argv);

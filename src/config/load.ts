@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import { LineCounter, parseDocument, type Document } from "yaml";
 import type { z } from "zod";
 import { CHECKS } from "../../checks/index.ts";
 import type { MonitoredBot } from "../model.ts";
 import { maskToken, redactSecrets } from "../redact.ts";
+import { nearest } from "./did-you-mean.ts";
 import { describeValue } from "./duration.ts";
 import { substituteEnv, type Env } from "./env.ts";
 import { readJsonConfig } from "./json-fast-path.ts";
@@ -26,14 +27,43 @@ export class ConfigError extends Error {
 
 export const DEFAULT_CONFIG_PATH = "config/secretary-watch.yaml";
 
-/** SPEC §2: `--config PATH`, else SECRETARY_WATCH_CONFIG, else config/secretary-watch.yaml if present, else the demo. */
-export function resolveConfigPath(args: { flag?: string | undefined; env: NodeJS.ProcessEnv; cwd: string }): { path: string } | { demo: true } {
+/** Where a config was found, or, when none was, where it was looked for (for the message that says so). */
+export type ConfigLocation = { path: string } | { none: true; expected: string; looked: string[] };
+
+/**
+ * `--config PATH`, else SECRETARY_WATCH_CONFIG, else config/secretary-watch.yaml if present. Finding
+ * none is not an error here: `start` runs the demo then, other commands refuse (see src/cli/).
+ */
+export function resolveConfigPath(args: { flag?: string | undefined; env: NodeJS.ProcessEnv; cwd: string }): ConfigLocation {
   if (args.flag) return { path: path.resolve(args.cwd, args.flag) };
   const fromEnv = args.env.SECRETARY_WATCH_CONFIG;
   if (fromEnv) return { path: path.resolve(args.cwd, fromEnv) };
   const conventional = path.join(args.cwd, DEFAULT_CONFIG_PATH);
   if (existsSync(conventional)) return { path: conventional };
-  return { demo: true };
+  // In the image the conventional file is a link to the config mount: the mount is what is missing.
+  const expected = linkTarget(conventional);
+  const shown = expected === conventional ? conventional : `${conventional} → ${expected}`;
+  return { none: true, expected, looked: ["--config (not given)", "$SECRETARY_WATCH_CONFIG (not set)", `${shown} (not found)`] };
+}
+
+function linkTarget(file: string): string {
+  try {
+    return lstatSync(file).isSymbolicLink() ? path.resolve(path.dirname(file), readlinkSync(file)) : file;
+  } catch {
+    return file;
+  }
+}
+
+/** Files beside `expected` with the same name but another extension (`config.yml` for `config.yaml`): a likely misnaming. */
+export function misnamedConfigs(expected: string): string[] {
+  const stem = path.basename(expected).replace(/\.[^.]*$/, "");
+  try {
+    return readdirSync(path.dirname(expected))
+      .filter((name) => name !== path.basename(expected) && name.replace(/\.[^.]*$/, "") === stem)
+      .map((name) => path.join(path.dirname(expected), name));
+  } catch {
+    return [];
+  }
 }
 
 export function loadConfigFile(file: string, env: Env): Config {
@@ -123,10 +153,17 @@ export function validate<S extends z.ZodType>(
   for (const issue of result.error.issues) {
     const at = issue.path as PathItem[];
     if (issue.code === "unrecognized_keys")
-      for (const key of issue.keys) problems.push({ path: [...at, key], text: shown(`${formatPath([...at, key])}: ${issue.message}`) });
+      for (const key of issue.keys) problems.push({ path: [...at, key], text: shown(`${formatPath([...at, key])}: ${withSuggestion(issue.message, key)}`) });
     else problems.push({ path: at, text: shown(`${formatPath(at)}: ${withoutSecretValue(at, issue.message)}`) });
   }
   return { ok: false, problems };
+}
+
+/** `unknown key (allowed: host, port)` for `prot` → `unknown key, did you mean \`port\`? (allowed: host, port)`. */
+function withSuggestion(text: string, key: string): string {
+  const m = /^(unknown \w+) (\((?:allowed|known): (.*)\))$/.exec(text);
+  const suggestion = m && nearest(key, m[3]!.split(", "));
+  return suggestion ? `${m[1]}, did you mean \`${suggestion}\`? ${m[2]}` : text;
 }
 
 /** Problems are printed and logged: a secret the user mistyped must not be echoed back. */

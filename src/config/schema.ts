@@ -4,7 +4,7 @@ import { describeValue, durationBetween } from "./duration.ts";
 import { proxyAddress } from "./proxy-address.ts";
 
 /**
- * The configuration file (SPEC §2) as one zod schema: validation, defaults, the `Config` type and
+ * The configuration file (README, "Configuration") as one zod schema: validation, defaults, the `Config` type and
  * the JSON Schema for editors all come from here. Every object is strict (unknown keys are errors).
  * Check options come from the check registry: `checks.<id>` is that check's own `options` schema.
  */

@@ -51,7 +51,7 @@ const connectionInput = z.strictObject({ id: z.string().min(1).max(256) });
 /**
  * Every write is on disk before it is answered: a crash right after a 2xx loses nothing.
  *
- * The admin API (SPEC §4), mounted under /api/v1 only when server.adminToken is set. Bodies are
+ * The admin API (README, "Admin API"), mounted under /api/v1 only when server.adminToken is set. Bodies are
  * validated with the config's own schemas and messages; every error names the offending field.
  * Tokens never leave: a bot is shown with `123456:****`.
  */

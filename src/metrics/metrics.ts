@@ -61,7 +61,7 @@ const RESULTS: Record<DeliveryResult, true> = { sent: true, failed: true, droppe
 const keysOf = <K extends string>(record: Record<K, true>) => Object.keys(record) as K[];
 
 /**
- * SPEC §5, on a registry of our own (never prom-client's global one). Labels are bounded: bot
+ * README "Metrics", on a registry of our own (never prom-client's global one). Labels are bounded: bot
  * names, check ids, states, rights, methods and status codes; never tokens, URLs or free text.
  */
 export class Metrics {

@@ -36,9 +36,14 @@ export async function startSandbox(opts: SandboxOptions): Promise<Sandbox> {
   const server = createServer(app);
   const host = opts.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
+    const failed = (err: Error) => {
+      // e.g. EADDRINUSE: nothing is left running (the demo then tries another port).
+      world.close();
+      reject(err);
+    };
+    server.once("error", failed);
     server.listen(opts.port ?? 0, host, () => {
-      server.off("error", reject);
+      server.off("error", failed);
       resolve();
     });
   });

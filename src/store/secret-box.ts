@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from "node:
 
 /**
  * Encrypts bot tokens registered through the admin API before they reach the state file
- * (AES-256-GCM, SPEC §8). The key is derived from `store.secretKey` with scrypt, so any passphrase
+ * (AES-256-GCM; README, "Admin API"). The key is derived from `store.secretKey` with scrypt, so any passphrase
  * works; the bot's name is authenticated data, so a ciphertext copied onto another bot's entry does
  * not decrypt. Format: `v1.<iv>.<tag>.<ciphertext>`, base64url.
  */

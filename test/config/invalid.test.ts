@@ -23,13 +23,21 @@ function problemsOf(file: string): string[] {
 const TABLE: { file: string; problems: (path: string) => string[] }[] = [
   {
     file: "invalid-unknown-top-level-key.yml",
-    problems: () => ["servre: unknown key (allowed: telegram, server, store, schedule, shard, checks, testAccount, alerts, bots)"],
+    problems: () => ["servre: unknown key, did you mean `server`? (allowed: telegram, server, store, schedule, shard, checks, testAccount, alerts, bots)"],
   },
   {
     file: "invalid-unknown-nested-key.yml",
-    problems: () => ["server.prot: unknown key (allowed: host, port, adminToken, publicUrl, metricsToken, trustProxy)"],
+    problems: () => ["server.prot: unknown key, did you mean `port`? (allowed: host, port, adminToken, publicUrl, metricsToken, trustProxy)"],
   },
-  { file: "invalid-unknown-check.yml", problems: () => [`checks.webhok: unknown check (known: ${KNOWN_CHECKS})`] },
+  {
+    file: "invalid-misspelt-bot-key.yml",
+    problems: () => [
+      "bots[0].username: missing required key (expected a string)",
+      "bots[0].usrname: unknown key, did you mean `username`? (allowed: name, token, username, botId, owner, businessConnectionId, probeChats, labels, checks)",
+      "bots[0].colour: unknown key (allowed: name, token, username, botId, owner, businessConnectionId, probeChats, labels, checks)",
+    ],
+  },
+  { file: "invalid-unknown-check.yml", problems: () => [`checks.webhok: unknown check, did you mean \`webhook\`? (known: ${KNOWN_CHECKS})`] },
   {
     file: "invalid-unknown-bot-check-option.yml",
     problems: () => ["bots[0].checks.webhook.maxPending: unknown key (allowed: mode, maxPendingUpdates, errorWindow)"],
@@ -88,13 +96,13 @@ const TABLE: { file: string; problems: (path: string) => string[] }[] = [
     file: "invalid-several.yml",
     problems: () => [
       "server.port: expected an integer from 0 to 65535, got 99999",
-      "server.prot: unknown key (allowed: host, port, adminToken, publicUrl, metricsToken, trustProxy)",
+      "server.prot: unknown key, did you mean `port`? (allowed: host, port, adminToken, publicUrl, metricsToken, trustProxy)",
       'schedule.interval: expected a duration such as 30s, 10m or 4h, got "1 minute"',
       "bots[0].token: environment variable ANNA_BOT_TOKEN is not set",
       "bots[0].probeChats[0]: expected an integer, got 1.5",
       'bots[1].name: duplicate bot name "anna"',
       "bots[1].owner.id: expected a positive integer, got 0",
-      `bots[1].checks.webhok: unknown check (known: ${KNOWN_CHECKS})`,
+      `bots[1].checks.webhok: unknown check, did you mean \`webhook\`? (known: ${KNOWN_CHECKS})`,
     ],
   },
 ];

@@ -42,8 +42,13 @@ describe("resolveConfigPath", () => {
     expect(resolveConfigPath({ env: {}, cwd })).toEqual({ path: path.join(cwd, "config/secretary-watch.yaml") });
   });
 
-  it("when nothing is configured, then the built-in demo runs", () => {
-    expect(resolveConfigPath({ env: { SECRETARY_WATCH_CONFIG: "" }, cwd })).toEqual({ demo: true });
+  it("when nothing is configured, then none is found, and the answer says where it looked", () => {
+    const conventional = path.join(cwd, "config/secretary-watch.yaml");
+    expect(resolveConfigPath({ env: { SECRETARY_WATCH_CONFIG: "" }, cwd })).toEqual({
+      none: true,
+      expected: conventional,
+      looked: ["--config (not given)", "$SECRETARY_WATCH_CONFIG (not set)", `${conventional} (not found)`],
+    });
   });
 });
 

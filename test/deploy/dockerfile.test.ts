@@ -65,6 +65,8 @@ describe("the Dockerfile", () => {
     expect(inRuntime("RUN").filter((i) => /\bnpm\b/.test(i.args))).toEqual([]);
     expect(inRuntime("COPY").map((c) => c.args)).toContain(`--from=${deps.name} /app/node_modules ./node_modules`);
     expect(inRuntime("ENV").map((e) => e.args)).toContain("NODE_ENV=production");
+    // The CLI knows it is in the image: a missing config mount is an error, not the demo.
+    expect(inRuntime("ENV").map((e) => e.args)).toContain("SECRETARY_WATCH_IMAGE=1");
   });
 
   it("when the container runs, then it runs as the base image's non-root node user, from after the last RUN to the entrypoint", () => {
@@ -91,24 +93,28 @@ describe("the Dockerfile", () => {
     expect(existsSync(join(ROOT, "src/cli/main.ts"))).toBe(true);
   });
 
-  it("when the health check runs, then it probes GET /healthz on the service's port and passes only on a 2xx answer", async () => {
+  it("when the health check runs, then it asks GET /healthz on the port of the config the service runs on, and passes only on a 2xx answer", async () => {
     const { options: opts, argv } = healthcheck();
     expect(Object.keys(opts).sort()).toEqual(["interval", "retries", "start-period", "timeout"]);
-    expect(argv[0]).toBe("node");
-    const script = argv.at(-1)!;
-    expect(script).toContain(`http://127.0.0.1:${DEFAULT_PORT}/healthz`);
+    expect(argv).toEqual(["node", "bin/secretary-watch.js", "healthcheck"]);
+    expect(inRuntime("COPY").map((c) => c.args)).toContain("bin ./bin");
     expect(inRuntime("EXPOSE").map((e) => e.args)).toEqual([String(DEFAULT_PORT)]);
-    // The same script against stand-ins on other ports (no Docker here; node is the image's node's major).
-    // Asynchronously: the stand-ins answer from this process.
+    // The same command (no Docker here; node is the image's node's major) against stand-ins on other
+    // ports, each named by the config's server.port, as a mounted config would. Asynchronously: the
+    // stand-ins answer from this process.
+    const dir = mkdtempSync(join(tmpdir(), "secretary-watch-healthcheck-"));
     const run = (port: number) =>
       new Promise<number | null>((resolve) => {
-        const child = spawn(process.execPath, [...argv.slice(1, -1), script.replace(`:${DEFAULT_PORT}/`, `:${port}/`)], { stdio: "ignore", timeout: 10_000 });
+        const config = join(dir, `config-${port}.yaml`);
+        writeFileSync(config, `server: { port: ${port} }\nbots: []\n`);
+        const env = { ...process.env, SECRETARY_WATCH_IMAGE: "1", SECRETARY_WATCH_CONFIG: config };
+        const child = spawn(process.execPath, argv.slice(1), { cwd: ROOT, env, stdio: "ignore", timeout: 20_000 });
         child.on("exit", (code) => resolve(code));
       });
     expect(await run(await healthz(200))).toBe(0);
     expect(await run(await healthz(503))).toBe(1);
     expect(await run(await freePort())).toBe(1);
-  });
+  }, 60_000);
 
   it("when config and data are mounted, then both are volumes, and the image's links make a mounted config and the demo's state land there", async () => {
     const volumes = inRuntime("VOLUME").flatMap((v) => v.exec ?? v.args.split(" "));
@@ -123,8 +129,8 @@ describe("the Dockerfile", () => {
     for (const dir of [etc, varLib, join(app, "config")]) mkdirSync(dir, { recursive: true });
     symlinkSync(join(etc, "config.yaml"), join(app, "config/secretary-watch.yaml"));
     symlinkSync(varLib, join(app, "data"));
-    // Nothing mounted: the demo runs.
-    expect(resolveConfigPath({ env: {}, cwd: app })).toEqual({ demo: true });
+    // Nothing mounted: no config, and the path the image expected is the mount's (start then refuses, naming it).
+    expect(resolveConfigPath({ env: {}, cwd: app })).toMatchObject({ none: true, expected: join(etc, "config.yaml") });
     // A config mounted at /etc/secretary-watch/config.yaml is found without setting anything.
     writeFileSync(join(etc, "config.yaml"), "bots: []\n");
     expect(resolveConfigPath({ env: {}, cwd: app })).toEqual({ path: join(app, "config/secretary-watch.yaml") });

@@ -108,9 +108,19 @@ describe("the compose stack's processes on loopback", () => {
     const [hc] = stages(parseDockerfile(readFileSync(join(ROOT, "Dockerfile"), "utf8")))
       .at(-1)!
       .instructions.filter((i) => i.keyword === "HEALTHCHECK");
-    const test = JSON.parse(/^CMD\s+(\[[\s\S]*\])$/.exec(options(hc!.args).rest)![1]!) as string[];
-    expect(await probe(test, config.server.port, Number(new URL(service.url).port))).toBe(0);
-  });
+    const [node, ...args] = JSON.parse(/^CMD\s+(\[[\s\S]*\])$/.exec(options(hc!.args).rest)![1]!) as string[];
+    expect(node).toBe("node");
+    // It asks the port of the config the container runs on: the mounted config, with the port the
+    // service got here written in (the image's environment, where SECRETARY_WATCH_CONFIG names the mount).
+    const mounted = join(mkdtempSync(join(tmpdir(), "secretary-watch-stack-hc-")), "config.yaml");
+    writeFileSync(mounted, YAML.stringify({ ...config, server: { ...config.server, port: Number(new URL(service.url).port) } }));
+    const env = { ...process.env, SECRETARY_WATCH_IMAGE: "1", SECRETARY_WATCH_CONFIG: mounted };
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: "ignore", timeout: 20_000 });
+      child.on("exit", (c) => resolve(c));
+    });
+    expect(code).toBe(0);
+  }, 30_000);
 
   it("when the demo runs against the sandbox service, then /status shows every bot of the stack's config checked", async () => {
     const names = (config.bots as Array<{ name: string }>).map((b) => b.name).sort();

@@ -1,9 +1,12 @@
 import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 
-/** Runs the real command line, as a user would, under the project's Node. */
-export function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
+
+/** Runs the real command line, as a user would, under the project's Node (in `cwd`, default this process's). */
+export function cli(args: string[], env: Record<string, string>, opts: { cwd?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["src/cli/main.ts", ...args], { env: { ...process.env, LOG_LEVEL: "error", ...env } });
+    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...process.env, LOG_LEVEL: "error", ...env }, ...(opts.cwd && { cwd: opts.cwd }) });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));

@@ -1,7 +1,7 @@
 import type { AlertMessage } from "../types.ts";
 
 /**
- * Which notifications a channel takes (SPEC §2 "Channels may carry minHealth and bots"), shared by every
+ * Which notifications a channel takes (README, "Alerts": each channel may set minHealth and a bots selector), shared by every
  * channel type so routing means the same thing everywhere.
  */
 export interface Route {

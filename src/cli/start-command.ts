@@ -1,0 +1,70 @@
+import type { Logger } from "pino";
+import { loadConfigFile } from "../config/load.ts";
+import type { Config } from "../config/schema.ts";
+import { DEMO_CONFIG, startDemoSandbox } from "../demo.ts";
+import { createLogger } from "../log.ts";
+import { startService } from "../service.ts";
+import { parseShard } from "../shard.ts";
+import { demoBanner } from "./demo-banner.ts";
+import { planStart } from "./load-effective-config.ts";
+
+/** Something running that a stop signal ends, in order. */
+type Stoppable = () => Promise<void>;
+
+/** `start [--config PATH] [--shard i/n]`: the service on the config file, or the demo when there is none. */
+export async function start(values: { config?: string | undefined; shard?: string | undefined }): Promise<number> {
+  const plan = planStart(values.config);
+  const logger = createLogger();
+  if (plan.demo) return runUntilStopped(logger, await startDemo({ why: plan.why, logger, shard: values.shard }));
+  const service = await startService({ config: withShard(plan.config, values.shard), logger });
+  return runUntilStopped(logger, [() => service.stop()]);
+}
+
+/** `demo [--port N] [--sandbox-port N]`: the built-in demo on purpose. */
+export async function demo(values: { port?: number | undefined; sandboxPort?: number | undefined }): Promise<number> {
+  const logger = createLogger();
+  return runUntilStopped(logger, await startDemo({ why: "asked for with `demo`", logger, ...values }));
+}
+
+/** The sandbox with the demo world, the service on config/demo.yaml pointed at it, and the banner. */
+async function startDemo(opts: { why: string; logger: Logger; shard?: string | undefined; port?: number | undefined; sandboxPort?: number | undefined }): Promise<Stoppable[]> {
+  const { sandbox, env } = await startDemoSandbox(opts.sandboxPort === undefined ? {} : { port: opts.sandboxPort });
+  try {
+    const config = withShard(loadConfigFile(DEMO_CONFIG, { ...process.env, ...env }), opts.shard);
+    opts.logger.info({ sandbox: sandbox.url }, "running the built-in demo: monitoring the demo fleet in the sandbox");
+    const service = await startService({ config, logger: opts.logger, ...(opts.port !== undefined && { port: opts.port }) });
+    process.stderr.write(demoBanner({ why: opts.why, serviceUrl: service.url, sandboxUrl: sandbox.url, config }));
+    return [() => service.stop(), () => sandbox.close()];
+  } catch (err) {
+    await sandbox.close();
+    throw err;
+  }
+}
+
+/**
+ * Waits for SIGTERM or SIGINT, then stops everything in order. The handlers stay installed while it
+ * stops: a Ctrl-C under `npm start` arrives twice (from the terminal and forwarded by npm), and a
+ * second signal must not kill the process before the state is flushed.
+ */
+export async function runUntilStopped(logger: Logger, parts: Stoppable[]): Promise<number> {
+  let shutdown: (signal: NodeJS.Signals) => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    let first = true;
+    shutdown = (signal) => {
+      if (first) logger.info({ signal }, "shutting down");
+      first = false;
+      resolve();
+    };
+  });
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
+  await stopped;
+  for (const stop of parts) await stop();
+  process.off("SIGTERM", shutdown);
+  process.off("SIGINT", shutdown);
+  return 0;
+}
+
+function withShard(config: Config, flag: string | undefined): Config {
+  return flag ? { ...config, shard: parseShard(flag) } : config;
+}
