@@ -15,9 +15,11 @@ export const token = defineCheck({
       const me = await telegram.getMe();
       return ok(`token accepted for bot id ${me.id}`);
     } catch (err) {
-      if (err instanceof TelegramError && err.code === "401")
+      // Only Telegram's own refusal: a proxy's 401 or 404 page is unreachable and says nothing about the token.
+      const refused = err instanceof TelegramError && !err.unreachable ? err : undefined;
+      if (refused?.code === "401")
         return fail("Telegram answered 401 Unauthorized: the token is revoked or wrong", REMEDIATION.tokenRevoked);
-      if (err instanceof TelegramError && err.code === "404")
+      if (refused?.code === "404")
         return fail("Telegram answered 404 Not Found: the token is malformed", REMEDIATION.tokenMalformed);
       throw err;
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { maskToken, redactSecrets, registerSecret } from "../src/redact.ts";
+import { forgetSecret, maskToken, redactSecrets, redactStrings, registerSecret } from "../src/redact.ts";
 
 describe("redactSecrets", () => {
   it("when a token-shaped value appears in text, then only its bot id stays", () => {
@@ -21,5 +21,61 @@ describe("redactSecrets", () => {
   it("when masking a token for display, then the bot id is kept", () => {
     expect(maskToken("7000001:demo-anna-Xk2v9")).toBe("7000001:****");
     expect(maskToken("not-a-token")).toBe("****");
+  });
+});
+
+describe("redactSecrets on percent-encoded text (issue 12, item 3)", () => {
+  const token = "7000001:demo-anna-Xk2v9";
+  const encodeAll = (text: string) => [...text].map((ch) => `%${ch.charCodeAt(0).toString(16).padStart(2, "0")}`).join("");
+
+  it.each([
+    ["the colon as %3A", `failed for 7000001%3Ademo-anna-Xk2v9 today`, "failed for 7000001:**** today"],
+    ["the colon as lower-case %3a", `t=7000001%3ademo-anna-Xk2v9&x=1`, "t=7000001:****&x=1"],
+    ["every character encoded", `t=${encodeAll(token)}&x=1`, "t=7000001:****&x=1"],
+    ["the colon encoded twice", `t=7000001%253Ademo-anna-Xk2v9`, "t=7000001:****"],
+    ["a bot URL with the colon encoded", `https://host/bot7000001%3Ademo-anna-Xk2v9/hook`, "https://host/bot****/hook"],
+  ])("when a token is in text with %s, then it is masked", (_what, text, expected) => {
+    expect(redactSecrets(text)).toBe(expected);
+  });
+
+  it("when a registered secret of any shape is fully percent-encoded, then it is masked", () => {
+    registerSecret("smtp-pass:word!42");
+    expect(redactSecrets(`auth ${encodeURIComponent("smtp-pass:word!42")} and ${encodeAll("smtp-pass:word!42")}`)).toBe("auth **** and ****");
+    forgetSecret("smtp-pass:word!42");
+  });
+
+  it("when percent-encoded text holds no secret, then it is left exactly as it was", () => {
+    const text = "GET /search?q=a%20b%2Fc&p=100%25 and a stray % sign, %zz and %E0%A4%A";
+    expect(redactSecrets(text)).toBe(text);
+  });
+});
+
+describe("redactStrings", () => {
+  it("when a Bot API result holds tokens in nested texts, then each text is masked and everything else is kept", () => {
+    const result = { id: 7, ok: true, none: null, user: { first_name: "7000001:demo-anna-Xk2v9", tags: ["x", "https://h/bot7000001:demo-anna-Xk2v9/y"] } };
+    expect(redactStrings(result)).toEqual({ id: 7, ok: true, none: null, user: { first_name: "7000001:****", tags: ["x", "https://h/bot****/y"] } });
+  });
+
+  it("when a result has a __proto__ key, then it stays a plain field and the prototype is untouched", () => {
+    const parsed = JSON.parse('{"__proto__": {"polluted": true}, "a": "b"}') as Record<string, unknown>;
+    const out = redactStrings(parsed);
+    expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+    expect(Object.keys(out)).toEqual(["__proto__", "a"]);
+    expect((out as { polluted?: boolean }).polluted).toBeUndefined();
+  });
+
+  it("when 10,000 secrets are registered, then a Bot API answer is still redacted in well under a millisecond", () => {
+    const tokens = Array.from({ length: 10_000 }, (_, i) => `weird-shaped-secret-${i}-Zz`);
+    for (const t of tokens) registerSecret(t);
+    const answer = { url: "https://bots.example.com/hook", last_error_message: `failed with weird-shaped-secret-9999-Zz`, user: { first_name: "Anna", username: "anna_bot" } };
+    const runs = 2000;
+    redactStrings(answer);
+    const started = performance.now();
+    for (let i = 0; i < runs; i++) redactStrings(answer);
+    const perAnswerMs = (performance.now() - started) / runs;
+    console.log(`redact: one getWebhookInfo-sized answer with 10,000 registered secrets: ${(perAnswerMs * 1000).toFixed(1)} µs`);
+    expect(redactStrings(answer).last_error_message).toBe("failed with ****");
+    for (const t of tokens) forgetSecret(t);
+    expect(perAnswerMs).toBeLessThan(1);
   });
 });

@@ -5,7 +5,7 @@
  */
 import express from "express";
 import type { Request, Response, Router } from "express";
-import { delay, performFault } from "./faults.ts";
+import { delay, patchedResult, performFault } from "./faults.ts";
 import type { BotState, ConnectionState, PendingUpdate, RightName, World } from "./world.ts";
 import { TOKEN_SYNTAX } from "./world.ts";
 
@@ -55,7 +55,7 @@ export function botApiRouter(world: World): Router {
     const plan = world.takeFaults(bot?.username ?? null, method);
     await delay(world.latencyMs + plan.latencyMs, res);
     if (res.destroyed || req.socket.destroyed) return;
-    if (plan.outcome) return performFault(plan.outcome, req, res);
+    if (plan.outcome && plan.outcome.kind !== "patch") return performFault(plan.outcome, req, res);
 
     try {
       if (!wellFormed) throw new ApiError(404, "Not Found");
@@ -63,7 +63,7 @@ export function botApiRouter(world: World): Router {
       const handler = HANDLERS[method];
       if (!handler) throw new ApiError(404, "Not Found");
       const result = handler({ world, bot, params: readParams(req) });
-      res.json({ ok: true, result });
+      res.json({ ok: true, result: patchedResult(result, plan.outcome) });
     } catch (err) {
       sendError(res, err instanceof ApiError ? err : new ApiError(500, "Internal Server Error"));
     }

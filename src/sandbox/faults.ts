@@ -2,8 +2,11 @@
  * Sandbox fault injection: what a fault is, which calls it hits, and how it misbehaves on the wire.
  * Faults imitate what sits between a monitor and Telegram: Telegram's own 429 flood control, a 500 from
  * the Bot API server, an nginx 502/503 page from the proxy in front of it, slowness, a request that never
- * gets an answer, and a connection that is cut.
+ * gets an answer, and a connection that is cut. Two more imitate answers that are not the Bot API's:
+ * `answer` sends any status and body instead (a proxy's 404 page, JSON of another shape), and
+ * `patchResult` sends the real answer with some result fields replaced (`is_enabled: "false"`).
  */
+import http from "node:http";
 import { z } from "zod";
 import type { Request, Response } from "express";
 
@@ -21,17 +24,28 @@ export const faultSchema = z
     latencyMs: z.number().int().nonnegative().optional(),
     hang: z.literal(true).optional(),
     reset: z.literal(true).optional(),
+    /** Answer this instead of the Bot API: any status, a body (default an nginx page for the status). */
+    answer: z
+      .object({
+        status: z.number().int().min(200).max(599),
+        contentType: z.string().min(1).default("text/html"),
+        body: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+    /** The real answer, with these fields of its result replaced (an object result only). */
+    patchResult: z.record(z.string(), z.unknown()).optional(),
     /** Apply this many times, then the fault removes itself; omitted = permanent. */
     count: z.number().int().positive().optional(),
   })
   .strict()
   .superRefine((f, ctx) => {
-    const outcomes = [f.status !== undefined, f.hang === true, f.reset === true].filter(Boolean).length;
+    const outcomes = [f.status !== undefined, f.hang === true, f.reset === true, f.answer !== undefined, f.patchResult !== undefined].filter(Boolean).length;
     if (outcomes === 0 && f.latencyMs === undefined) {
-      ctx.addIssue({ code: "custom", path: [], message: "a fault needs one of status, latencyMs, hang, reset" });
+      ctx.addIssue({ code: "custom", path: [], message: "a fault needs one of status, latencyMs, hang, reset, answer, patchResult" });
     }
     if (outcomes > 1) {
-      ctx.addIssue({ code: "custom", path: [], message: "status, hang and reset exclude each other" });
+      ctx.addIssue({ code: "custom", path: [], message: "status, hang, reset, answer and patchResult exclude each other" });
     }
     if (f.retryAfter !== undefined && f.status !== 429) {
       ctx.addIssue({ code: "custom", path: ["retryAfter"], message: "only applies with status 429" });
@@ -39,12 +53,16 @@ export const faultSchema = z
   });
 
 export type FaultSpec = z.output<typeof faultSchema>;
+/** A fault as it is written (defaults not yet filled in). */
+export type FaultInput = z.input<typeof faultSchema>;
 export type Fault = FaultSpec & { id: string };
 
 export type FaultOutcome =
   | { kind: "status"; status: 429 | 500 | 502 | 503; retryAfter: number }
   | { kind: "hang" }
-  | { kind: "reset" };
+  | { kind: "reset" }
+  | { kind: "answer"; status: number; contentType: string; body: string }
+  | { kind: "patch"; fields: Record<string, unknown> };
 
 /** What the matching faults do to one call: extra latency, then at most one outcome. */
 export type FaultPlan = { latencyMs: number; outcome: FaultOutcome | null; used: string[] };
@@ -78,6 +96,8 @@ function outcomeOf(f: FaultSpec): FaultOutcome | null {
   if (f.status !== undefined) return { kind: "status", status: f.status, retryAfter: f.retryAfter ?? 1 };
   if (f.hang === true) return { kind: "hang" };
   if (f.reset === true) return { kind: "reset" };
+  if (f.answer) return { kind: "answer", status: f.answer.status, contentType: f.answer.contentType, body: f.answer.body ?? proxyPage(f.answer.status) };
+  if (f.patchResult) return { kind: "patch", fields: f.patchResult };
   return null;
 }
 
@@ -95,8 +115,14 @@ export function delay(ms: number, res: Response): Promise<void> {
   });
 }
 
-/** Answers (or refuses to answer) the way the fault says. */
-export function performFault(outcome: FaultOutcome, req: Request, res: Response): void {
+/** The real result with a patch fault's fields replaced; results that are not objects are left alone. */
+export function patchedResult(result: unknown, outcome: FaultOutcome | null): unknown {
+  if (outcome?.kind !== "patch" || typeof result !== "object" || result === null || Array.isArray(result)) return result;
+  return { ...result, ...outcome.fields };
+}
+
+/** Answers (or refuses to answer) the way the fault says. A patch is applied to the real answer instead. */
+export function performFault(outcome: Exclude<FaultOutcome, { kind: "patch" }>, req: Request, res: Response): void {
   switch (outcome.kind) {
     case "hang":
       // Read the request, never answer: the socket stays open until the client or close() ends it.
@@ -106,6 +132,9 @@ export function performFault(outcome: FaultOutcome, req: Request, res: Response)
       return;
     case "status":
       sendStatus(outcome.status, outcome.retryAfter, res);
+      return;
+    case "answer":
+      res.status(outcome.status).type(outcome.contentType).send(outcome.body);
   }
 }
 
@@ -128,7 +157,12 @@ function sendStatus(status: 429 | 500 | 502 | 503, retryAfter: number, res: Resp
 const REASONS = { 502: "Bad Gateway", 503: "Service Temporarily Unavailable" } as const;
 
 export function nginxPage(status: 502 | 503): string {
-  const title = `${status} ${REASONS[status]}`;
+  return proxyPage(status, REASONS[status]);
+}
+
+/** nginx's error page for any status, as a proxy in front of the Bot API sends it. */
+export function proxyPage(status: number, reason = http.STATUS_CODES[status] ?? "Error"): string {
+  const title = `${status} ${reason}`;
   return (
     `<html>\r\n<head><title>${title}</title></head>\r\n<body>\r\n<center><h1>${title}</h1></center>\r\n` +
     `<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n`

@@ -1,5 +1,8 @@
-import { Api } from "grammy";
+import { Api, HttpError } from "grammy";
+import { redactStrings } from "../redact.ts";
+import { NotBotApiAnswer } from "./envelope.ts";
 import { classify, codeLabel, TelegramError, type CodeLabel } from "./errors.ts";
+import { resultProblem } from "./results.ts";
 import type { Transport } from "./transport.ts";
 import { armTimer } from "../clock.ts";
 
@@ -66,7 +69,9 @@ export class BotClient {
         code = res.ok ? "200" : codeLabel(res.error_code);
         return res;
       } catch (err) {
-        code = signal?.aborted ? "timeout" : "network";
+        // An answer of the wrong shape did come back: it is counted under its HTTP status.
+        const stray = err instanceof HttpError && err.error instanceof NotBotApiAnswer ? err.error : undefined;
+        code = stray ? codeLabel(stray.status) : signal?.aborted ? "timeout" : "network";
         throw err;
       } finally {
         observe(method, code, (performance.now() - started) / 1000);
@@ -75,7 +80,12 @@ export class BotClient {
     return api;
   }
 
-  /** Calls a Bot API method with the deadline; throws a classified TelegramError. */
+  /**
+   * Calls a Bot API method with the deadline; throws a classified TelegramError. The boundary for
+   * what Telegram says: only an answer of the Bot API's shape (envelope.ts) with a result of the
+   * method's type (results.ts) is returned, and every text in it is redacted (a webhook URL or error
+   * can hold the token), so nothing downstream reads or stores an unchecked answer.
+   */
   async call<T>(method: string, payload: Record<string, unknown> = {}, now = performance.now()): Promise<T> {
     if (now < this.retryUntil) {
       const wait = Math.ceil((this.retryUntil - now) / 1000);
@@ -89,7 +99,10 @@ export class BotClient {
     try {
       const fn = (this.api().raw as unknown as Record<string, RawMethod>)[method]!;
       // grammY binds an empty payload to zero-parameter methods: those take the signal first.
-      return (await (ZERO_PARAMETER_METHODS.has(method) ? fn(signal) : fn(payload, signal))) as T;
+      const result: unknown = await (ZERO_PARAMETER_METHODS.has(method) ? fn(signal) : fn(payload, signal));
+      const problem = resultProblem(method, result);
+      if (problem !== undefined) throw new TelegramError(method, "unreachable", "200", problem);
+      return redactStrings(result) as T;
     } catch (err) {
       const error = classify(method, err, signal.aborted);
       // Monotonic, so a clock step neither stretches nor skips the pause; an absurd retry_after waits an hour.

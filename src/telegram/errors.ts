@@ -1,12 +1,14 @@
 import { GrammyError, HttpError } from "grammy";
 import { redactSecrets } from "../redact.ts";
+import { NotBotApiAnswer } from "./envelope.ts";
 
 /**
  * One classification of every Bot API failure, made once, here.
  *
  * `refused`: Telegram answered and said no (4xx): a verdict about the bot.
  * `unreachable`: the monitor could not get an answer that says anything about the bot
- * (network error, timeout, 5xx, 429): the result is `unknown`, never `fail`.
+ * (network error, timeout, 5xx, 429, an answer that is not the Bot API's): the result is
+ * `unknown`, never `fail`.
  */
 export type FailureKind = "refused" | "unreachable";
 
@@ -64,8 +66,10 @@ export function classify(method: string, err: unknown, timedOut: boolean): Teleg
     if (status >= 500 || status < 400) return new TelegramError(method, "unreachable", "5xx", description);
     return new TelegramError(method, "refused", codeLabel(status), description);
   }
-  if (timedOut) return new TelegramError(method, "unreachable", "timeout", "no answer before the timeout");
   const cause = err instanceof HttpError ? err.error : err;
+  // Something answered, but not the Bot API (a proxy's page, JSON of another shape): no verdict.
+  if (cause instanceof NotBotApiAnswer) return new TelegramError(method, "unreachable", codeLabel(cause.status), redactSecrets(cause.message));
+  if (timedOut) return new TelegramError(method, "unreachable", "timeout", "no answer before the timeout");
   const detail = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause);
   return new TelegramError(method, "unreachable", "network", `network error: ${redactSecrets(detail)}`);
 }

@@ -1,5 +1,6 @@
 import http from "node:http";
 import https from "node:https";
+import { readEnvelope } from "./envelope.ts";
 
 /**
  * The HTTP transport grammY calls instead of its default node-fetch.
@@ -7,9 +8,10 @@ import https from "node:https";
  * Why not the default: it costs ~2.5x the CPU of a plain keep-alive `node:http` request
  * (shared/reference/client-cost.md), and Node's own `fetch` rejects grammY's polyfilled
  * AbortSignal. Why not `res.json()` on whatever comes back: a proxy in front of the Bot API
- * answers 502/503 with an HTML page, which would surface as an opaque JSON parse error with the
- * status lost. Here every non-JSON answer becomes a Bot API error envelope carrying the HTTP
- * status, so the classifier sees "502" and calls it `unknown`, not a verdict on the bot.
+ * answers with an HTML page, or JSON of its own, with any status. Here `json()` hands grammY only
+ * an answer with the Bot API envelope's shape (envelope.ts) and rejects anything else with a
+ * NotBotApiAnswer carrying the HTTP status, which the classifier turns into `unknown`, never a
+ * verdict on the bot.
  */
 
 /** The part of a fetch `init` grammY passes for JSON payloads (it never uploads files for us). */
@@ -91,7 +93,8 @@ export function createTransport(options: { maxSockets?: number } = {}): Transpor
             cleanup();
             const status = res.statusCode ?? 0;
             const text = Buffer.concat(chunks).toString("utf8");
-            resolve({ status, json: async () => toEnvelope(status, res.statusMessage ?? "", text) });
+            const contentType = res.headers["content-type"] ?? "";
+            resolve({ status, json: async () => readEnvelope(status, contentType, text) });
           });
         },
       );
@@ -115,18 +118,6 @@ export function createTransport(options: { maxSockets?: number } = {}): Transpor
       httpsAgent.destroy();
     },
   });
-}
-
-/** A Bot API envelope for any answer: Telegram's own JSON, or one made from the HTTP status. */
-function toEnvelope(status: number, statusText: string, text: string): unknown {
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed && typeof parsed === "object" && "ok" in parsed) return parsed;
-  } catch {
-    // Not JSON: a proxy or load balancer answered instead of the Bot API.
-  }
-  const reason = statusText || "unexpected answer";
-  return { ok: false, error_code: status, description: `HTTP ${status} ${reason} (not a Bot API answer)` };
 }
 
 /** A request lost to a closed keep-alive socket; `cause` is the socket's error. */

@@ -1,4 +1,4 @@
-/** Fault injection over real HTTP: 429, 500, nginx 502/503, latency, hang, reset, count, world latency. */
+/** Fault injection over real HTTP: 429, 500, nginx 502/503, any answer, patched results, latency, hang, reset, count, world latency. */
 import { afterEach, describe, expect, it } from "vitest";
 import { startSandbox } from "../../src/sandbox/server.ts";
 import type { Sandbox } from "../../src/sandbox/server.ts";
@@ -77,6 +77,47 @@ describe("status faults", () => {
     const res = await get(sb, ANNA, "getMe");
     expect(res.status).toBe(503);
     expect(await res.text()).toContain("503 Service Temporarily Unavailable");
+  });
+});
+
+describe("answers that are not the Bot API's", () => {
+  it("when an answer fault gives only a status, then nginx's HTML page for that status", async () => {
+    const sb = await start();
+    await addFault(sb, { answer: { status: 404 } });
+    const res = await get(sb, ANNA, "getMe");
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(await res.text()).toContain("<title>404 Not Found</title>");
+  });
+  it("when an answer fault gives a body and content type, then exactly that is answered", async () => {
+    const sb = await start();
+    await addFault(sb, { answer: { status: 200, contentType: "application/json", body: '{"ok":false}' } });
+    const res = await get(sb, ANNA, "getMe");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await res.text()).toBe('{"ok":false}');
+  });
+  it("when a patchResult fault is set, then the real answer comes with those result fields replaced", async () => {
+    const sb = await start();
+    await addFault(sb, { methods: ["getMe"], patchResult: { can_connect_to_business: "true", extra: [1] } });
+    const body = (await (await get(sb, ANNA, "getMe")).json()) as { ok: boolean; result: Record<string, unknown> };
+    expect(body.ok).toBe(true);
+    expect(body.result).toMatchObject({ id: 7000001, username: "anna_bot", can_connect_to_business: "true", extra: [1] });
+  });
+  it("when a patchResult fault meets a refusal, then the refusal stands", async () => {
+    const sb = await start();
+    await addFault(sb, { patchResult: { id: 1 } });
+    const res = await get(sb, "7000009:unknown-token", "getMe");
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ ok: false, error_code: 401, description: "Unauthorized" });
+  });
+  it("when a fault combines answer or patchResult with another outcome, then 400 says they exclude each other", async () => {
+    const sb = await start();
+    for (const fault of [{ answer: { status: 404 }, status: 500 }, { patchResult: {}, reset: true }]) {
+      const res = await fetch(`${sb.url}/_sandbox/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(fault) });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: string }).error).toMatch(/exclude each other/);
+    }
   });
 });
 

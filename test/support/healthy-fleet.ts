@@ -2,7 +2,7 @@
  * A fleet of healthy sandbox bots and the config that watches it, the sandbox control API, and a few
  * statistics: for the alert, fault and crash tests.
  */
-import type { FaultSpec } from "../../src/sandbox/faults.ts";
+import type { FaultInput } from "../../src/sandbox/faults.ts";
 import type { WorldSpec } from "../../src/sandbox/world.ts";
 import { parseWorld } from "../../src/sandbox/world.ts";
 import { DEFAULT_REQUIRED_RIGHTS } from "../../src/telegram/rights.ts";
@@ -64,7 +64,7 @@ export async function control(sandboxUrl: string, method: string, path: string, 
   return res.status === 204 ? undefined : res.json();
 }
 
-export async function injectFault(sandboxUrl: string, fault: FaultSpec): Promise<string> {
+export async function injectFault(sandboxUrl: string, fault: FaultInput): Promise<string> {
   return ((await control(sandboxUrl, "POST", "/faults", fault)) as { id: string }).id;
 }
 

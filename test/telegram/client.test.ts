@@ -41,10 +41,11 @@ describe("BotClient error classification", () => {
   });
 
   it("when a method takes parameters, then they are sent as the JSON body", async () => {
+    const connection = { id: "bc-1", user: { id: 1, is_bot: false, first_name: "O" }, user_chat_id: 1, date: 1, is_enabled: true };
     nock(ROOT)
       .post(`/bot${TOKEN}/getBusinessConnection`, { business_connection_id: "bc-1" })
-      .reply(200, { ok: true, result: { id: "bc-1" } });
-    await expect(client().c.call("getBusinessConnection", { business_connection_id: "bc-1" })).resolves.toEqual({ id: "bc-1" });
+      .reply(200, { ok: true, result: connection });
+    await expect(client().c.call("getBusinessConnection", { business_connection_id: "bc-1" })).resolves.toEqual(connection);
   });
 
   it.each([
