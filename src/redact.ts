@@ -7,7 +7,8 @@
  */
 
 const TOKEN_SHAPE = /\b(\d{5,}):(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{8,}/g;
-const BOT_URL_PATH = /\/bot[^/\s?#]+/g;
+/** `/bot<token>`: a token starts with the bot's numeric id, so `/bots/anna` (our own routes) is left alone. */
+const BOT_URL_PATH = /\/bot(?=\d)[^/\s?#]+/g;
 /** A run of URL characters; only runs with a percent escape are decoded. Linear: the branches start differently. */
 const URL_RUN = /(?:%[0-9A-Fa-f]{2}|[\w.~:+!*'()-])+/g;
 /** Percent-decoding rounds tried on one run (a token encoded twice reads `%253A`). */

@@ -10,6 +10,10 @@ describe("redactSecrets", () => {
   it("when a Bot API URL appears, then the token path segment is masked", () => {
     expect(redactSecrets("POST https://api.telegram.org/bot1:x-y/getMe failed")).toBe("POST https://api.telegram.org/bot****/getMe failed");
   });
+  it("when a route of our own such as /status/bots/:name appears, then it is left as it was", () => {
+    const text = "GET /status/bots/anna 404; POST /api/v1/bots/kira/run";
+    expect(redactSecrets(text)).toBe(text);
+  });
   it("when a registered secret of any shape appears, then it is masked", () => {
     registerSecret("hunter2-smtp-password");
     expect(redactSecrets("auth failed for hunter2-smtp-password")).toBe("auth failed for ****");
