@@ -87,6 +87,15 @@ const ROWS: Row[] = [
     then: { status: "fail", message: `Telegram refused the probe in chat ${PROBE} (Bad Request: CHAT_WRITE_FORBIDDEN)`, remediation: refused },
   },
   {
+    when: "Telegram refuses the probe in one chat and another is outside the scope",
+    given: {
+      faults: [{ ...refusal("sendChatAction", "Bad Request: CHAT_WRITE_FORBIDDEN"), count: 1 }],
+      connection: { excludedChats: [OUTSIDE] },
+      monitored: { probeChats: [PROBE, OUTSIDE] },
+    },
+    then: { status: "fail", message: outside(String(OUTSIDE)), remediation: includeChat },
+  },
+  {
     when: "the Bot API answers the probe with 502 from its proxy",
     given: { faults: [{ methods: ["sendChatAction"], status: 502 }] },
     then: { status: "unknown", message: "sendChatAction: HTTP 502 with a text/html body, not a Bot API answer", remediation: unknown },
