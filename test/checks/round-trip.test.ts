@@ -10,6 +10,7 @@ import { BotClient } from "../../src/telegram/client.ts";
 import { createTransport } from "../../src/telegram/transport.ts";
 import { createSandboxTestAccount } from "../../src/testaccount/sandbox.ts";
 import type { TestAccount } from "../../src/testaccount/types.ts";
+import { expectRow, jsonAnswer, PROBE as PROBE_USER, refusal, sweepScenario, UNKNOWN_REMEDIATION, type Row, type Scenario } from "../support/check-scenario.ts";
 
 const PROBE = 555000111;
 const transport = createTransport();
@@ -137,5 +138,102 @@ describe("the round-trip check against the sandbox", () => {
     const text = await metrics.registry.getSingleMetricAsString("secretary_roundtrip_duration_seconds");
     expect(text).toMatch(/secretary_roundtrip_duration_seconds_count\{bot="anna",mode="reply"\} [1-9]/);
     expect(text).toMatch(/secretary_roundtrip_duration_seconds_count\{bot="anna",mode="outbound"\} [1-9]/);
+  });
+});
+
+/** The live test on, in `mode`, through the sandbox test account, with a short timeout. */
+const live = (mode: "reply" | "outbound", options: Record<string, unknown> = {}, given: Scenario = {}): Scenario => ({
+  ...given,
+  testAccount: true,
+  checks: { ...given.checks, "round-trip": { enabled: true, mode, timeout: "1s", ...options } },
+});
+const unknown = expect.stringContaining(UNKNOWN_REMEDIATION);
+const sendRefused = expect.stringContaining("Telegram refused a message sent through the business connection");
+const notDelivered = expect.stringContaining("Telegram accepted the bot's message but the test account never saw it");
+const slow = expect.stringContaining("Replies arrive, but slowly");
+/** What sendMessage answers when Telegram takes the message (the fault answers instead, so nothing is delivered). */
+const accepted = { ok: true, result: { message_id: 999, date: 1700000000, chat: { id: PROBE_USER, type: "private" }, text: "secretary-watch round-trip" } };
+
+/** Every branch of checks/round-trip.ts, against a sandbox world over loopback (test/support/check-scenario.ts). */
+const ROWS: Row[] = [
+  {
+    when: "no test account is configured",
+    given: { checks: { "round-trip": { enabled: true } } },
+    then: { status: "skipped", message: "no test account configured (testAccount.session)", remediation: undefined },
+  },
+  {
+    when: "the backend replies in reply mode",
+    given: live("reply"),
+    then: { status: "ok", message: expect.stringMatching(/^reply in \d+(\.\d)? s$/), remediation: undefined, latencyMs: expect.any(Number) },
+  },
+  {
+    when: "the backend replies slower than slowAfter in reply mode",
+    given: live("reply", { slowAfter: "0s" }),
+    then: { status: "warn", message: expect.stringMatching(/^reply took \d+(\.\d)? s \(slower than 0 s\)$/), remediation: slow, latencyMs: expect.any(Number) },
+  },
+  {
+    when: "the backend never replies in reply mode",
+    given: live("reply", {}, { bot: { backend: { replies: false } } }),
+    then: {
+      status: "fail",
+      message: "the Secretary connection looks fine, but no reply came from the profile within 1 s of a message from the test account",
+      remediation: expect.stringContaining("the bot's own backend is not answering"),
+      impact: "down",
+    },
+  },
+  {
+    when: "the bot's message reaches the test account in outbound mode",
+    given: live("outbound"),
+    then: { status: "ok", message: expect.stringMatching(/^outbound in \d+(\.\d)? s$/), remediation: undefined, latencyMs: expect.any(Number) },
+  },
+  {
+    when: "the bot's message arrives slower than slowAfter in outbound mode",
+    given: live("outbound", { slowAfter: "0s" }, { faults: [{ methods: ["sendMessage"], latencyMs: 50 }] }),
+    then: { status: "warn", message: expect.stringMatching(/^outbound took \d+(\.\d)? s \(slower than 0 s\)$/), remediation: slow },
+  },
+  {
+    when: "Telegram answers BOT_ACCESS_FORBIDDEN to the outbound message",
+    given: live("outbound", {}, { connection: { rights: { can_reply: false } }, checks: { rights: { require: [] } } }),
+    then: { status: "fail", message: "Telegram refused to send through the business connection: Bad Request: BOT_ACCESS_FORBIDDEN", remediation: sendRefused, impact: "down" },
+  },
+  {
+    when: "Telegram answers BUSINESS_PEER_INVALID to the outbound message (the test account is outside the scope)",
+    given: live("outbound", {}, { connection: { excludedChats: [PROBE_USER] } }),
+    then: { status: "fail", message: "Telegram refused to send through the business connection: Bad Request: BUSINESS_PEER_INVALID", remediation: sendRefused },
+  },
+  {
+    when: "Telegram answers BUSINESS_PEER_USAGE_MISSING to the outbound message",
+    given: live("outbound", {}, { faults: [refusal("sendMessage", "Bad Request: BUSINESS_PEER_USAGE_MISSING")] }),
+    then: { status: "fail", message: "Telegram refused to send through the business connection: Bad Request: BUSINESS_PEER_USAGE_MISSING", remediation: sendRefused },
+  },
+  {
+    when: "Telegram accepts the outbound message but the test account never receives it",
+    given: live("outbound", {}, { faults: [jsonAnswer("sendMessage", accepted)] }),
+    then: { status: "fail", message: "Telegram accepted the message, but the test account did not receive it within 1 s", remediation: notDelivered, impact: "down" },
+  },
+  {
+    when: "the Bot API answers the outbound message with 500",
+    given: live("outbound", {}, { faults: [{ methods: ["sendMessage"], status: 500 }] }),
+    then: { status: "unknown", message: "sendMessage: Internal Server Error", remediation: unknown },
+  },
+  {
+    when: 'the outbound message\'s id is "7" (the answer is not the Bot API\'s)',
+    given: live("outbound", {}, { faults: [{ methods: ["sendMessage"], patchResult: { message_id: "7" } }] }),
+    then: { status: "unknown", message: "sendMessage: result.message_id is a string, expected a number", remediation: unknown },
+  },
+  {
+    when: "the connection is disabled",
+    given: live("reply", {}, { connection: { isEnabled: false } }),
+    then: { status: "skipped", message: "skipped: connection did not pass", remediation: undefined },
+  },
+];
+
+describe("the round-trip check's scenario table against a sandbox world", () => {
+  for (const row of ROWS) it(`when ${row.when}, then round-trip is ${row.then.status}`, () => expectRow("round-trip", row));
+
+  it("when the live test is not enabled, then the sweep leaves it out", async () => {
+    const outcome = await sweepScenario({ testAccount: true });
+    expect(outcome.status.checks.map((c) => c.check)).not.toContain("round-trip");
+    expect(outcome.status.health).toBe("healthy");
   });
 });
