@@ -8,7 +8,7 @@ import { webhookChannel } from "./webhook.ts";
 
 export type { ChannelDeps } from "./define-channel.ts";
 
-/** A list of channel types: the built-in one below, or a test's with a throwaway channel added. */
+/** A list of channel types: the built-in ones below, or a test's with a throwaway channel added. */
 export type ChannelRegistry = readonly ChannelDefinition[];
 
 /**
@@ -23,6 +23,9 @@ export type ChannelConfig = ChannelConfigOf<(typeof CHANNELS)[number]> | PlugInC
 
 /** What `alerts.channels.<name>` may be: one of the registry's types, with its options and the shared routing. */
 export function channelConfigSchema(registry: ChannelRegistry = CHANNELS): z.ZodType<ChannelConfig, Record<string, unknown>> {
+  const types = registry.map((definition) => definition.type);
+  const repeated = types.filter((type, i) => types.indexOf(type) !== i);
+  if (repeated.length > 0) throw new Error(`the channel registry lists ${repeated.map((t) => `"${t}"`).join(", ")} more than once`);
   const [first, ...rest] = registry.map(channelSchema);
   if (!first) throw new Error("the channel registry is empty");
   return z.discriminatedUnion("type", [first, ...rest]);

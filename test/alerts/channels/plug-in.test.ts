@@ -65,6 +65,10 @@ describe("a channel type added by a registry", () => {
     expect(define).toThrow('channel type "clash": option minHealth is given to every channel by the registry');
   });
 
+  it("when a registry lists a channel type twice, then no config schema is built from it and the error names the type", () => {
+    expect(() => configSchemaWith([...REGISTRY, throwawayChannel])).toThrow('the channel registry lists "throwaway" more than once');
+  });
+
   it("when the registry does not list it, then the config refuses the type and createChannels names it", () => {
     const result = validate(configSchema, withChannels({ scratch: { type: "throwaway", inbox: "ops" } }));
     expect(result.ok ? [] : result.problems.map((p) => p.text)).toEqual([
