@@ -11,7 +11,7 @@ import { telegramSettings } from "./telegram/client.ts";
 import { createTransport } from "./telegram/transport.ts";
 import { startHttpServer, type HttpServer } from "./http/server.ts";
 import { VERSION } from "./version.ts";
-import { createChannels } from "./alerts/channels/index.ts";
+import { channelDeps, createChannels, type ChannelRegistry } from "./alerts/channels/index.ts";
 import { Outbox, type OutboxOptions } from "./alerts/outbox.ts";
 import { AlertEngine } from "./alerts/engine.ts";
 import { maintenanceToSilences } from "./alerts/silences.ts";
@@ -31,6 +31,8 @@ export interface ServiceOptions {
   outbox?: Pick<OutboxOptions, "baseBackoffMs" | "maxBackoffMs" | "expireAfterMs" | "sendTimeoutMs">;
   /** How often the monitor-level alert is evaluated (default min(interval, 30 s)). */
   monitorEvaluationMs?: number;
+  /** The channel types the config was validated with (default: the built-in ones; tests add a throwaway one). */
+  channels?: ChannelRegistry;
 }
 
 export interface Service {
@@ -60,11 +62,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const transport = createTransport({ maxSockets: Math.max(64, config.schedule.concurrency * 2) });
   // Monitor and metrics refer to each other: the monitor reports into metrics, metrics read the monitor.
   const metricsRef: { current?: Metrics } = {};
-  const channels = createChannels(config.alerts.channels, {
-    telegramApiRoot: config.telegram.apiRoot,
-    telegramEnvironment: config.telegram.environment,
-    timeoutMs: config.telegram.timeout,
-  });
+  const channels = createChannels(config.alerts.channels, channelDeps(config), options.channels);
   const outbox = new Outbox({
     store,
     channels,

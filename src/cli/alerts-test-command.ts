@@ -1,7 +1,7 @@
 import type { Config } from "../config/schema.ts";
 import { configSecrets } from "../config/load.ts";
 import { registerSecret } from "../redact.ts";
-import { createChannels } from "../alerts/channels/index.ts";
+import { channelDeps, createChannels, type ChannelRegistry } from "../alerts/channels/index.ts";
 import { composeTestMessage } from "../alerts/compose.ts";
 import { UsageError } from "./check-command.ts";
 
@@ -12,14 +12,13 @@ export interface ChannelTestResult {
   error?: string;
 }
 
-/** Sends one test notification straight through each channel (not the outbox: the answer is wanted now). */
-export async function testChannels(config: Config, only?: string): Promise<ChannelTestResult[]> {
+/**
+ * Sends one test notification straight through each channel (not the outbox: the answer is wanted now).
+ * `registry` is the channel types the config was validated with (the built-in ones unless a test adds one).
+ */
+export async function testChannels(config: Config, only?: string, registry?: ChannelRegistry): Promise<ChannelTestResult[]> {
   configSecrets(config).forEach(registerSecret);
-  const channels = createChannels(config.alerts.channels, {
-    telegramApiRoot: config.telegram.apiRoot,
-    telegramEnvironment: config.telegram.environment,
-    timeoutMs: config.telegram.timeout,
-  }).filter((c) => !only || c.name === only);
+  const channels = createChannels(config.alerts.channels, channelDeps(config), registry).filter((c) => !only || c.name === only);
   if (channels.length === 0)
     throw new UsageError(only ? `--channel: no channel named "${only}" under alerts.channels` : "no channels configured under alerts.channels");
   const message = composeTestMessage(new Date(), { publicUrl: config.server.publicUrl || undefined, repeatIntervalMs: config.alerts.repeatInterval });

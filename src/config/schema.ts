@@ -1,46 +1,24 @@
 import { z } from "zod";
 import { CHECKS } from "../../checks/index.ts";
-import { describeValue, durationBetween } from "./duration.ts";
+import { CHANNELS, channelConfigSchema, type ChannelRegistry } from "../alerts/channels/index.ts";
+import { durationBetween } from "./duration.ts";
+import { apiRoot, DEFAULT_API_ROOT, expected, isUrl, secret } from "./fields.ts";
 import { proxyAddress } from "./proxy-address.ts";
 
 /**
  * The configuration file (README, "Configuration") as one zod schema: validation, defaults, the `Config` type and
  * the JSON Schema for editors all come from here. Every object is strict (unknown keys are errors).
  * Check options come from the check registry: `checks.<id>` is that check's own `options` schema.
+ * Channel options come from the channel registry: `alerts.channels.<name>` is one of its types.
  */
-
-type Issue = { input?: unknown };
-const got = (iss: Issue) => describeValue(iss.input);
-/** A message for values that are present but wrong; a missing key keeps the generic "missing required key". */
-const expected = (what: string) => (iss: Issue) => (iss.input === undefined ? undefined : `expected ${what}, got ${got(iss)}`);
 
 const NAME = /^[a-z0-9_-]+$/;
 const CHANNEL_NAME = /^[A-Za-z0-9_-]+$/;
 const USERNAME = /^@?[A-Za-z0-9_]+$/;
-const DEFAULT_API_ROOT = "https://api.telegram.org";
-
-function isUrl(text: string, protocols: readonly string[]): boolean {
-  if (!URL.canParse(text)) return false;
-  return protocols.includes(new URL(text).protocol);
-}
-
-/** An http(s) URL without trailing slash, refused with the fix in the message (as grammY does). */
-const apiRoot = z.string({ error: expected("an http(s) URL such as https://api.telegram.org") }).check((ctx) => {
-  const value = ctx.value;
-  if (!isUrl(value, ["http:", "https:"]))
-    ctx.issues.push({ code: "custom", input: value, message: `expected an http(s) URL such as ${DEFAULT_API_ROOT}, got ${describeValue(value)}` });
-  else if (value.endsWith("/"))
-    ctx.issues.push({ code: "custom", input: value, message: `remove the trailing "/" (use ${JSON.stringify(value.replace(/\/+$/, ""))} instead)` });
-});
-
-const httpUrl = (example: string) =>
-  z.string().refine((v) => isUrl(v, ["http:", "https:"]), { error: expected(`an http(s) URL such as ${example}`) });
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
 const DAY = 24 * 60 * MINUTE;
-
-const secret = (description: string) => z.string().default("").describe(description);
 
 // ---------------------------------------------------------------------------------------------
 // Sections
@@ -147,50 +125,6 @@ const testAccount = z
 // ---------------------------------------------------------------------------------------------
 // Alerts
 
-const routing = {
-  minHealth: z.enum(["degraded", "down"]).default("degraded").describe("Notify from this health on"),
-  bots: z.record(z.string(), z.string()).default({}).describe("Only bots whose labels have all these values"),
-};
-
-const chatIdError = expected("a chat id such as -1001234567890 or a @channelusername");
-
-const telegramChannel = z.strictObject({
-  type: z.literal("telegram"),
-  botToken: z.string().min(1).describe("Token of the bot that posts the alerts (not a monitored bot)"),
-  chatId: z
-    .union([z.number().int({ error: chatIdError }), z.string().regex(/^@[A-Za-z0-9_]+$/, { error: chatIdError })], { error: chatIdError })
-    .describe("Chat, group or channel that receives the alerts"),
-  threadId: z.number().int().nonnegative().default(0).describe("Forum topic; 0 for none"),
-  apiRoot: apiRoot.optional().describe("Defaults to telegram.apiRoot"),
-  ...routing,
-});
-
-const emailChannel = z.strictObject({
-  type: z.literal("email"),
-  url: z
-    .string()
-    .refine((v) => isUrl(v, ["smtp:", "smtps:"]), { error: expected("an SMTP URL such as smtp://user:pass@smtp.example.com:587") })
-    .describe("SMTP server URL, smtp:// or smtps://, credentials in the URL"),
-  from: z.string().min(1),
-  to: z.array(z.string().min(1)).min(1),
-  ...routing,
-});
-
-const alertmanagerChannel = z.strictObject({
-  type: z.literal("alertmanager"),
-  url: httpUrl("http://alertmanager:9093").describe("Alertmanager base URL"),
-  ...routing,
-});
-
-const webhookChannel = z.strictObject({
-  type: z.literal("webhook"),
-  url: httpUrl("https://example.com/hook"),
-  secret: secret("Shared secret for the receiving endpoint; empty for none"),
-  ...routing,
-});
-
-const channel = z.discriminatedUnion("type", [telegramChannel, emailChannel, alertmanagerChannel, webhookChannel]);
-
 const maintenanceWindow = z.strictObject({
   bots: z.array(z.string()).min(1).describe("Names of the bots under maintenance"),
   start: z.iso.datetime({ offset: true, error: expected("an ISO 8601 time such as 2026-12-01T02:00:00Z") }),
@@ -198,16 +132,20 @@ const maintenanceWindow = z.strictObject({
   reason: z.string().default(""),
 });
 
-const alerts = z.strictObject({
-  failAfter: z.number().int().positive().default(2).describe("Consecutive degraded or down sweeps before an alert fires"),
-  recoverAfter: z.number().int().positive().default(2).describe("Consecutive healthy sweeps before it resolves"),
-  repeatInterval: durationBetween(MINUTE, 30 * DAY).default(4 * 60 * MINUTE).describe("Re-notify a firing alert this often (1m to 30d)"),
-  sendResolved: z.boolean().default(true),
-  channels: z
-    .record(z.string().regex(CHANNEL_NAME, { error: expected("a channel name of letters, digits, _ and -") }), channel)
-    .default({}),
-  maintenance: z.array(maintenanceWindow).default([]).describe("Windows that mute notifications (not checks)"),
-});
+/** The alerts section with the channel types of `channels` (the registry's, or a test's with a throwaway one). */
+const alertsWith = (channels: ChannelRegistry) =>
+  z.strictObject({
+    failAfter: z.number().int().positive().default(2).describe("Consecutive degraded or down sweeps before an alert fires"),
+    recoverAfter: z.number().int().positive().default(2).describe("Consecutive healthy sweeps before it resolves"),
+    repeatInterval: durationBetween(MINUTE, 30 * DAY).default(4 * 60 * MINUTE).describe("Re-notify a firing alert this often (1m to 30d)"),
+    sendResolved: z.boolean().default(true),
+    channels: z
+      .record(z.string().regex(CHANNEL_NAME, { error: expected("a channel name of letters, digits, _ and -") }), channelConfigSchema(channels))
+      .default({}),
+    maintenance: z.array(maintenanceWindow).default([]).describe("Windows that mute notifications (not checks)"),
+  });
+
+const alerts = alertsWith(CHANNELS);
 
 // ---------------------------------------------------------------------------------------------
 // Bots
@@ -310,4 +248,8 @@ export const configSchema = z
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 export type BotConfig = Config["bots"][number];
-export type ChannelConfig = Config["alerts"]["channels"][string];
+
+/** The configuration with another list of channel types, e.g. the built-in ones and a test's throwaway channel. */
+export function configSchemaWith(channels: ChannelRegistry) {
+  return configSchema.safeExtend({ alerts: alertsWith(channels).prefault({}) });
+}

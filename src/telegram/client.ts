@@ -1,4 +1,4 @@
-import { Api, HttpError } from "grammy";
+import { Api, HttpError, type ApiClientOptions } from "grammy";
 import { redactStrings } from "../redact.ts";
 import { NotBotApiAnswer } from "./envelope.ts";
 import { classify, codeLabel, TelegramError, type CodeLabel } from "./errors.ts";
@@ -22,6 +22,23 @@ export interface TelegramSettings {
 /** The client settings a config asks for. */
 export function telegramSettings(config: { telegram: { apiRoot: string; environment: "prod" | "test"; timeout: number } }): TelegramSettings {
   return { apiRoot: config.telegram.apiRoot, environment: config.telegram.environment, timeoutMs: config.telegram.timeout };
+}
+
+/**
+ * The grammY `Api` for one token on our transport: the one place its options are set, for the checks'
+ * BotClient and the telegram alert channel alike.
+ */
+export function createApi(token: string, settings: TelegramSettings, transport: Transport): Api {
+  return new Api(token, {
+    apiRoot: settings.apiRoot,
+    environment: settings.environment,
+    // Our own AbortSignal enforces the deadline; grammY's timer is only a backstop.
+    timeoutSeconds: Math.ceil(settings.timeoutMs / 1000) + 5,
+    // grammY types `fetch` as node-fetch's; it only calls it with a URL and a JSON init and reads
+    // `status` and `json()`, which is what Transport takes and gives (transport.ts).
+    fetch: transport as unknown as NonNullable<ApiClientOptions["fetch"]>,
+    sensitiveLogs: false,
+  });
 }
 
 /** Receives one observation per Bot API call; the metrics module implements it. */
@@ -52,14 +69,7 @@ export class BotClient {
   }
 
   private api(): Api {
-    const api = new Api(this.token, {
-      apiRoot: this.settings.apiRoot,
-      environment: this.settings.environment,
-      // Our own AbortSignal enforces the deadline; grammY's timer is only a backstop.
-      timeoutSeconds: Math.ceil(this.settings.timeoutMs / 1000) + 5,
-      fetch: this.transport as never,
-      sensitiveLogs: false,
-    });
+    const api = createApi(this.token, this.settings, this.transport);
     const observe = this.observe;
     api.config.use(async (prev, method, payload, signal) => {
       const started = performance.now();

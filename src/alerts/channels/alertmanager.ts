@@ -1,9 +1,8 @@
-import type { Config } from "../../config/schema.ts";
+import { z } from "zod";
+import { httpUrl } from "../../config/fields.ts";
 import type { AlertMessage, Channel, Severity } from "../types.ts";
-import { accepts } from "./routing.ts";
-import { httpTarget, postJson } from "./webhook.ts";
-
-export type AlertmanagerChannelConfig = Extract<Config["alerts"]["channels"][string], { type: "alertmanager" }>;
+import { defineChannel, routedChannel, type ChannelConfigOf, type ChannelDeps, type ChannelSender } from "./define-channel.ts";
+import { httpTarget, postJson } from "./http-delivery.ts";
 
 export const ALERTNAME_BOT = "SecretaryBotUnhealthy";
 export const ALERTNAME_MONITOR = "SecretaryMonitorCannotReachTelegram";
@@ -18,17 +17,26 @@ export interface AlertmanagerAlert {
   generatorURL?: string;
 }
 
+const options = z.strictObject({
+  url: httpUrl("http://alertmanager:9093").describe("Alertmanager base URL"),
+});
+
 /**
  * Pushes alerts to Alertmanager. Labels carry nothing that differs between replicas or shards, so an
  * Alertmanager HA cluster deduplicates the same alert sent by several secretary-watch instances.
  */
-export function createAlertmanagerChannel(name: string, config: AlertmanagerChannelConfig, deps: { timeoutMs: number }): Channel {
+export const alertmanagerChannel = defineChannel({ type: "alertmanager", options, create: alertmanagerSender });
+export type AlertmanagerChannelConfig = ChannelConfigOf<typeof alertmanagerChannel>;
+
+/** One alertmanager channel with its routing, outside the registry. */
+export function createAlertmanagerChannel(name: string, config: AlertmanagerChannelConfig, deps: Pick<ChannelDeps, "timeoutMs">): Channel {
+  return routedChannel(name, config, alertmanagerSender(name, config, deps));
+}
+
+function alertmanagerSender(name: string, config: z.output<typeof options>, deps: Pick<ChannelDeps, "timeoutMs">): ChannelSender {
   const target = httpTarget(config.url, "/api/v2/alerts");
   const label = `alertmanager channel "${name}"`;
   return {
-    name,
-    type: "alertmanager",
-    accepts: (message) => accepts(config, message),
     async send(message: AlertMessage, signal: AbortSignal): Promise<void> {
       await postJson(label, target, JSON.stringify(toAlertmanagerAlerts(message)), {}, signal, deps.timeoutMs);
     },

@@ -1,12 +1,11 @@
 import { createTransport } from "nodemailer";
+import { z } from "zod";
 import { redactSecrets, registerSecret } from "../../redact.ts";
-import type { Config } from "../../config/schema.ts";
+import { expected, isUrl } from "../../config/fields.ts";
 import { ChannelError } from "../types.ts";
 import type { AlertMessage, Channel } from "../types.ts";
+import { defineChannel, routedChannel, type ChannelConfigOf, type ChannelSender } from "./define-channel.ts";
 import { renderHtmlDocument, renderText, subjectLine } from "./render.ts";
-import { accepts } from "./routing.ts";
-
-export type EmailChannelConfig = Extract<Config["alerts"]["channels"][string], { type: "email" }>;
 
 /** Connect, greeting and idle deadlines of one SMTP session. */
 export const SMTP_TIMEOUT_MS = 10_000;
@@ -16,11 +15,28 @@ const CONNECTION_CODES = new Set(["ECONNECTION", "ETIMEDOUT", "ESOCKET", "EDNS",
 /** Codes that say the configuration is wrong: retrying the same thing gets the same answer. */
 const CONFIG_CODES = new Set(["ECONFIG", "ENOAUTH", "EREQUIRETLS"]);
 
+const options = z.strictObject({
+  url: z
+    .string()
+    .refine((v) => isUrl(v, ["smtp:", "smtps:"]), { error: expected("an SMTP URL such as smtp://user:pass@smtp.example.com:587") })
+    .describe("SMTP server URL, smtp:// or smtps://, credentials in the URL"),
+  from: z.string().min(1),
+  to: z.array(z.string().min(1)).min(1),
+});
+
 /**
  * Sends each notification as one e-mail (text and HTML parts) over SMTP, a fresh connection per
  * message (no pool: alerts are rare, and a pooled connection that went stale is one more failure mode).
  */
+export const emailChannel = defineChannel({ type: "email", options, create: emailSender });
+export type EmailChannelConfig = ChannelConfigOf<typeof emailChannel>;
+
+/** One email channel with its routing, outside the registry. */
 export function createEmailChannel(name: string, config: EmailChannelConfig): Channel {
+  return routedChannel(name, config, emailSender(name, config));
+}
+
+function emailSender(name: string, config: z.output<typeof options>): ChannelSender {
   const url = new URL(config.url);
   const passwords = [...new Set([url.password, safeDecode(url.password)].filter((p) => p !== ""))];
   for (const p of passwords) registerSecret(p);
@@ -40,9 +56,6 @@ export function createEmailChannel(name: string, config: EmailChannelConfig): Ch
   });
 
   return {
-    name,
-    type: "email",
-    accepts: (message) => accepts(config, message),
     async send(message: AlertMessage, signal: AbortSignal): Promise<void> {
       try {
         await transporter.sendMail({

@@ -1,38 +1,47 @@
-import type { ChannelConfig, Config } from "../../config/schema.ts";
+import { z } from "zod";
 import type { Channel } from "../types.ts";
-import { createAlertmanagerChannel } from "./alertmanager.ts";
-import { createEmailChannel } from "./email.ts";
-import { createTelegramChannel } from "./telegram.ts";
-import { createWebhookChannel } from "./webhook.ts";
+import { alertmanagerChannel } from "./alertmanager.ts";
+import { channelSchema, routedChannel, type ChannelConfigOf, type ChannelDefinition, type ChannelDeps, type PlugInChannelConfig } from "./define-channel.ts";
+import { emailChannel } from "./email.ts";
+import { telegramChannel } from "./telegram.ts";
+import { webhookChannel } from "./webhook.ts";
 
-/** What every channel factory may use besides its own config. */
-export interface ChannelDeps {
-  /** telegram.apiRoot: the telegram channel's default. */
-  telegramApiRoot: string;
-  telegramEnvironment: "prod" | "test";
-  /** Deadline of one delivery attempt over HTTP (Bot API, Alertmanager, webhook). SMTP has its own. */
-  timeoutMs: number;
+export type { ChannelDeps } from "./define-channel.ts";
+
+/** A list of channel types: the built-in ones below, or a test's with a throwaway channel added. */
+export type ChannelRegistry = readonly ChannelDefinition[];
+
+/**
+ * The registry: the only list of channel types. Config validation (the types and their options),
+ * `createChannels` and the JSON Schema for editors all derive from it. To add a channel type, write a
+ * module with `defineChannel` and list it here.
+ */
+export const CHANNELS = [telegramChannel, emailChannel, alertmanagerChannel, webhookChannel] as const satisfies ChannelRegistry;
+
+/** A configured channel: one of the built-in types with its options, or of a type a registry handed in. */
+export type ChannelConfig = ChannelConfigOf<(typeof CHANNELS)[number]> | PlugInChannelConfig;
+
+/** What `alerts.channels.<name>` may be: one of the registry's types, with its options and the shared routing. */
+export function channelConfigSchema(registry: ChannelRegistry = CHANNELS): z.ZodType<ChannelConfig, Record<string, unknown>> {
+  const types = registry.map((definition) => definition.type);
+  const repeated = types.filter((type, i) => types.indexOf(type) !== i);
+  if (repeated.length > 0) throw new Error(`the channel registry lists ${repeated.map((t) => `"${t}"`).join(", ")} more than once`);
+  const [first, ...rest] = registry.map(channelSchema);
+  if (!first) throw new Error("the channel registry is empty");
+  return z.discriminatedUnion("type", [first, ...rest]);
 }
 
-export type ChannelType = ChannelConfig["type"];
-export type ChannelFactory<T extends ChannelType = ChannelType> = (
-  name: string,
-  config: Extract<ChannelConfig, { type: T }>,
-  deps: ChannelDeps,
-) => Channel;
+/** The channel deps a config asks for. */
+export function channelDeps(config: { telegram: { apiRoot: string; environment: "prod" | "test"; timeout: number } }): ChannelDeps {
+  return { telegramApiRoot: config.telegram.apiRoot, telegramEnvironment: config.telegram.environment, timeoutMs: config.telegram.timeout };
+}
 
-/** The one list of channel types. */
-export const CHANNEL_TYPES: { readonly [T in ChannelType]: ChannelFactory<T> } = {
-  telegram: createTelegramChannel,
-  email: (name, config) => createEmailChannel(name, config),
-  alertmanager: createAlertmanagerChannel,
-  webhook: createWebhookChannel,
-};
-
-/** One Channel per configured entry, in configuration order. */
-export function createChannels(channels: Config["alerts"]["channels"], deps: ChannelDeps): Channel[] {
+/** One Channel per configured entry, in configuration order, each of the registry's type it names. */
+export function createChannels(channels: Record<string, ChannelConfig>, deps: ChannelDeps, registry: ChannelRegistry = CHANNELS): Channel[] {
+  const byType = new Map(registry.map((definition) => [definition.type, definition]));
   return Object.entries(channels).map(([name, config]) => {
-    const factory = CHANNEL_TYPES[config.type] as ChannelFactory;
-    return factory(name, config as never, deps);
+    const definition = byType.get(config.type);
+    if (!definition) throw new Error(`channel "${name}": no channel type "${config.type}" (known: ${[...byType.keys()].join(", ")})`);
+    return routedChannel(name, config, definition.create(name, config, deps));
   });
 }

@@ -1,15 +1,18 @@
+import { z } from "zod";
 import type { AlertMessage } from "../types.ts";
 
 /**
  * Which notifications a channel takes (README, "Alerts": each channel may set minHealth and a bots selector), shared by every
- * channel type so routing means the same thing everywhere.
+ * channel type so routing means the same thing everywhere. The registry adds these options to every channel's own.
  */
-export interface Route {
+export const routeOptions = {
   /** `degraded`: every notification; `down`: only those whose severity is down. */
-  minHealth: "degraded" | "down";
+  minHealth: z.enum(["degraded", "down"]).default("degraded").describe("Notify from this health on"),
   /** Every pair must match the bot's labels; the key `name` also matches the bot's name. */
-  bots: Record<string, string>;
-}
+  bots: z.record(z.string(), z.string()).default({}).describe("Only bots whose labels have all these values"),
+};
+
+export type Route = z.output<z.ZodObject<typeof routeOptions>>;
 
 export function accepts(route: Route, message: AlertMessage): boolean {
   // A test notification checks that the channel works; routing would only hide that.

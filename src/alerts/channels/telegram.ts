@@ -1,46 +1,51 @@
-import { Api, GrammyError } from "grammy";
+import { GrammyError } from "grammy";
+import { z } from "zod";
 import { redactSecrets, registerSecret } from "../../redact.ts";
+import { apiRoot, expected } from "../../config/fields.ts";
+import { createApi } from "../../telegram/client.ts";
 import { createTransport } from "../../telegram/transport.ts";
-import type { Config } from "../../config/schema.ts";
-import { ChannelError } from "../types.ts";
+import type { ChannelError } from "../types.ts";
 import type { AlertMessage, Channel } from "../types.ts";
+import { defineChannel, routedChannel, type ChannelConfigOf, type ChannelDeps, type ChannelSender } from "./define-channel.ts";
+import { statusFailure, transportFailure } from "./http-delivery.ts";
 import { renderHtml, truncateHtml } from "./render.ts";
-import { accepts } from "./routing.ts";
 
-export type TelegramChannelConfig = Extract<Config["alerts"]["channels"][string], { type: "telegram" }>;
-
-export interface TelegramChannelDeps {
-  telegramApiRoot: string;
-  telegramEnvironment: "prod" | "test";
-  timeoutMs: number;
-}
-
-type GrammySignal = Parameters<Api["sendMessage"]>[3];
+type GrammySignal = Parameters<ReturnType<typeof createApi>["sendMessage"]>[3];
 
 /** Telegram's limit for one message's text. */
 export const TELEGRAM_MAX_TEXT = 4096;
+
+const chatIdError = expected("a chat id such as -1001234567890 or a @channelusername");
+
+const options = z.strictObject({
+  botToken: z.string().min(1).describe("Token of the bot that posts the alerts (not a monitored bot)"),
+  chatId: z
+    .union([z.number().int({ error: chatIdError }), z.string().regex(/^@[A-Za-z0-9_]+$/, { error: chatIdError })], { error: chatIdError })
+    .describe("Chat, group or channel that receives the alerts"),
+  threadId: z.number().int().nonnegative().default(0).describe("Forum topic; 0 for none"),
+  apiRoot: apiRoot.optional().describe("Defaults to telegram.apiRoot"),
+});
 
 /**
  * Posts alerts through a dedicated alert bot with sendMessage, parse_mode HTML. Runs grammY over our own
  * keep-alive transport (the same one the checks use) against the channel's apiRoot or telegram.apiRoot.
  */
-export function createTelegramChannel(name: string, config: TelegramChannelConfig, deps: TelegramChannelDeps): Channel {
+export const telegramChannel = defineChannel({ type: "telegram", options, create: telegramSender });
+export type TelegramChannelConfig = ChannelConfigOf<typeof telegramChannel>;
+
+/** One telegram channel with its routing, outside the registry. */
+export function createTelegramChannel(name: string, config: TelegramChannelConfig, deps: ChannelDeps): Channel {
+  return routedChannel(name, config, telegramSender(name, config, deps));
+}
+
+function telegramSender(name: string, config: z.output<typeof options>, deps: ChannelDeps): ChannelSender {
   registerSecret(config.botToken);
   const transport = createTransport({ maxSockets: 4 });
-  const api = new Api(config.botToken, {
-    apiRoot: config.apiRoot ?? deps.telegramApiRoot,
-    environment: deps.telegramEnvironment,
-    // Our own AbortSignal enforces the deadline; grammY's timer is only a backstop.
-    timeoutSeconds: Math.ceil(deps.timeoutMs / 1000) + 5,
-    fetch: transport as never,
-    sensitiveLogs: false,
-  });
-  const label = `telegram channel "${name}"`;
+  const settings = { apiRoot: config.apiRoot ?? deps.telegramApiRoot, environment: deps.telegramEnvironment, timeoutMs: deps.timeoutMs };
+  const api = createApi(config.botToken, settings, transport);
+  const label = `telegram channel "${name}": sendMessage`;
 
   return {
-    name,
-    type: "telegram",
-    accepts: (message) => accepts(config, message),
     async send(message: AlertMessage, signal: AbortSignal): Promise<void> {
       const text = truncateHtml(renderHtml(message), TELEGRAM_MAX_TEXT);
       const timeout = AbortSignal.timeout(deps.timeoutMs);
@@ -58,7 +63,8 @@ export function createTelegramChannel(name: string, config: TelegramChannelConfi
           combined as unknown as GrammySignal,
         );
       } catch (err) {
-        throw toChannelError(label, err, { timedOut: timeout.aborted, cancelled: signal.aborted, timeoutMs: deps.timeoutMs });
+        if (err instanceof GrammyError) throw refusal(label, err);
+        throw transportFailure(label, err, { timedOut: timeout.aborted, cancelled: signal.aborted, timeoutMs: deps.timeoutMs });
       }
     },
     async close() {
@@ -67,24 +73,15 @@ export function createTelegramChannel(name: string, config: TelegramChannelConfi
   };
 }
 
-function toChannelError(label: string, err: unknown, state: { timedOut: boolean; cancelled: boolean; timeoutMs: number }): ChannelError {
-  if (err instanceof GrammyError) {
-    const code = err.error_code;
-    const description = redactSecrets(err.description);
-    if (code === 429) {
-      const retryAfter = err.parameters.retry_after;
-      return new ChannelError(`${label}: sendMessage: ${description}`, retryAfter !== undefined ? { retryAfterMs: retryAfter * 1000 } : {});
-    }
-    if (code >= 400 && code < 500) {
-      const migrated = err.parameters.migrate_to_chat_id;
-      const hint = migrated !== undefined ? ` (the group became supergroup ${migrated}: set chatId to it)` : "";
-      return new ChannelError(`${label}: sendMessage: ${code} ${description}${hint}`, { permanent: true });
-    }
-    return new ChannelError(`${label}: sendMessage: ${code} ${description}`);
+/** Telegram's refusal, classified like any HTTP receiver's answer (its error_code is the HTTP status). */
+function refusal(label: string, err: GrammyError): ChannelError {
+  const code = err.error_code;
+  const description = redactSecrets(err.description);
+  if (code === 429) {
+    const retryAfter = err.parameters.retry_after;
+    return statusFailure(`${label}: ${description}`, code, retryAfter !== undefined ? retryAfter * 1000 : undefined);
   }
-  if (state.cancelled) return new ChannelError(`${label}: sendMessage: cancelled`);
-  if (state.timedOut) return new ChannelError(`${label}: sendMessage: no answer within ${state.timeoutMs} ms`);
-  const cause = err instanceof Error && "error" in err ? (err as { error: unknown }).error : err;
-  const detail = cause instanceof Error ? ((cause as NodeJS.ErrnoException).code ?? cause.message) : String(cause);
-  return new ChannelError(`${label}: sendMessage: network error: ${redactSecrets(detail)}`);
+  const migrated = err.parameters.migrate_to_chat_id;
+  const hint = migrated !== undefined ? ` (the group became supergroup ${migrated}: set chatId to it)` : "";
+  return statusFailure(`${label}: ${code} ${description}${hint}`, code);
 }

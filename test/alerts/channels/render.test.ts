@@ -1,6 +1,6 @@
 /** Shared wording, HTML escaping and safe cutting; the channel registry. */
 import { afterEach, describe, expect, it } from "vitest";
-import { CHANNEL_TYPES, createChannels } from "../../../src/alerts/channels/index.ts";
+import { CHANNELS, createChannels } from "../../../src/alerts/channels/index.ts";
 import { kindTitle, renderHtml, renderText, subjectLine, truncateHtml } from "../../../src/alerts/channels/render.ts";
 import type { AlertMessage, Channel } from "../../../src/alerts/types.ts";
 import { configSchema } from "../../../src/config/schema.ts";
@@ -107,6 +107,6 @@ describe("channel registry", () => {
     ]);
     expect(channels[2]!.accepts(message({ severity: "degraded" }))).toBe(false);
     expect(channels[3]!.accepts(message({ severity: "degraded" }))).toBe(true);
-    expect(Object.keys(CHANNEL_TYPES).sort()).toEqual(["alertmanager", "email", "telegram", "webhook"]);
+    expect(CHANNELS.map((c) => c.type).sort()).toEqual(["alertmanager", "email", "telegram", "webhook"]);
   });
 });

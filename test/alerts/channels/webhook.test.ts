@@ -1,7 +1,8 @@
 /** The webhook channel against a local HTTP server. */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { createWebhookChannel, parseRetryAfter } from "../../../src/alerts/channels/webhook.ts";
+import { parseRetryAfter } from "../../../src/alerts/channels/http-delivery.ts";
+import { createWebhookChannel } from "../../../src/alerts/channels/webhook.ts";
 import { ChannelError } from "../../../src/alerts/types.ts";
 import type { AlertMessage, Channel } from "../../../src/alerts/types.ts";
 import { alertCheck, alertMessage } from "../../support/alert-fixtures.ts";
