@@ -118,7 +118,7 @@ const storeStats = () => service.store.stats as { writes: number; bytes?: number
 // `concurrency` at a time); a restart only lets the process settle, as every bot is on its slot.
 let firstRoundSeconds = NaN;
 if (!restart) {
-  while (Object.keys(service.store.data.results).length < n) await sleep(250);
+  while ([...service.store.results.values()].length < n) await sleep(250);
   firstRoundSeconds = (performance.now() - started) / 1000 - startupSeconds;
 }
 await sleep(restart ? Math.min(intervalMs / 2, 20_000) : Math.min(intervalMs / 2, 10_000));
@@ -138,7 +138,7 @@ let rssPeak = 0;
 let maxAge = 0;
 const sampleAge = () => {
   const now = Date.now();
-  for (const s of Object.values(service.store.data.results)) maxAge = Math.max(maxAge, now - Date.parse(s.checkedAt));
+  for (const s of service.store.results.values()) maxAge = Math.max(maxAge, now - Date.parse(s.checkedAt));
 };
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
@@ -186,7 +186,7 @@ let metricsSeries = 0;
 for (const line of metricsText.split("\n")) if (line !== "" && !line.startsWith("#")) metricsSeries++;
 
 const health: Record<string, number> = {};
-for (const s of Object.values(service.store.data.results)) health[s.health] = (health[s.health] ?? 0) + 1;
+for (const s of service.store.results.values()) health[s.health] = (health[s.health] ?? 0) + 1;
 const stateFileBytes = statSync(join(dir, "state.json")).size;
 const heapUsedMb = process.memoryUsage().heapUsed / 2 ** 20;
 await service.stop(5_000);

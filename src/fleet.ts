@@ -5,23 +5,34 @@ import { resolveBots } from "./config/load.ts";
 import type { MonitoredBot } from "./model.ts";
 import type { Monitor } from "./monitor.ts";
 import type { Scheduler } from "./runner/scheduler.ts";
-import type { StateStore } from "./store/state-store.ts";
+import type { KeyValueRepository } from "./store/repositories.ts";
 import type { SecretBox } from "./store/secret-box.ts";
 import type { AlertEngine } from "./alerts/engine.ts";
 import { inShard } from "./shard.ts";
+import { RefusalError } from "./errors.ts";
+import type { BotStatus } from "./model.ts";
 
 export type BotSource = "config" | "api";
 
-/** A refusal the admin API turns into an HTTP status with the offending field. */
-export class FleetError extends Error {
-  readonly status: 400 | 404 | 409;
-  readonly field: string | undefined;
+/** An API-registered bot as stored: the config's bot entry with the token sealed. */
+export interface StoredBot {
+  config: Omit<BotConfig, "token">;
+  sealedToken: string;
+  createdAt: string;
+  updatedAt: string;
+}
 
-  constructor(status: 400 | 404 | 409, message: string, field?: string) {
-    super(message);
-    this.status = status;
-    this.field = field;
-  }
+/** What the fleet keeps in the state store: API bots and connection ids; it reads whether a bot has a result. */
+export interface FleetStore {
+  readonly bots: KeyValueRepository<StoredBot>;
+  readonly connections: KeyValueRepository<string>;
+  readonly results: Pick<KeyValueRepository<BotStatus>, "has">;
+}
+
+/** A change in effect at once; `saved` resolves when the store committed it (the admin API answers then). */
+export interface FleetChange {
+  bot: MonitoredBot;
+  saved: Promise<void>;
 }
 
 /** A check with its own interval (round-trip) and the scheduler that runs it. */
@@ -32,7 +43,7 @@ export interface OwnSchedule {
 
 export interface FleetOptions {
   config: Config;
-  store: StateStore;
+  store: FleetStore;
   monitor: Monitor;
   scheduler: Scheduler;
   ownSchedules: readonly OwnSchedule[];
@@ -61,7 +72,7 @@ export class Fleet {
    */
   load(configBots: readonly BotConfig[]): void {
     for (const entry of configBots) if (inShard(entry.name, this.o.config.shard)) this.watch(this.resolve(entry), "config");
-    const stored = Object.entries(this.o.store.data.bots);
+    const stored = [...this.o.store.bots.entries()];
     if (stored.length > 0 && !this.o.secretBox)
       throw new Error(`state file holds ${stored.length} bot(s) registered through the admin API, but store.secretKey is not set: their tokens cannot be read`);
     for (const [name, entry] of stored) {
@@ -89,75 +100,75 @@ export class Fleet {
     for (const bot of this.o.monitor.bots()) yield { bot, source: this.sources.get(bot.name)! };
   }
 
-  /** Registers a new bot through the API; its token is sealed before it is stored. */
-  register(entry: BotConfig): MonitoredBot {
-    if (this.sources.has(entry.name)) throw new FleetError(409, `a bot named "${entry.name}" already exists`, "name");
+  /** Registers a new bot through the API; its token is sealed before it is stored. Throws RefusalError. */
+  register(entry: BotConfig): FleetChange {
+    if (this.sources.has(entry.name)) throw new RefusalError(409, `a bot named "${entry.name}" already exists`, "name");
     const bot = this.resolve(entry);
-    this.persist(entry, new Date().toISOString());
+    const saved = this.persist(entry, new Date().toISOString());
     this.watch(bot, "api");
-    return bot;
+    return { bot, saved };
   }
 
   /** Replaces an API bot's entry (the caller merges the patch); config bots are read-only. */
-  update(name: string, entry: BotConfig): MonitoredBot {
+  update(name: string, entry: BotConfig): FleetChange {
     this.writable(name);
-    if (entry.name !== name) throw new FleetError(400, "a bot's name cannot change", "name");
+    if (entry.name !== name) throw new RefusalError(400, "a bot's name cannot change", "name");
     const bot = this.resolve(entry);
-    this.persist(entry, this.o.store.data.bots[name]!.createdAt);
+    const saved = this.persist(entry, this.o.store.bots.get(name)!.createdAt);
     this.watch(bot, "api");
-    return bot;
+    return { bot, saved };
   }
 
-  remove(name: string): void {
+  /** Stops watching an API bot and forgets it. Returns the commit. */
+  remove(name: string): Promise<void> {
     this.writable(name);
-    delete this.o.store.data.bots[name];
-    delete this.o.store.data.connections[name];
+    const saved = Promise.all([this.o.store.bots.delete(name), this.o.store.connections.delete(name)]).then(() => undefined);
+    saved.catch(() => undefined); // a caller that does not wait is not told; the store reports and retries
     this.unwatch(name);
+    return saved;
   }
 
   /** The config entry of an API bot, token included (for PATCH merges). */
   apiEntry(name: string): BotConfig {
     this.writable(name);
-    const entry = this.o.store.data.bots[name]!;
+    const entry = this.o.store.bots.get(name)!;
     return { ...entry.config, token: this.o.secretBox!.open(entry.sealedToken, name) } as BotConfig;
   }
 
   /** Records the business connection id a platform learned from a business_connection update. */
-  recordConnection(name: string, id: string): MonitoredBot {
+  recordConnection(name: string, id: string): FleetChange {
     const current = this.get(name);
-    if (!current) throw new FleetError(404, `no bot named "${name}"`);
-    this.o.store.data.connections[name] = id;
-    this.o.store.changed();
+    if (!current) throw new RefusalError(404, `no bot named "${name}"`);
+    const saved = this.o.store.connections.put(name, id);
     const bot = { ...current.bot, businessConnectionId: id };
     this.watch(bot, current.source);
-    return bot;
+    return { bot, saved };
   }
 
   private writable(name: string): void {
     const source = this.sources.get(name);
-    if (!source) throw new FleetError(404, `no bot named "${name}"`);
-    if (source === "config") throw new FleetError(409, `bot "${name}" comes from the config file; change it there`, "name");
+    if (!source) throw new RefusalError(404, `no bot named "${name}"`);
+    if (source === "config") throw new RefusalError(409, `bot "${name}" comes from the config file; change it there`, "name");
   }
 
-  private persist(entry: BotConfig, createdAt: string): void {
+  private persist(entry: BotConfig, createdAt: string): Promise<void> {
     if (!this.o.secretBox)
-      throw new FleetError(400, "store.secretKey is not set, so the API refuses to store bot tokens (set SECRETARY_WATCH_SECRET)", "token");
+      throw new RefusalError(400, "store.secretKey is not set, so the API refuses to store bot tokens (set SECRETARY_WATCH_SECRET)", "token");
     const { token, ...config } = entry;
-    this.o.store.data.bots[entry.name] = { config, sealedToken: this.o.secretBox.seal(token, entry.name), createdAt, updatedAt: new Date().toISOString() };
-    this.o.store.changed();
+    return this.o.store.bots.put(entry.name, { config, sealedToken: this.o.secretBox.seal(token, entry.name), createdAt, updatedAt: new Date().toISOString() });
   }
 
   private resolve(entry: BotConfig): MonitoredBot {
     const bot = resolveBots({ ...this.o.config, bots: [entry] })[0]!;
-    const recorded = this.o.store.data.connections[entry.name];
+    const recorded = this.o.store.connections.get(entry.name);
     return recorded ? { ...bot, businessConnectionId: recorded } : bot;
   }
 
   private watch(bot: MonitoredBot, source: BotSource): void {
-    const stored = this.o.store.data.results[bot.name];
+    const stored = this.o.store.results.has(bot.name);
     this.o.monitor.upsert(bot);
     this.sources.set(bot.name, source);
-    if (!this.o.scheduler.has(bot.name)) this.o.scheduler.add(bot.name, stored !== undefined);
+    if (!this.o.scheduler.has(bot.name)) this.o.scheduler.add(bot.name, stored);
     // A bot already on an own-interval schedule (round-trip) follows a changed `enabled` or
     // `interval` at once; one not yet on it joins after its next sweep (see service.ts).
     for (const own of this.o.ownSchedules) {

@@ -6,13 +6,14 @@ import type { Transport } from "./telegram/transport.ts";
 import { runOwnCheck, runSweep } from "./runner/sweep.ts";
 import { botHealth } from "./health.ts";
 import type { TestAccount } from "./testaccount/types.ts";
-import type { StateStore } from "./store/state-store.ts";
+import type { KeyValueRepository } from "./store/repositories.ts";
 import { registerSecret, forgetSecret } from "./redact.ts";
 
 export interface MonitorOptions {
   telegram: TelegramSettings;
   checks: readonly CheckDefinition[];
-  store: StateStore;
+  /** Where each bot's last result lives (the state store's results). */
+  store: { readonly results: KeyValueRepository<BotStatus> };
   transport: Transport;
   logger: Logger;
   onRequest?: RequestObserver;
@@ -61,8 +62,7 @@ export class Monitor {
     if (!old) return false;
     this.watched.delete(name);
     forgetSecret(old.bot.token);
-    delete this.options.store.data.results[name];
-    this.options.store.changed();
+    void this.options.store.results.delete(name);
     return true;
   }
 
@@ -79,13 +79,13 @@ export class Monitor {
   }
 
   status(name: string): BotStatus | undefined {
-    return this.watched.has(name) ? this.options.store.data.results[name] : undefined;
+    return this.watched.has(name) ? this.options.store.results.get(name) : undefined;
   }
 
   *statuses(): IterableIterator<BotStatus> {
-    const results = this.options.store.data.results;
+    const results = this.options.store.results;
     for (const name of this.watched.keys()) {
-      const s = results[name];
+      const s = results.get(name);
       if (s) yield s;
     }
   }
@@ -97,7 +97,7 @@ export class Monitor {
   async sweep(name: string, includeOwnSchedule = false): Promise<BotStatus> {
     const w = this.watched.get(name);
     if (!w) throw new Error(`no bot named "${name}"`);
-    const previous = this.options.store.data.results[name];
+    const previous = this.options.store.results.get(name);
     const status = await runSweep({
       bot: w.bot,
       checks: this.options.checks,
@@ -114,7 +114,7 @@ export class Monitor {
   async runOwn(name: string, checkId: string): Promise<BotStatus | undefined> {
     const w = this.watched.get(name);
     const check = this.options.checks.find((c) => c.id === checkId);
-    const status = this.options.store.data.results[name];
+    const status = this.options.store.results.get(name);
     if (!w || !check || !status) return undefined;
     const next = await runOwnCheck({
       bot: w.bot,
@@ -126,7 +126,7 @@ export class Monitor {
       onCheck: this.options.onCheck,
     });
     // A sweep may have finished meanwhile: merge into the newest status, not the one we started from.
-    const latest = this.options.store.data.results[name] ?? status;
+    const latest = this.options.store.results.get(name) ?? status;
     const merged = latest === status ? next : withResult(latest, next.checks.find((c) => c.check === checkId)!);
     // Not a sweep: alert streaks count sweeps, and the next sweep carries this result to the alerts.
     return this.record(w, merged, latest, false);
@@ -142,8 +142,7 @@ export class Monitor {
     if (this.closed) return status;
     // The bot may have been removed or replaced while its sweep ran: do not resurrect it.
     if (this.watched.get(name) !== w) return status;
-    this.options.store.data.results[name] = status;
-    this.options.store.changed();
+    void this.options.store.results.put(name, status);
     this.log(status, previous);
     if (isSweep) this.options.onSweep?.(w.bot, status);
     return status;

@@ -7,6 +7,7 @@ import { Monitor } from "./monitor.ts";
 import { Metrics } from "./metrics/metrics.ts";
 import { Scheduler } from "./runner/scheduler.ts";
 import { StateStore } from "./store/state-store.ts";
+import type { WatchState, WatchStore } from "./watch-state.ts";
 import { telegramSettings } from "./telegram/client.ts";
 import { createTransport } from "./telegram/transport.ts";
 import { startHttpServer, type HttpServer } from "./http/server.ts";
@@ -39,7 +40,7 @@ export interface Service {
   url: string;
   monitor: Monitor;
   scheduler: Scheduler;
-  store: StateStore;
+  store: WatchStore;
   metrics: Metrics;
   http: HttpServer;
   outbox: Outbox;
@@ -54,7 +55,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const { config, logger } = options;
   // Before anything can log: every secret in the config is masked wherever it would appear.
   configSecrets(config).forEach(registerSecret);
-  const store = await StateStore.open({
+  const store = await StateStore.open<WatchState>({
     path: config.store.path,
     flushIntervalMs: options.storeFlushMs ?? 1000,
     onError: (err) => logger.error({ err }, "state write failed; will retry"),

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { armInterval } from "../clock.ts";
 import type { BotStatus, MonitoredBot } from "../model.ts";
-import type { StateStore } from "../store/state-store.ts";
+import type { KeyValueRepository, ListRepository } from "../store/repositories.ts";
 import { composeMessage, composeMonitorMessage, MONITOR_KEY, type ComposeOptions } from "./compose.ts";
 import type { Outbox } from "./outbox.ts";
 import { tallyReachability, telegramUnreachable } from "./reachability.ts";
@@ -9,8 +9,14 @@ import { isMuted, type Silence } from "./silences.ts";
 import { isIdle, step, type AlertEvent, type AlertPolicy, type AlertState, type Observation } from "./state-machine.ts";
 import type { AlertMessage, Severity } from "./types.ts";
 
+/** What the engine keeps in the state store (alert states) and reads there (the admin API's silences). */
+export interface AlertStore {
+  readonly alerts: KeyValueRepository<AlertState>;
+  readonly silences: Pick<ListRepository<Silence>, "list">;
+}
+
 export interface AlertEngineOptions {
-  store: StateStore;
+  store: AlertStore;
   outbox: Outbox;
   logger: Logger;
   policy: AlertPolicy;
@@ -60,7 +66,7 @@ export class AlertEngine {
   onSweep(bot: MonitoredBot, status: BotStatus): void {
     this.transition(bot.name, () => {
       const at = new Date(status.checkedAt);
-      const silences = [...this.o.maintenance, ...this.o.store.data.silences];
+      const silences = [...this.o.maintenance, ...this.o.store.silences.list()];
       const muted = isMuted({ name: bot.name, labels: bot.labels }, silences, at);
       return { observation: { health: status.health, at, muted }, compose: (event) => composeMessage(event, status, bot, this.compose) };
     });
@@ -85,8 +91,7 @@ export class AlertEngine {
 
   /** Forgets a removed bot's alert state. */
   forget(name: string): void {
-    delete this.o.store.data.alerts[name];
-    this.o.store.changed();
+    void this.o.store.alerts.delete(name);
   }
 
   start(): void {
@@ -99,7 +104,7 @@ export class AlertEngine {
 
   /** The alert state of `key` (a bot's name), or undefined when nothing is going on. Read-only. */
   alertState(key: string): Readonly<AlertState> | undefined {
-    return this.o.store.data.alerts[key];
+    return this.o.store.alerts.get(key);
   }
 
   /** Consecutive bad sweeps before an alert fires. */
@@ -109,7 +114,7 @@ export class AlertEngine {
 
   /** Every silence, active or not: the config's maintenance windows and the admin API's silences. */
   silences(): { maintenance: readonly Silence[]; silences: readonly Silence[] } {
-    return { maintenance: this.o.maintenance, silences: this.o.store.data.silences };
+    return { maintenance: this.o.maintenance, silences: this.o.store.silences.list() };
   }
 
   /**
@@ -119,16 +124,16 @@ export class AlertEngine {
    */
   delivered(message: AlertMessage, channel: string): void {
     if (message.kind !== "firing" && message.kind !== "reminder") return;
-    const firing = this.o.store.data.alerts[message.key]?.firing;
-    if (!firing || firing.since !== message.since) return;
-    firing.deliveredTo = { ...firing.deliveredTo, [channel]: message.at };
-    this.o.store.changed();
+    const state = this.o.store.alerts.get(message.key);
+    const firing = state?.firing;
+    if (!state || !firing || firing.since !== message.since) return;
+    void this.o.store.alerts.put(message.key, { ...state, firing: { ...firing, deliveredTo: { ...firing.deliveredTo, [channel]: message.at } } });
   }
 
   /** Firing bot alerts by severity (secretary_alerts_firing). */
   firing(): Record<Severity, number> {
     const counts: Record<Severity, number> = { degraded: 0, down: 0 };
-    for (const [key, state] of Object.entries(this.o.store.data.alerts))
+    for (const [key, state] of this.o.store.alerts.entries())
       if (key !== MONITOR_KEY && state.firing) counts[state.firing.severity]++;
     return counts;
   }
@@ -137,16 +142,16 @@ export class AlertEngine {
   private transition(key: string, decide: () => Decision): void {
     try {
       const { observation, compose } = decide();
-      const alerts = this.o.store.data.alerts;
-      const previous = alerts[key];
+      const alerts = this.o.store.alerts;
+      const previous = alerts.get(key);
       const { state, events } = step(previous, observation, this.o.policy);
       const owed = events.map((event) => ({ event, message: compose(event) }));
       const entries = owed.flatMap(({ message }) => this.o.outbox.entriesFor(message));
-      // Everything is computed: from here on nothing throws, and state and outbox change together.
-      if (isIdle(state)) delete alerts[key];
-      else alerts[key] = state;
+      // Everything is computed: from here on nothing throws, and state and outbox change together
+      // (one synchronous step: one commit).
+      if (isIdle(state)) void alerts.delete(key);
+      else void alerts.put(key, state);
       const queued = this.o.outbox.add(entries);
-      if (previous || !isIdle(state)) this.o.store.changed();
       for (const { event } of owed)
         this.o.logger.info({ alert: key, kind: event.kind, severity: event.severity, since: event.since }, `alert ${event.kind}`);
       queued.catch((err: unknown) => this.fail(key, err, "notification queued, but not delivered"));

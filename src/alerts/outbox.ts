@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { StateStore } from "../store/state-store.ts";
+import type { Durability, ListRepository } from "../store/repositories.ts";
 import { ChannelError, type AlertMessage, type Channel } from "./types.ts";
 import { redactSecrets } from "../redact.ts";
 import { armTimer, systemClock, type Clock } from "../clock.ts";
@@ -20,8 +20,13 @@ export interface OutboxEntry {
 
 export type DeliveryResult = "sent" | "failed" | "dropped";
 
+/** What the outbox keeps in the state store (its entries) and must know of its commits. */
+export interface OutboxStore extends Durability {
+  readonly outbox: ListRepository<OutboxEntry>;
+}
+
 export interface OutboxOptions {
-  store: StateStore;
+  store: OutboxStore;
   channels: readonly Channel[];
   logger: Logger;
   /** First retry delay; doubles per attempt up to maxBackoffMs. */
@@ -56,8 +61,8 @@ export class Outbox {
   private readonly o: Required<Omit<OutboxOptions, "onResult">> & Pick<OutboxOptions, "onResult">;
   private readonly channels: Map<string, Channel>;
   private readonly inFlight = new Set<string>();
-  /** Entries queued by this process and not yet known on disk, with the store's mark when queued. */
-  private readonly queuedAt = new WeakMap<OutboxEntry, number>();
+  /** Entries (by id) queued by this process and not yet known on disk, with the store's mark when queued. */
+  private readonly queuedAt = new Map<string, number>();
   /** Entries held last kick because the state file cannot be written. */
   private held = 0;
   private unsubscribe: (() => void) | undefined;
@@ -84,13 +89,13 @@ export class Outbox {
   }
 
   get size(): number {
-    return this.o.store.data.outbox.length;
+    return this.o.store.outbox.size;
   }
 
   /** The channels still owed a notification, per alert key (bot name or "monitor"): one pass over the outbox. */
   undelivered(): Map<string, string[]> {
     const byKey = new Map<string, string[]>();
-    for (const { channel, message } of this.o.store.data.outbox) {
+    for (const { channel, message } of this.o.store.outbox.list()) {
       const channels = byKey.get(message.key);
       if (!channels) byKey.set(message.key, [channel]);
       else if (!channels.includes(channel)) channels.push(channel);
@@ -124,13 +129,11 @@ export class Outbox {
     if (entries.length === 0) return;
     const mark = this.o.store.mark();
     for (const entry of entries) {
-      this.o.store.data.outbox.push(entry);
-      this.queuedAt.set(entry, mark);
-      this.setDue(entry, 0);
+      this.queuedAt.set(entry.id, mark);
+      this.dueMono.set(entry.id, this.o.clock.mono());
     }
-    this.o.store.changed();
     try {
-      await this.o.store.flush();
+      await this.o.store.outbox.add(entries);
     } catch (err) {
       // Queued in memory, and the store keeps retrying the write: not on disk, so it may go out all the same.
       this.o.logger.error({ err, alert: entries[0]!.message.key }, "notification queued, but the state file cannot be written yet");
@@ -144,9 +147,8 @@ export class Outbox {
       if (this.held > 0) this.kick();
     });
     // Entries read from the file go out once this process has shown it can write there: at once.
-    if (this.o.store.data.outbox.length > 0 && !this.o.store.writable) {
-      this.o.store.changed();
-      this.o.store.flush().catch(() => undefined); // a failed write is reported by the store and retried
+    if (this.o.store.outbox.size > 0 && !this.o.store.writable) {
+      this.o.store.touch().catch(() => undefined); // a failed write is reported by the store and retried
     }
     this.kick();
   }
@@ -166,11 +168,11 @@ export class Outbox {
    */
   private deliverable(entry: OutboxEntry): boolean {
     if (this.o.store.writable) return true;
-    const mark = this.queuedAt.get(entry);
+    const mark = this.queuedAt.get(entry.id);
     // Not queued by this process: read from the state file at start.
     if (mark === undefined) return false;
     if (!this.o.store.isOnDisk(mark)) return true;
-    this.queuedAt.delete(entry);
+    this.queuedAt.delete(entry.id);
     return false;
   }
 
@@ -180,15 +182,12 @@ export class Outbox {
     clearTimeout(this.timer);
     this.timer = undefined;
     const now = this.o.clock.wall();
-    const outbox = this.o.store.data.outbox;
     const blocked = new Set<string>();
-    let expired = false;
     let held = 0;
-    for (const entry of [...outbox]) {
+    for (const entry of this.o.store.outbox.list()) {
       const lane = `${entry.channel}\u0000${entry.message.key}`;
       if (now - Date.parse(entry.createdAt) > this.o.expireAfterMs || !this.channels.has(entry.channel)) {
         this.remove(entry);
-        expired = true;
         this.o.onResult?.(entry.channel, entry.message.kind, "dropped", entry.message);
         this.o.logger.error({ channel: entry.channel, alert: entry.message.key, kind: entry.message.kind, lastError: entry.lastError }, "notification dropped: not delivered in time or channel gone");
         continue;
@@ -202,9 +201,8 @@ export class Outbox {
     }
     if (held > 0 && held !== this.held) this.o.logger.warn({ held }, "notifications held until the state file can be written again (delivered now, a restart would repeat them)");
     this.held = held;
-    if (expired) this.o.store.changed();
     // Held entries wait for a write to succeed (onWritten), not for a timer; expiry is checked then.
-    const next = Math.min(...this.o.store.data.outbox.filter((e) => !this.inFlight.has(e.id) && this.deliverable(e)).map((e) => this.waitOf(e)));
+    const next = Math.min(...this.o.store.outbox.list().filter((e) => !this.inFlight.has(e.id) && this.deliverable(e)).map((e) => this.waitOf(e)));
     if (Number.isFinite(next)) this.timer = armTimer(() => this.kick(), Math.max(10, next));
   }
 
@@ -214,17 +212,19 @@ export class Outbox {
     if (due === undefined) {
       // Queued by an earlier process: its wall-clock due time, never further off than the longest wait.
       const longest = Math.max(this.o.maxBackoffMs, this.o.maxRetryAfterMs);
-      due = this.setDue(entry, Math.min(longest, Math.max(0, entry.nextAttemptAt - this.o.clock.wall())));
+      const wait = entry.nextAttemptAt - this.o.clock.wall();
+      due = this.o.clock.mono() + Math.min(longest, Math.max(0, wait));
+      this.dueMono.set(entry.id, due);
+      // A due time further off than any wait (the wall clock went back) is stored as it will be kept.
+      if (wait > longest) void this.o.store.outbox.update({ ...entry, nextAttemptAt: this.o.clock.wall() + longest });
     }
     return due - this.o.clock.mono();
   }
 
-  /** Plans `entry`'s next attempt `waitMs` from now, on both clocks. Returns the monotonic due time. */
-  private setDue(entry: OutboxEntry, waitMs: number): number {
-    entry.nextAttemptAt = this.o.clock.wall() + waitMs;
-    const due = this.o.clock.mono() + waitMs;
-    this.dueMono.set(entry.id, due);
-    return due;
+  /** Plans `entry`'s next attempt `waitMs` from now, on both clocks, and stores it. */
+  private setDue(entry: OutboxEntry, waitMs: number): void {
+    this.dueMono.set(entry.id, this.o.clock.mono() + waitMs);
+    void this.o.store.outbox.update({ ...entry, nextAttemptAt: this.o.clock.wall() + waitMs });
   }
 
   private async attempt(entry: OutboxEntry): Promise<void> {
@@ -240,25 +240,22 @@ export class Outbox {
     } catch (err) {
       if (!this.running) return;
       const error = err instanceof ChannelError ? err : new ChannelError(err instanceof Error ? err.message : String(err));
-      entry.attempts++;
-      entry.lastError = redactSecrets(error.message);
+      const failed = { ...entry, attempts: entry.attempts + 1, lastError: redactSecrets(error.message) };
       if (error.permanent) {
         this.remove(entry);
         this.o.onResult?.(entry.channel, entry.message.kind, "dropped", entry.message);
-        this.o.logger.error({ channel: entry.channel, alert: entry.message.key, error: entry.lastError }, "notification refused by the channel; not retried");
+        this.o.logger.error({ channel: entry.channel, alert: entry.message.key, error: failed.lastError }, "notification refused by the channel; not retried");
       } else {
-        const backoff = Math.min(this.o.maxBackoffMs, this.o.baseBackoffMs * 2 ** (entry.attempts - 1));
+        const backoff = Math.min(this.o.maxBackoffMs, this.o.baseBackoffMs * 2 ** (failed.attempts - 1));
         // A receiver's Retry-After is honoured up to a bound: 3,000,000 s is a broken header, not a plan.
         const retryInMs = Math.max(backoff, Math.min(this.o.maxRetryAfterMs, error.retryAfterMs ?? 0));
-        this.setDue(entry, retryInMs);
+        // Only while still queued (expiry may have dropped it meanwhile): the outbox writes it at once.
+        if (this.o.store.outbox.get(entry.id)) this.setDue(failed, retryInMs);
         this.o.onResult?.(entry.channel, entry.message.kind, "failed", entry.message);
-        this.o.logger.warn({ channel: entry.channel, alert: entry.message.key, attempts: entry.attempts, retryInMs, error: entry.lastError }, "notification not delivered; will retry");
+        this.o.logger.warn({ channel: entry.channel, alert: entry.message.key, attempts: failed.attempts, retryInMs, error: failed.lastError }, "notification not delivered; will retry");
       }
     } finally {
       this.inFlight.delete(entry.id);
-      // Written at once, not batched: a delivered entry that survived a crash would be sent twice.
-      this.o.store.changed();
-      this.o.store.flush().catch(() => undefined); // a failed write is reported by the store and retried
       this.kick();
     }
   }
@@ -269,13 +266,13 @@ export class Outbox {
    * each entry at the end of a back-off grown while it was down. Order per alert still holds (kick).
    */
   private catchUp(channel: string): void {
-    for (const e of this.o.store.data.outbox) if (e.channel === channel && e.attempts > 0 && this.waitOf(e) > 0) this.setDue(e, 0);
+    for (const e of this.o.store.outbox.list()) if (e.channel === channel && e.attempts > 0 && this.waitOf(e) > 0) this.setDue(e, 0);
   }
 
+  /** Forgets `entry`: the outbox writes its removal at once, so a delivered entry is not sent twice after a crash. */
   private remove(entry: OutboxEntry): void {
-    const outbox = this.o.store.data.outbox;
-    const i = outbox.indexOf(entry);
-    if (i >= 0) outbox.splice(i, 1);
+    void this.o.store.outbox.remove(entry.id);
     this.dueMono.delete(entry.id);
+    this.queuedAt.delete(entry.id);
   }
 }

@@ -5,6 +5,7 @@ import { configSecrets, resolveBots } from "../config/load.ts";
 import { registerSecret } from "../redact.ts";
 import { Monitor } from "../monitor.ts";
 import { StateStore } from "../store/state-store.ts";
+import type { WatchState } from "../watch-state.ts";
 import { telegramSettings } from "../telegram/client.ts";
 import { createTransport } from "../telegram/transport.ts";
 import { fleetView, type FleetView } from "../http/status-view.ts";
@@ -40,7 +41,7 @@ export async function runCheckOnce(config: Config, logger: Logger, only?: string
   configSecrets(config).forEach(registerSecret);
   const bots = resolveBots(config).filter((b) => inShard(b.name, config.shard) && (!only || b.name === only));
   if (only && bots.length === 0) throw new UsageError(`--bot: no bot named "${only}" in the config`);
-  const store = await StateStore.open({ path: null });
+  const store = await StateStore.open<WatchState>({ path: null });
   const transport = createTransport();
   const roundTrips = bots.some((b) => (b.checks["round-trip"] as { enabled?: boolean } | undefined)?.enabled);
   const testAccount = roundTrips ? await createTestAccount(config, logger) : undefined;
@@ -82,4 +83,6 @@ export function renderCheckTable(view: FleetView): string {
   return lines.join("\n") + "\n";
 }
 
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}

@@ -2,21 +2,7 @@ import type { NextFunction, Request, Response } from "express";
 import type { Logger } from "pino";
 import { redactSecrets } from "../redact.ts";
 import { escapeHtml } from "./page.ts";
-
-/**
- * An error answer: what is wrong, and the field it is about. Thrown by routes; answered by `errorHandler`.
- * `cause` is what went wrong inside (a file system error with its path): logged, never answered.
- */
-export class HttpError extends Error {
-  readonly status: number;
-  readonly field: string | undefined;
-
-  constructor(status: number, message: string, field?: string, cause?: unknown) {
-    super(message, cause === undefined ? undefined : { cause });
-    this.status = status;
-    this.field = field;
-  }
-}
+import { RefusalError } from "../errors.ts";
 
 export interface ErrorAnswer {
   status: number;
@@ -31,12 +17,13 @@ const BODY_ERRORS: Record<string, (e: { limit?: number; message?: string }) => E
 };
 
 /**
- * What to answer for an error. Our own errors say what they say; errors of the HTTP stack (a URL that is
- * not percent-encoding, a body that cannot be read) become 4xx in our words; anything else is a 500
+ * What to answer for an error: the HTTP layer's map from errors to statuses. Our refusals
+ * (RefusalError) say what they say, with their status and field; errors of the HTTP stack (a URL that
+ * is not percent-encoding, a body that cannot be read) become 4xx in our words; anything else is a 500
  * that says nothing of its cause (the cause goes to the log).
  */
 export function describeError(err: unknown): ErrorAnswer {
-  if (err instanceof HttpError) return { status: err.status, message: err.message, ...(err.field && { field: err.field }) };
+  if (err instanceof RefusalError) return { status: err.status, message: err.message, ...(err.field && { field: err.field }) };
   if (err instanceof URIError) return { status: 400, message: "the URL is not valid percent-encoding (a % must be followed by two hex digits)" };
   const e = (typeof err === "object" && err !== null ? err : {}) as { type?: unknown; status?: unknown; expose?: unknown; message?: unknown; field?: unknown };
   const status = typeof e.status === "number" ? e.status : 500;
@@ -46,7 +33,7 @@ export function describeError(err: unknown): ErrorAnswer {
       if (known) return known(e as { limit?: number });
       return { status, message: `(body): ${e.expose !== false && typeof e.message === "string" ? e.message : "unreadable"}`, field: "(body)" };
     }
-    // Errors that carry their own 4xx (the fleet's conflicts, http-errors) are meant for the client.
+    // Errors of the HTTP stack that carry their own 4xx (http-errors) are meant for the client.
     const message = e.expose !== false && typeof e.message === "string" ? e.message : "bad request";
     return { status, message, ...(typeof e.field === "string" && { field: e.field }) };
   }
@@ -84,7 +71,7 @@ export function errorHandler(logger: Logger) {
     const answer = describeError(err);
     // The path is the client's text: cut and masked before it is logged.
     const request = { method: req.method, path: redactSecrets(req.originalUrl.slice(0, 300)), address: req.ip, status: answer.status };
-    if (answer.status >= 500) logger.error({ ...request, err: err instanceof HttpError && err.cause instanceof Error ? err.cause : err, error: answer.message }, "HTTP request failed");
+    if (answer.status >= 500) logger.error({ ...request, err: err instanceof RefusalError && err.cause instanceof Error ? err.cause : err, error: answer.message }, "HTTP request failed");
     else if (REFUSED_ACCESS.has(answer.status)) logger.warn({ ...request, error: answer.message }, "HTTP request refused: access");
     else logger.info({ ...request, error: answer.message }, "HTTP request refused");
     if (res.headersSent) {

@@ -7,7 +7,8 @@ import type { Monitor } from "../monitor.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import { botView, fleetView, type AlertSource } from "./status-view.ts";
 import { statusPageRouter } from "./status-page.ts";
-import { errorHandler, HttpError } from "./errors.ts";
+import { errorHandler } from "./errors.ts";
+import { RefusalError } from "../errors.ts";
 
 export interface HttpOptions {
   host: string;
@@ -63,7 +64,7 @@ export function createApp(o: HttpOptions): express.Express {
 
   app.get("/metrics", async (req: Request, res: Response, next: NextFunction) => {
     if (o.metricsToken && !sameSecret(bearer(req), o.metricsToken)) {
-      next(new HttpError(401, "a valid metrics token is required (Authorization: Bearer …)"));
+      next(new RefusalError(401, "a valid metrics token is required (Authorization: Bearer …)"));
       return;
     }
     // Streamed in chunks: a 10,000-bot exposition is ~45 MB, never held whole; the event loop runs between
@@ -100,7 +101,7 @@ export function createApp(o: HttpOptions): express.Express {
   app.use(statusPageRouter(o));
   if (o.admin) app.use("/api/v1", o.admin);
 
-  app.use((_req, _res, next) => next(new HttpError(404, "not found")));
+  app.use((_req, _res, next) => next(new RefusalError(404, "not found")));
   app.use(errorHandler(o.logger));
   return app;
 }

@@ -11,6 +11,7 @@ import { TOKEN_SYNTAX } from "./world.ts";
 
 /** A Telegram error answer. */
 class ApiError extends Error {
+  override readonly name = "ApiError";
   readonly code: number;
   constructor(code: number, description: string) {
     super(description);

@@ -1,38 +1,12 @@
 import { Low } from "lowdb";
-import type { BotStatus } from "../model.ts";
-import type { AlertState } from "../alerts/state-machine.ts";
-import type { OutboxEntry } from "../alerts/outbox.ts";
-import type { Silence } from "../alerts/silences.ts";
-import type { BotConfig } from "../config/schema.ts";
 import { AtomicJsonFile } from "./atomic-json-file.ts";
 import { armTimer } from "../clock.ts";
+import { DocumentList, DocumentTable } from "./document-repositories.ts";
+import type { Durability, KeyValueRepository, ListRepository } from "./repositories.ts";
+import { emptyState, stateChunks, stateFrom, type StateData, type StateShapes } from "./state-file.ts";
 
-/** Everything the monitor keeps across restarts. */
-export interface StateData {
-  version: 1;
-  /** Last sweep per bot, so /status is right straight after a restart. */
-  results: Record<string, BotStatus>;
-  /** Alert state per alert key (bot name, or "monitor"): firing alerts survive restarts. */
-  alerts: Record<string, AlertState>;
-  /** Notifications not yet delivered: written here before the first attempt to send them. */
-  outbox: OutboxEntry[];
-  /** Silences created through the admin API. */
-  silences: Silence[];
-  /** Bots registered through the admin API; their tokens sealed with store.secretKey. */
-  bots: Record<string, StoredBot>;
-  /** Business connection ids recorded through the admin API (config bots too), by bot name. */
-  connections: Record<string, string>;
-}
-
-/** An API-registered bot as stored: the config's bot entry with the token sealed. */
-export interface StoredBot {
-  config: Omit<BotConfig, "token">;
-  sealedToken: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-const EMPTY: StateData = { version: 1, results: {}, alerts: {}, outbox: [], silences: [], bots: {}, connections: {} };
+export type { StateData, StateShapes } from "./state-file.ts";
+export { stateChunks } from "./state-file.ts";
 
 export interface StateStoreOptions {
   /** The state file; `null` keeps state in memory only (one-shot commands such as `check`). */
@@ -51,32 +25,50 @@ const BACKGROUND_BYTES_PER_SECOND = 2 * 2 ** 20;
 /** The longest a change waits for its background write. */
 const MAX_BACKGROUND_DELAY_MS = 10_000;
 
-/**
- * The lowdb state file with batched writes: callers change `data` and call `changed()`; the file is
- * rewritten once per window (the flush interval, longer for a big file: at most ~2 MB/s on average,
- * at most 10 s). `flush()` asks for the next write as soon as the flush interval allows and resolves
- * once it is on disk (critical changes: the outbox); any number of flush() calls in between share that
- * one write. `close()` writes at once.
- *
- * Each write streams the whole state to the file in chunks (stateChunks): no full copy of the file is
- * ever held in memory, and the event loop keeps running while a big fleet's file is written.
- */
 interface Waiter {
   resolve(): void;
   reject(err: Error): void;
 }
 
-export class StateStore {
-  private readonly db: Low<StateData>;
-  private readonly file: AtomicJsonFile<StateData> | undefined;
+/**
+ * The state store: typed repositories per slice (results, alert states, outbox, silences, API bots,
+ * connection ids), each owned by one part of the service, over one engine. Nothing outside `store/`
+ * sees the state as a document; each operation is what one SQL statement would do (repositories.ts).
+ *
+ * The engine today is the lowdb state file with batched writes: an operation changes the document and
+ * marks it changed; the file is rewritten once per window (the flush interval, longer for a big file:
+ * at most ~2 MB/s on average, at most 10 s). Results and alert states are written in the background
+ * (their writes resolve with the next window's write); the slices someone waits on (the outbox, the
+ * admin API's silences, bots and connection ids) ask for the next write as soon as the flush interval
+ * allows. Any number of writes in between share that one write. `close()` writes at once.
+ *
+ * Each write streams the whole state to the file in chunks (stateChunks): no full copy of the file is
+ * ever held in memory, and the event loop keeps running while a big fleet's file is written.
+ */
+export class StateStore<S extends StateShapes> implements Durability {
+  /** The last sweep of each bot, by bot name (Monitor). */
+  readonly results: KeyValueRepository<S["results"]>;
+  /** Alert states by alert key (AlertEngine); an idle alert is deleted. */
+  readonly alerts: KeyValueRepository<S["alerts"]>;
+  /** Notifications not yet delivered, oldest first (Outbox). */
+  readonly outbox: ListRepository<S["outbox"]>;
+  /** Silences created through the admin API. */
+  readonly silences: ListRepository<S["silences"]>;
+  /** Bots registered through the admin API, by name, tokens sealed (Fleet). */
+  readonly bots: KeyValueRepository<S["bots"]>;
+  /** Business connection ids recorded through the admin API, by bot name (Fleet). */
+  readonly connections: KeyValueRepository<string>;
+
+  private readonly db: Low<StateData<S>>;
+  private readonly file: AtomicJsonFile<StateData<S>> | undefined;
   private readonly flushIntervalMs: number;
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   /** The write on its way to disk, if any. */
   private writing: Promise<void> | undefined;
-  /** flush() callers waiting for the next write. */
+  /** Commits (writes, flush() callers) waiting for the next write. */
   private waiters: Waiter[] = [];
-  /** flush() callers whose changes are in the write under way. */
+  /** Commits whose changes are in the write under way. */
   private inflight: Waiter[] = [];
   private dirty = false;
   /** Monotonic ms (performance.now()), as is timerAt: a wall-clock step must not hold a write back. */
@@ -96,28 +88,29 @@ export class StateStore {
   private constructor(options: StateStoreOptions) {
     this.options = options;
     this.flushIntervalMs = options.flushIntervalMs ?? 1000;
-    this.file = options.path === null ? undefined : new AtomicJsonFile<StateData>(options.path);
+    this.file = options.path === null ? undefined : new AtomicJsonFile<StateData<S>>(options.path);
     const adapter = this.file ?? { read: async () => null, write: async () => undefined };
-    this.db = new Low(adapter, structuredClone(EMPTY));
+    this.db = new Low(adapter, emptyState<S>());
+    const background = () => this.commit(false);
+    const urgent = () => this.commit(true);
+    this.results = new DocumentTable(() => this.db.data.results, background);
+    this.alerts = new DocumentTable(() => this.db.data.alerts, background);
+    this.outbox = new DocumentList(() => this.db.data.outbox, urgent);
+    this.silences = new DocumentList(() => this.db.data.silences, urgent);
+    this.bots = new DocumentTable(() => this.db.data.bots, urgent);
+    this.connections = new DocumentTable(() => this.db.data.connections, urgent);
   }
 
-  static async open(options: StateStoreOptions): Promise<StateStore> {
-    const store = new StateStore(options);
+  /** Opens the state file (`path: null`: in memory); `S` names the record type of each slice (watch-state.ts). */
+  static async open<S extends StateShapes>(options: StateStoreOptions): Promise<StateStore<S>> {
+    const store = new StateStore<S>(options);
     await store.db.read();
-    if (store.db.data.version !== 1 || typeof store.db.data.results !== "object") {
-      throw new Error(`state file ${String(options.path)}: not a secretary-watch state file (version ${String(store.db.data.version)})`);
-    }
-    // Files written before a section existed get it empty.
-    store.db.data = { ...structuredClone(EMPTY), ...store.db.data };
+    store.db.data = stateFrom(store.db.data, options.path);
     return store;
   }
 
-  get data(): StateData {
-    return this.db.data;
-  }
-
   /**
-   * Names the present moment for `isOnDisk`: whatever is in `data` now is taken by every write
+   * Names the present moment for `isOnDisk`: whatever the store holds now is taken by every write
    * numbered above the mark. Writes take the state in the order they start (one at a time).
    */
   mark(): number {
@@ -145,14 +138,38 @@ export class StateStore {
     return () => this.written.delete(listener);
   }
 
-  changed(): void {
+  /** Writes the state as it is, changed or not, as soon as the flush interval allows; resolves when on disk. */
+  touch(): Promise<void> {
+    this.changed();
+    return this.flush();
+  }
+
+  /**
+   * An operation changed the document: the commit that holds it is the next write, asked for as soon
+   * as the flush interval allows when `urgent`. The promise never rejects unheard: a failed write is
+   * reported by onError and retried.
+   */
+  private commit(urgent: boolean): Promise<void> {
+    this.changed();
+    const committed = urgent ? this.flush() : this.nextWrite();
+    committed.catch(() => undefined);
+    return committed;
+  }
+
+  /** Resolves when the next write, whenever the window brings it, is on disk. */
+  private nextWrite(): Promise<void> {
+    if (!this.file) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  private changed(): void {
     if (!this.file) return;
     this.dirty = true;
     const window = Math.max(this.flushIntervalMs, Math.min(MAX_BACKGROUND_DELAY_MS, (this.lastBytes / BACKGROUND_BYTES_PER_SECOND) * 1000));
     if (this.timer === undefined) this.schedule(performance.now() + window);
   }
 
-  /** Writes pending changes as soon as the flush interval allows; resolves when they are on disk. */
+  /** Writes pending changes as soon as the flush interval allows; resolves when they are on disk (tests, shutdown). */
   flush(): Promise<void> {
     if (!this.file) return Promise.resolve();
     // Nothing new: whatever was changed before is in the write under way, or already on disk.
@@ -228,42 +245,4 @@ export class StateStore {
   private release(waiters: Waiter[]): void {
     for (const w of waiters) w.resolve();
   }
-}
-
-/**
- * JSON.stringify of the state, in pieces: one per result (most of the file: one per bot), every
- * other section whole. Nothing builds the whole file as one string: the writer packs the pieces into
- * its buffer and asks for more only after each write, so the event loop runs in between. Results are
- * taken as they are when their piece is made (a bot's result is replaced, never changed in place).
- * Alert states and the outbox are taken at the call, together: an alert's step and the notifications
- * it owes are one change (AlertEngine), and a file holding one without the other would lose a
- * notification or repeat it after a crash.
- */
-export function stateChunks(data: StateData): Generator<string> {
-  const taken = new Map(TAKEN_TOGETHER.map((key) => [key, JSON.stringify(data[key])]));
-  return pieces(data, taken);
-}
-
-const TAKEN_TOGETHER = ["alerts", "outbox"] as const satisfies readonly (keyof StateData)[];
-
-function* pieces(data: StateData, taken: ReadonlyMap<string, string>): Generator<string> {
-  let first = true;
-  for (const [key, value] of Object.entries(data)) {
-    if (value === undefined) continue;
-    const head = `${first ? "{" : ","}${JSON.stringify(key)}:`;
-    first = false;
-    if (key !== "results") {
-      yield head + (taken.get(key) ?? JSON.stringify(value));
-      continue;
-    }
-    yield `${head}{`;
-    let separator = "";
-    for (const [name, status] of Object.entries(value as StateData["results"])) {
-      if (status === undefined) continue;
-      yield `${separator}${JSON.stringify(name)}:${JSON.stringify(status)}`;
-      separator = ",";
-    }
-    yield "}";
-  }
-  yield first ? "{}" : "}";
 }

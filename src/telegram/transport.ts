@@ -122,6 +122,7 @@ export function createTransport(options: { maxSockets?: number } = {}): Transpor
 
 /** A request lost to a closed keep-alive socket; `cause` is the socket's error. */
 class StaleSocketError extends Error {
+  override readonly name = "StaleSocketError";
   constructor(cause: Error) {
     super(cause.message, { cause });
   }

@@ -15,7 +15,8 @@ import type { AlertMessage, Channel } from "../../src/alerts/types.ts";
 import { createLogger } from "../../src/log.ts";
 import { Metrics } from "../../src/metrics/metrics.ts";
 import type { BotStatus, MonitoredBot } from "../../src/model.ts";
-import { StateStore, stateChunks, type StateData } from "../../src/store/state-store.ts";
+import { StateStore, stateChunks } from "../../src/store/state-store.ts";
+import type { WatchState, WatchStateData as StateData, WatchStore } from "../../src/watch-state.ts";
 import { LogSink, until } from "../support/service-harness.ts";
 
 const DAY = 86_400_000;
@@ -67,8 +68,8 @@ describe("AlertEngine", () => {
     for (const stop of stops.splice(0).reverse()) await stop();
   });
 
-  async function setup(channel: Channel, store?: StateStore) {
-    store ??= await StateStore.open({ path: join(mkdtempSync(join(tmpdir(), "engine-")), "state.json"), flushIntervalMs: 20 });
+  async function setup(channel: Channel, store?: WatchStore) {
+    store ??= await StateStore.open<WatchState>({ path: join(mkdtempSync(join(tmpdir(), "engine-")), "state.json"), flushIntervalMs: 20 });
     const logs = new LogSink();
     const logger = createLogger({ level: "debug", destination: logs });
     const outbox = new Outbox({ store, channels: [channel], logger });
@@ -100,7 +101,7 @@ describe("AlertEngine", () => {
     expect(errors()[0]!.err?.message).toMatch(/Invalid time value/);
     expect(await errorCount(metrics)).toBe(2);
     // Nothing changed: no firing alert marked as told, nothing queued, nothing sent.
-    expect(store.data.alerts.anna?.firing?.notified ?? null).toBeNull();
+    expect(store.alerts.get("anna")?.firing?.notified ?? null).toBeNull();
     expect(outbox.size).toBe(0);
     expect(channel.delivered).toEqual([]);
 
@@ -109,7 +110,7 @@ describe("AlertEngine", () => {
     fixed.onSweep(bot, downSweep());
     await until("the firing notification", () => (channel.delivered.length > 0 ? true : undefined), 3000);
     expect(channel.delivered.map((m) => `${m.key} ${m.kind}`)).toEqual(["anna firing"]);
-    expect(store.data.alerts.anna?.firing?.notified).not.toBeNull();
+    expect(store.alerts.get("anna")?.firing?.notified).not.toBeNull();
     expect(await errorCount(metrics)).toBe(2);
   });
 
@@ -122,7 +123,7 @@ describe("AlertEngine", () => {
     alerts.onSweep(bot, downSweep());
     expect(errors().map((e) => [e.alert, e.err?.message])).toEqual([["anna", "selector broken"]]);
     expect(await errorCount(metrics)).toBe(1);
-    expect(store.data.alerts.anna).toBeUndefined();
+    expect(store.alerts.get("anna")).toBeUndefined();
     expect(outbox.size).toBe(0);
 
     channel.refuseRouting = false;

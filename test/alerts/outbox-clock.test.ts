@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { Outbox } from "../../src/alerts/outbox.ts";
 import { ChannelError, type AlertMessage, type Channel } from "../../src/alerts/types.ts";
 import { StateStore } from "../../src/store/state-store.ts";
+import type { WatchState } from "../../src/watch-state.ts";
 import { sleep, until } from "../support/service-harness.ts";
 
 /** The outbox's waiting under wall-clock steps and under absurd server-given back-offs. */
@@ -41,7 +42,7 @@ describe("Outbox timing", () => {
   });
 
   async function start(c: Channel, extra: Partial<ConstructorParameters<typeof Outbox>[0]> = {}) {
-    const store = await StateStore.open({ path: null });
+    const store = await StateStore.open<WatchState>({ path: null });
     const outbox = new Outbox({ store, channels: [c], logger, baseBackoffMs: 50, maxBackoffMs: 200, ...extra });
     stops.push(() => outbox.stop());
     outbox.start();
@@ -68,8 +69,8 @@ describe("Outbox timing", () => {
     let wall = Date.now();
     const clock = { wall: () => wall, mono: () => performance.now() };
     const c = channel([]);
-    const store = await StateStore.open({ path: null });
-    store.data.outbox.push({ id: "x", channel: "hook", message: message("anna"), createdAt: new Date(wall).toISOString(), attempts: 3, nextAttemptAt: wall + 10 * HOUR });
+    const store = await StateStore.open<WatchState>({ path: null });
+    await store.outbox.add([{ id: "x", channel: "hook", message: message("anna"), createdAt: new Date(wall).toISOString(), attempts: 3, nextAttemptAt: wall + 10 * HOUR }]);
     const outbox = new Outbox({ store, channels: [c], logger, baseBackoffMs: 50, maxBackoffMs: 200, maxRetryAfterMs: 300, clock });
     stops.push(() => outbox.stop());
     outbox.start();
@@ -85,9 +86,9 @@ describe("Outbox timing", () => {
       const c = channel([new ChannelError("Too Many Requests", { retryAfterMs: 3_000_000 * 1000 })]);
       const { outbox, store } = await start(c);
       await outbox.enqueue(message("anna"));
-      await until("the first attempt", () => (c.attempts === 1 && store.data.outbox[0]?.attempts === 1 ? true : undefined), 2000);
+      await until("the first attempt", () => (c.attempts === 1 && store.outbox.list()[0]?.attempts === 1 ? true : undefined), 2000);
       await sleep(300);
-      const wait = store.data.outbox[0]!.nextAttemptAt - Date.now();
+      const wait = store.outbox.list()[0]!.nextAttemptAt - Date.now();
       expect(wait).toBeGreaterThan(HOUR - 5_000);
       expect(wait).toBeLessThanOrEqual(HOUR);
       expect(c.attempts).toBe(1);

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { Outbox, type DeliveryResult } from "../../src/alerts/outbox.ts";
 import { ChannelError, type AlertMessage, type Channel } from "../../src/alerts/types.ts";
 import { StateStore } from "../../src/store/state-store.ts";
+import type { WatchState } from "../../src/watch-state.ts";
 import { until } from "../support/service-harness.ts";
 
 const logger = pino({ level: "silent" });
@@ -41,7 +42,7 @@ describe("Outbox", () => {
 
   async function setup(channels: Channel[], path?: string, extra: Partial<ConstructorParameters<typeof Outbox>[0]> = {}) {
     const file = path ?? join(mkdtempSync(join(tmpdir(), "outbox-")), "state.json");
-    const store = await StateStore.open({ path: file, flushIntervalMs: 20 });
+    const store = await StateStore.open<WatchState>({ path: file, flushIntervalMs: 20 });
     const results: Array<[string, string, DeliveryResult]> = [];
     const outbox = new Outbox({ store, channels, logger, baseBackoffMs: 30, maxBackoffMs: 120, onResult: (c, k, r) => results.push([c, k, r]), ...extra });
     stops.push(() => outbox.stop());
@@ -188,7 +189,7 @@ describe("Outbox", () => {
     const blocker = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
     mkdirSync(blocker);
     stops.push(() => rmSync(blocker, { recursive: true, force: true }));
-    store.changed();
+    store.touch().catch(() => undefined); // any write: it fails
     await until("a failed state write", () => (store.writable ? undefined : true), 900);
     await new Promise((r) => setTimeout(r, Math.max(0, channel.attempts[0]! + 1300 - Date.now()))); // anna's retry is due
     // Delivered now, anna's removal could not be recorded: a restart would send it a second time.

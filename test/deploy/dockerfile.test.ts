@@ -14,6 +14,7 @@ import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseConfig, resolveConfigPath } from "../../src/config/load.ts";
 import { StateStore } from "../../src/store/state-store.ts";
+import type { WatchState } from "../../src/watch-state.ts";
 import { freePort } from "../support/loopback-daemon.ts";
 import { dockerIgnores, options, parseDockerfile, stages } from "./dockerfile.ts";
 
@@ -136,9 +137,8 @@ describe("the Dockerfile", () => {
     expect(resolveConfigPath({ env: {}, cwd: app })).toEqual({ path: join(app, "config/secretary-watch.yaml") });
     // The demo's store.path (./data/demo-state.json, relative to /app) writes into the data volume.
     const errors: Error[] = [];
-    const store = await StateStore.open({ path: join(app, "data/demo-state.json"), flushIntervalMs: 10, onError: (e) => errors.push(e) });
-    store.changed();
-    await store.flush();
+    const store = await StateStore.open<WatchState>({ path: join(app, "data/demo-state.json"), flushIntervalMs: 10, onError: (e) => errors.push(e) });
+    await store.touch();
     await store.close();
     expect(errors).toEqual([]);
     expect(readdirSync(varLib)).toContain("demo-state.json");

@@ -140,7 +140,7 @@ describe("the service on the demo fleet", () => {
   it("when the service restarts, then /status is right before the first new sweep", async () => {
     await service.stop();
     // What the stopped service persisted (round-trips still running were allowed to finish first).
-    const persisted = Object.fromEntries(Object.values(service.store.data.results).map((s) => [s.name, s.health]));
+    const persisted = Object.fromEntries([...service.store.results.values()].map((s) => [s.name, s.health]));
     service = await start();
     const after = await status();
     expect(Object.fromEntries(after.bots.map((b) => [b.name, b.health]))).toEqual(persisted);

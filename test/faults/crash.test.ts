@@ -12,7 +12,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { StateData } from "../../src/store/state-store.ts";
+import type { WatchStateData as StateData } from "../../src/watch-state.ts";
 import { freePort } from "../support/loopback-daemon.ts";
 import { botName, botUsername, control, fleetBots, healthyWorldSpec } from "../support/healthy-fleet.ts";
 import { kill9OnNextWrite, killAll, leftoverTempFiles, readState, receiverOn, spawnCli, startSandboxProcess, waitReady, type PortReceiver } from "../support/faults-process.ts";

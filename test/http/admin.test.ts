@@ -116,7 +116,7 @@ describe("the admin API", () => {
   it("when a business connection id is recorded for a config bot, then it is used and kept in the store", async () => {
     const r = await call("PUT", "/bots/anna/business-connection", { id: "bc-anna" });
     expect(r).toMatchObject({ status: 200, body: { businessConnectionId: "bc-anna" } });
-    expect(service.store.data.connections.anna).toBe("bc-anna");
+    expect(service.store.connections.get("anna")).toBe("bc-anna");
     expect((await call("PUT", "/bots/anna/business-connection", { id: "" })).body.field).toBe("id");
   });
 

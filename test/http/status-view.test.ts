@@ -7,6 +7,7 @@ import { AlertEngine } from "../../src/alerts/engine.ts";
 import { Outbox } from "../../src/alerts/outbox.ts";
 import type { AlertMessage, Channel } from "../../src/alerts/types.ts";
 import { StateStore } from "../../src/store/state-store.ts";
+import type { WatchState } from "../../src/watch-state.ts";
 import { botView, fleetView, type AlertSource } from "../../src/http/status-view.ts";
 import { h, renderStatusPage } from "../../src/http/page.ts";
 import { botSection, searchText } from "../../src/http/page-assets/render.ts";
@@ -152,7 +153,7 @@ describe("the page's lines for alerts, silences, labels and pending bots", () =>
 
 describe("the alert engine's record of who was told", () => {
   it("when the outbox delivers a firing alert, then the alert names the channel; a delivery of an older streak or a resolved message does not", async () => {
-    const store = await StateStore.open({ path: null });
+    const store = await StateStore.open<WatchState>({ path: null });
     const sent: AlertMessage[] = [];
     const channel: Channel = { name: "ops", type: "test", accepts: () => true, send: async (m) => void sent.push(m) };
     const engineRef: { current?: AlertEngine } = {};

@@ -18,12 +18,9 @@ describe("StateStore under wall-clock steps", () => {
       vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
       const path = join(mkdtempSync(join(tmpdir(), "state-clock-")), "state.json");
       const store = await StateStore.open({ path, flushIntervalMs: 100 });
-      store.data.silences.push(silence("first"));
-      store.changed();
-      await store.flush();
+      await store.silences.add([silence("first")]);
       vi.setSystemTime(Date.now() + step);
-      store.data.silences.push(silence("second"));
-      store.changed();
+      void store.silences.add([silence("second")]);
       const started = performance.now();
       const written = await Promise.race([store.flush().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3000))]);
       expect(written, "the second write within 3 s").toBe(true);

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { StateStore, stateChunks, type StateData } from "../../src/store/state-store.ts";
+import { StateStore, stateChunks, type StateData, type StateShapes } from "../../src/store/state-store.ts";
 
 const tempFile = () => join(mkdtempSync(join(tmpdir(), "state-store-")), "state.json");
 
@@ -29,7 +29,7 @@ describe("StateStore", () => {
         silences: [],
         bots: {},
         connections: { "bot-1": "bc-1" },
-      } as unknown as StateData;
+      } as unknown as StateData<StateShapes>;
       expect([...stateChunks(data)].join(""), `${bots} bots`).toBe(JSON.stringify(data));
     }
   });
@@ -40,8 +40,7 @@ describe("StateStore", () => {
     const started = Date.now();
     const flushes: Promise<void>[] = [];
     for (let i = 0; i < 200; i++) {
-      store.data.results[`bot-${i}`] = result(`bot-${i}`, i);
-      store.changed();
+      void store.results.put(`bot-${i}`, result(`bot-${i}`, i));
       flushes.push(store.flush());
       if (i % 20 === 0) await new Promise((r) => setTimeout(r, 10));
     }
@@ -58,8 +57,7 @@ describe("StateStore", () => {
   it("when the store closes, then pending changes are written at once, with mode 0600", async () => {
     const path = tempFile();
     const store = await StateStore.open({ path, flushIntervalMs: 60_000 });
-    store.data.results.anna = result("anna", 1);
-    store.changed();
+    void store.results.put("anna", result("anna", 1));
     await store.close();
     expect(JSON.parse(readFileSync(path, "utf8")).results.anna.username).toBe("anna_bot");
     expect(statSync(path).mode & 0o777).toBe(0o600);

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync, watch } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { basename, dirname } from "node:path";
-import type { StateData } from "../../src/store/state-store.ts";
+import type { WatchStateData as StateData } from "../../src/watch-state.ts";
 
 export interface Proc {
   child: ChildProcess;

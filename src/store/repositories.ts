@@ -1,0 +1,56 @@
+/**
+ * The state store's interface, slice by slice: what the next engines (SQLite, PostgreSQL) implement.
+ * Each operation is what one SQL statement would do. Writes resolve once they are committed and reject
+ * when that commit failed (the engine keeps retrying); a caller that does not wait for a write need not
+ * catch it. Values are the stored ones: replace them with `put`/`update`, never change them in place.
+ * Writes made in one synchronous step are committed together (one transaction): an alert's step and
+ * the notifications it owes (AlertEngine) reach the disk together or not at all.
+ */
+
+/** A record with an id of its own: a row of a table keyed by id (an outbox entry, a silence). */
+export interface Identified {
+  readonly id: string;
+}
+
+/** Values by key: a table with a primary key (results by bot, alert states by alert key). */
+export interface KeyValueRepository<V> {
+  get(key: string): V | undefined;
+  has(key: string): boolean;
+  entries(): IterableIterator<[string, V]>;
+  values(): IterableIterator<V>;
+  /** Inserts or replaces the value of `key`. */
+  put(key: string, value: V): Promise<void>;
+  /** Removes `key`; when it is not there, nothing is written. */
+  delete(key: string): Promise<void>;
+}
+
+/** Records in the order they were added (the outbox's queue, the silences). */
+export interface ListRepository<E extends Identified> {
+  readonly size: number;
+  /** Every record, oldest first: a snapshot, so changing the repository while going through it is safe. */
+  list(): E[];
+  get(id: string): E | undefined;
+  /** Appends `records`, in one commit. */
+  add(records: readonly E[]): Promise<void>;
+  /** Replaces the record with `record.id`; when it is gone, nothing is written. */
+  update(record: E): Promise<void>;
+  /** Removes the record with `id`; when it is not there, nothing is written. */
+  remove(id: string): Promise<void>;
+}
+
+/**
+ * What a caller that must know about commits sees of the engine (the outbox: it must not deliver an
+ * entry whose removal cannot be recorded).
+ */
+export interface Durability {
+  /** Names the present moment for `isOnDisk`: whatever the store holds now is in every commit after it. */
+  mark(): number;
+  /** True when a commit that took the state after `mark` is on disk. */
+  isOnDisk(mark: number): boolean;
+  /** True when the newest commit reached the disk; false before the first and from a failed one until one succeeds. */
+  readonly writable: boolean;
+  /** Calls `listener` after every commit that reached the disk. Returns the unsubscribe. */
+  onWritten(listener: () => void): () => void;
+  /** Commits the state as it is, changed or not: how a process learns that it can write (`writable`). */
+  touch(): Promise<void>;
+}

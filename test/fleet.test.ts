@@ -1,0 +1,180 @@
+/**
+ * Fleet, in process over an in-memory store: config bots and API bots, what each may be changed
+ * through, and that the store, the monitor, the scheduler and the alert state follow every change.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { AlertEngine } from "../src/alerts/engine.ts";
+import { Outbox } from "../src/alerts/outbox.ts";
+import { parseConfig } from "../src/config/load.ts";
+import type { BotConfig } from "../src/config/schema.ts";
+import { RefusalError } from "../src/errors.ts";
+import { Fleet } from "../src/fleet.ts";
+import { createLogger } from "../src/log.ts";
+import type { BotStatus } from "../src/model.ts";
+import { Monitor } from "../src/monitor.ts";
+import { Scheduler } from "../src/runner/scheduler.ts";
+import { SecretBox } from "../src/store/secret-box.ts";
+import { StateStore } from "../src/store/state-store.ts";
+import { createTransport } from "../src/telegram/transport.ts";
+import { telegramSettings } from "../src/telegram/client.ts";
+import type { WatchState, WatchStore } from "../src/watch-state.ts";
+import { CHECKS } from "../checks/index.ts";
+
+const logger = createLogger({ level: "silent" });
+const config = parseConfig(
+  `telegram: { apiRoot: "http://127.0.0.1:9" }
+bots:
+  - { name: anna, token: "111:config-anna", username: anna_secretary_bot, owner: { id: 1 } }
+`,
+  {},
+  "fleet.test.yaml",
+);
+const apiBot = (name: string, overrides: Partial<BotConfig> = {}): BotConfig => ({
+  name,
+  token: `222:api-${name}`,
+  username: `${name}_secretary_bot`,
+  owner: { id: 2 },
+  probeChats: [],
+  labels: {},
+  checks: {},
+  ...overrides,
+});
+const downStatus = (name: string): BotStatus => ({
+  name,
+  username: `${name}_secretary_bot`,
+  health: "down",
+  since: "2026-11-24T12:00:00.000Z",
+  checkedAt: "2026-11-24T12:00:00.000Z",
+  checks: [],
+  observed: {},
+});
+
+describe("Fleet", () => {
+  const closes: Array<() => void> = [];
+  afterEach(() => closes.splice(0).forEach((close) => close()));
+
+  async function setup(options: { store?: WatchStore; secretKey?: string | null } = {}) {
+    const store = options.store ?? (await StateStore.open<WatchState>({ path: null }));
+    const transport = createTransport();
+    closes.push(() => transport.close());
+    const monitor = new Monitor({ telegram: telegramSettings(config), checks: CHECKS, store, transport, logger });
+    const scheduler = new Scheduler({ intervalMs: 60_000, concurrency: 1 }, async () => undefined);
+    const outbox = new Outbox({ store, channels: [], logger });
+    const alerts = new AlertEngine({
+      store,
+      outbox,
+      logger,
+      policy: { failAfter: 1, recoverAfter: 1, repeatIntervalMs: 3_600_000, sendResolved: true },
+      maintenance: [],
+      statuses: () => monitor.statuses(),
+      monitorEvaluationMs: 60_000,
+    });
+    const secretKey = options.secretKey === undefined ? "fleet-test-key" : options.secretKey;
+    const fleet = new Fleet({
+      config: { ...config, bots: [] },
+      store,
+      monitor,
+      scheduler,
+      ownSchedules: [],
+      alerts,
+      ...(secretKey !== null && { secretBox: new SecretBox(secretKey) }),
+      logger,
+    });
+    fleet.load(config.bots);
+    return { store, monitor, scheduler, alerts, fleet };
+  }
+
+  const refusal = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (err) {
+      if (err instanceof RefusalError) return { status: err.status, field: err.field, message: err.message };
+      throw err;
+    }
+    throw new Error("expected a refusal");
+  };
+
+  it("when the config's bots are loaded, then each is watched and scheduled, from the config", async () => {
+    const { fleet, monitor, scheduler } = await setup();
+    expect([...fleet.list()].map(({ bot, source }) => [bot.name, source])).toEqual([["anna", "config"]]);
+    expect(monitor.get("anna")?.username).toBe("anna_secretary_bot");
+    expect(scheduler.has("anna")).toBe(true);
+  });
+
+  it("when a bot is registered, then it is watched at once and stored with its token sealed, never in plain text", async () => {
+    const { fleet, store, scheduler } = await setup();
+    const { bot, saved } = fleet.register(apiBot("boris"));
+    await saved;
+    expect(bot.name).toBe("boris");
+    expect(fleet.source("boris")).toBe("api");
+    expect(scheduler.has("boris")).toBe(true);
+    const stored = store.bots.get("boris")!;
+    expect(stored.config).not.toHaveProperty("token");
+    expect(stored.sealedToken).not.toContain("api-boris");
+    expect(fleet.apiEntry("boris").token).toBe("222:api-boris");
+  });
+
+  it("when the service restarts on the same state, then the API bots come back with their tokens and connection ids", async () => {
+    const first = await setup();
+    await first.fleet.register(apiBot("boris")).saved;
+    await first.fleet.recordConnection("boris", "bc-boris").saved;
+    const second = await setup({ store: first.store });
+    expect(second.fleet.get("boris")).toMatchObject({ source: "api", bot: { token: "222:api-boris", businessConnectionId: "bc-boris" } });
+  });
+
+  it("when API bots are stored but store.secretKey is not set or is another, then loading refuses, naming why", async () => {
+    const first = await setup();
+    await first.fleet.register(apiBot("boris")).saved;
+    await expect(setup({ store: first.store, secretKey: null })).rejects.toThrow(/store\.secretKey is not set/);
+    await expect(setup({ store: first.store, secretKey: "another-key" })).rejects.toThrow(/token of API bot "boris" does not decrypt/);
+  });
+
+  it("when a change is refused, then the refusal carries its status and field, and nothing changed", async () => {
+    const { fleet, store } = await setup({ secretKey: null });
+    expect(refusal(() => fleet.register(apiBot("anna")))).toMatchObject({ status: 409, field: "name" });
+    expect(refusal(() => fleet.register(apiBot("boris")))).toMatchObject({ status: 400, field: "token", message: expect.stringMatching(/store\.secretKey is not set/) });
+    expect(refusal(() => fleet.update("anna", apiBot("anna")))).toMatchObject({ status: 409, field: "name", message: expect.stringMatching(/comes from the config file/) });
+    expect(refusal(() => fleet.remove("nobody"))).toMatchObject({ status: 404 });
+    expect(refusal(() => fleet.recordConnection("nobody", "bc"))).toMatchObject({ status: 404 });
+    expect(fleet.get("boris")).toBeUndefined();
+    expect([...store.bots.entries()]).toEqual([]);
+  });
+
+  it("when an API bot is renamed through update, then it is refused; a changed label takes effect at once and keeps the creation time", async () => {
+    const { fleet, store, monitor } = await setup();
+    await fleet.register(apiBot("boris")).saved;
+    const createdAt = store.bots.get("boris")!.createdAt;
+    expect(refusal(() => fleet.update("boris", apiBot("bella")))).toMatchObject({ status: 400, field: "name" });
+    await fleet.update("boris", apiBot("boris", { labels: { team: "ops" } })).saved;
+    expect(monitor.get("boris")?.labels).toEqual({ team: "ops" });
+    expect(store.bots.get("boris")!.createdAt).toBe(createdAt);
+  });
+
+  it("when a config bot's connection id is recorded, then the bot is watched with it and it survives a restart", async () => {
+    const { fleet, store, monitor } = await setup();
+    const { bot, saved } = fleet.recordConnection("anna", "bc-anna");
+    await saved;
+    expect(bot.businessConnectionId).toBe("bc-anna");
+    expect(monitor.get("anna")?.businessConnectionId).toBe("bc-anna");
+    expect(store.connections.get("anna")).toBe("bc-anna");
+    const second = await setup({ store });
+    expect(second.monitor.get("anna")?.businessConnectionId).toBe("bc-anna");
+  });
+
+  it("when an API bot is removed, then its entry, connection id, result and alert state are gone and it is no longer scheduled", async () => {
+    const { fleet, store, scheduler, alerts } = await setup();
+    await fleet.register(apiBot("boris")).saved;
+    await fleet.recordConnection("boris", "bc-boris").saved;
+    await store.results.put("boris", downStatus("boris"));
+    alerts.onSweep(fleet.get("boris")!.bot, downStatus("boris"));
+    expect(alerts.alertState("boris")?.firing).not.toBeNull();
+
+    await fleet.remove("boris");
+    expect(fleet.get("boris")).toBeUndefined();
+    expect(scheduler.has("boris")).toBe(false);
+    expect(store.bots.has("boris")).toBe(false);
+    expect(store.connections.has("boris")).toBe(false);
+    expect(store.results.has("boris")).toBe(false);
+    expect(alerts.alertState("boris")).toBeUndefined();
+  });
+});
