@@ -152,7 +152,7 @@ export function adminRouter(o: AdminOptions): express.Router {
     "/bots/:name/run",
     wrap(async (req, res) => {
       const bot = found(param(req, "name"));
-      const status = await o.monitor.sweep(bot.name);
+      const status = await o.fleet.sweepNow(bot.name);
       res.json(botView(bot, status));
     }),
   );
