@@ -67,7 +67,7 @@ export function checkNeedingTestAccount(
   );
 }
 
-/** Checks that need the test account, for its description: "round-trip", or the plug-ins' too. */
+/** The ids of the checks that need the test account, for its description. */
 export const testAccountUsers = (registry: CheckRegistry): string =>
   registry
     .filter((c) => c.needsTestAccount)

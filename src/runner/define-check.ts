@@ -66,7 +66,7 @@ export type AnyCheck = CheckDefinition<string, CheckOptionsBase>;
 /** A list of checks in dependency order: `CHECKS`, or `CHECKS` and plug-ins a test passes to the service. */
 export type CheckRegistry = readonly AnyCheck[];
 
-/** Per check id of a registry, that check's options: `OptionsOf<typeof CHECKS>["webhook"]["mode"]`. */
+/** Per check id of a registry, that check's options (`OptionsOf<typeof CHECKS>` is `config.checks`). */
 export type OptionsOf<R extends CheckRegistry> = { [C in R[number] as C["id"]]: C["defaults"] };
 
 /** What a check's own metrics are fed: each finished (not carried) result of that check. */
