@@ -3,7 +3,8 @@
  * benchmark fleet, a short or default interval, the state file in a temporary folder, no live
  * round-trip test) against the stand-in. After the first sweep of every bot and a short settling
  * time it measures one window of whole intervals: its own CPU time (`process.cpuUsage`), Bot API
- * requests sent, schedule lag, peak RSS, state-file writes; then renders /metrics a few times.
+ * requests sent, schedule lag (from /metrics, as any scraper reads it), peak RSS, state-file writes;
+ * then renders /metrics a few times.
  */
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +15,7 @@ import pino from "pino";
 import { parseConfig } from "../src/config/load.ts";
 import { createLogger } from "../src/log.ts";
 import { startService } from "../src/service.ts";
+import { lagBetween, lagQuantileMs, scrapeScheduleLag } from "../test/support/schedule-lag.ts";
 import { configBots, fleet } from "./fleet.ts";
 
 export interface MonitorResult {
@@ -33,8 +35,10 @@ export interface MonitorResult {
   sweepsStarted: number;
   sweepsExpected: number;
   skippedOverlap: number;
+  /** From secretary_schedule_lag_seconds over the window, interpolated within buckets (histogram_quantile). */
   lagP50Ms: number;
   lagP99Ms: number;
+  /** The upper bound of the highest bucket any sweep's lag fell in. */
   lagMaxMs: number;
   /** Oldest last sweep of any bot, sampled during the window (seconds). */
   maxResultAgeSeconds: number;
@@ -125,7 +129,7 @@ await sleep(restart ? Math.min(intervalMs / 2, 20_000) : Math.min(intervalMs / 2
 
 // The window: whole intervals, so every bot has exactly windowMs / intervalMs slots in it.
 const stats = service.scheduler.stats;
-stats.lagSamples.length = 0;
+const lag0 = await scrapeScheduleLag(service.url);
 const started0 = stats.started;
 const skipped0 = stats.skippedOverlap;
 const codes0 = await requestCount();
@@ -163,8 +167,8 @@ sampleAge();
 const codes1 = await requestCount();
 const durations1 = await durations();
 const requestCodes = Object.fromEntries(Object.entries(codes1).map(([k, v]) => [k, v - (codes0[k] ?? 0)]));
-const lags = [...stats.lagSamples].sort((a, b) => a - b);
-const pct = (p: number) => lags[Math.min(lags.length - 1, Math.floor((p / 100) * lags.length))] ?? NaN;
+const lag = lagBetween(lag0, await scrapeScheduleLag(service.url));
+const lagMaxMs = (lag.buckets.find(([, n]) => n === lag.count)?.[0] ?? NaN) * 1000;
 const stateWrites = storeStats().writes - writes0;
 const bytes1 = storeStats().bytes;
 const sweepsStarted = stats.started - started0;
@@ -207,9 +211,9 @@ const result: MonitorResult = {
   sweepsStarted,
   sweepsExpected: n * Math.round(windowMs / intervalMs),
   skippedOverlap,
-  lagP50Ms: pct(50),
-  lagP99Ms: pct(99),
-  lagMaxMs: lags.at(-1) ?? NaN,
+  lagP50Ms: lagQuantileMs(lag, 0.5),
+  lagP99Ms: lagQuantileMs(lag, 0.99),
+  lagMaxMs,
   maxResultAgeSeconds: maxAge / 1000,
   eventLoopDelayP99Ms: eld.percentile(99) / 1e6,
   rssPeakMb: rssPeak / 2 ** 20,

@@ -22,10 +22,13 @@ const statuses: BotStatus[] = Array.from({ length: n }, (_, i) => ({
 }));
 /** A few bots' alerts fire, looked up per bot as the engine's state is. */
 const firing = new Set(statuses.slice(0, 20).map((s) => s.name));
-const metrics = new Metrics(
-  { bots: () => statuses, statuses: () => statuses, alertsFiring: () => ({ degraded: 0, down: 20 }), alertFiring: (name) => firing.has(name), outboxSize: () => 0 },
-  "bench",
-);
+const metrics = new Metrics("bench", { checks: CHECKS }).attach({
+  bots: () => statuses,
+  statuses: () => statuses,
+  alertsFiring: () => ({ degraded: 0, down: 20 }),
+  alertFiring: (name) => firing.has(name),
+  outboxSize: () => 0,
+});
 
 const times: number[] = [];
 let bytes = 0;

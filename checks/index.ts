@@ -1,4 +1,4 @@
-import type { CheckDefinition } from "../src/runner/define-check.ts";
+import type { CheckRegistry, OptionsOf } from "../src/runner/define-check.ts";
 import { businessMode } from "./business-mode.ts";
 import { connection } from "./connection.ts";
 import { identity } from "./identity.ts";
@@ -9,9 +9,13 @@ import { webhook } from "./webhook.ts";
 import { roundTrip } from "./round-trip.ts";
 
 /**
- * The registry: the only list of checks. The runner, config validation (allowed ids and their
- * options), metrics and docs all derive from it. To add a check, write a module and list it here.
+ * The registry: the only list of checks, in dependency order. The runner, config validation (allowed
+ * ids and their options, typed from here), metrics and docs all derive from it. To add a check, write
+ * a module and list it here.
  */
-export const CHECKS: readonly CheckDefinition[] = [token, identity, businessMode, connection, rights, scope, webhook, roundTrip];
+export const CHECKS = [token, identity, businessMode, connection, rights, scope, webhook, roundTrip] as const satisfies CheckRegistry;
 
-export const CHECK_IDS = CHECKS.map((c) => c.id);
+/** Every registered check's options by id: the type of `config.checks` and `MonitoredBot.checks`. */
+export type CheckOptions = OptionsOf<typeof CHECKS>;
+
+export const CHECK_IDS: readonly string[] = CHECKS.map((c) => c.id);

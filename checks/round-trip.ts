@@ -1,14 +1,16 @@
 import { randomBytes } from "node:crypto";
+import { Histogram } from "prom-client";
 import { z } from "zod";
 import { defineCheck, fail, ok, skip, warn, type Verdict } from "../src/runner/define-check.ts";
 import { durationBetween } from "../src/config/duration.ts";
 import { TelegramError } from "../src/telegram/errors.ts";
 import { TestAccountTimeout, type TestAccount } from "../src/testaccount/types.ts";
 import type { SweepTelegram } from "../src/runner/sweep-telegram.ts";
-import type { MonitoredBot } from "../src/model.ts";
+import type { BotTarget } from "../src/check-model.ts";
 import { REMEDIATION } from "./remediation.ts";
 
-type Options = { mode: "reply" | "outbound"; timeout: number; slowAfter: number };
+/** The options a live test reads, and the sweep's signal: a stop ends the wait for the answer. */
+type Options = { mode: "reply" | "outbound"; timeout: number; slowAfter: number; signal: AbortSignal };
 
 /**
  * The setup guide's live test, on a schedule: a real message goes in and a reply comes out. API
@@ -20,10 +22,12 @@ export const roundTrip = defineCheck({
   title: "Live test: a message goes in and a reply comes out",
   dependsOn: ["connection"],
   impact: "down",
+  // A real message to a real profile: only when asked for, on its own interval, with the test account.
+  enabledByDefault: false,
   ownInterval: (options) => options.interval,
+  needsTestAccount: true,
   options: z
     .object({
-      enabled: z.boolean().default(false),
       mode: z.enum(["reply", "outbound"]).default("reply"),
       interval: durationBetween(1_000, 86_400_000).default(15 * 60_000).describe("1s to 1d"),
       timeout: durationBetween(1_000, 10 * 60_000).default(120_000).describe("1s to 10m"),
@@ -31,17 +35,31 @@ export const roundTrip = defineCheck({
     })
     .strict()
     .describe("Live test through a Telegram test account (testAccount), on its own interval"),
-  async run({ bot, telegram, testAccount }, options) {
+  metrics(registers) {
+    const duration = new Histogram({
+      name: "secretary_roundtrip_duration_seconds",
+      help: "Time from the test account's message (or the bot's, outbound) to the answer arriving.",
+      labelNames: ["bot", "mode"],
+      buckets: [0.5, 1, 2, 5, 10, 20, 30, 60, 120],
+      registers,
+    });
+    return {
+      observe(bot, result, options) {
+        if (result.latencyMs !== undefined) duration.observe({ bot: bot.name, mode: options.mode }, result.latencyMs / 1000);
+      },
+    };
+  },
+  async run({ bot, telegram, testAccount, signal }, options) {
     if (!testAccount) return skip("no test account configured (testAccount.session)");
     const nonce = `secretary-watch round-trip ${randomBytes(6).toString("hex")}`;
-    const result = options.mode === "reply" ? await reply(bot, testAccount, nonce, options) : await outbound(bot, telegram, testAccount, nonce, options);
-    return result;
+    const wait = { ...options, signal };
+    return options.mode === "reply" ? reply(bot, testAccount, nonce, wait) : outbound(bot, telegram, testAccount, nonce, wait);
   },
 });
 
 /** The test account writes to the owner's profile; any answer from the profile counts. */
-async function reply(bot: MonitoredBot, account: TestAccount, nonce: string, o: Options): Promise<Verdict> {
-  const expectation = account.expect({ from: bot.ownerId, timeoutMs: o.timeout });
+async function reply(bot: BotTarget, account: TestAccount, nonce: string, o: Options): Promise<Verdict> {
+  const expectation = account.expect({ from: bot.ownerId, timeoutMs: o.timeout, signal: o.signal });
   let sent: { messageId: number } | undefined;
   try {
     sent = await account.sendText(bot.ownerId, nonce);
@@ -62,8 +80,8 @@ async function reply(bot: MonitoredBot, account: TestAccount, nonce: string, o: 
 }
 
 /** The bot sends through its business connection; the test account must receive it. */
-async function outbound(bot: MonitoredBot, telegram: SweepTelegram, account: TestAccount, nonce: string, o: Options): Promise<Verdict> {
-  const expectation = account.expect({ from: bot.ownerId, match: (m) => m.text.includes(nonce), timeoutMs: o.timeout });
+async function outbound(bot: BotTarget, telegram: SweepTelegram, account: TestAccount, nonce: string, o: Options): Promise<Verdict> {
+  const expectation = account.expect({ from: bot.ownerId, match: (m) => m.text.includes(nonce), timeoutMs: o.timeout, signal: o.signal });
   let messageId: number | undefined;
   try {
     const started = performance.now();

@@ -1,16 +1,16 @@
 import type { Logger } from "pino";
-import type { CheckDefinition } from "./runner/define-check.ts";
+import type { CheckRegistry } from "./runner/define-check.ts";
 import type { BotConfig, Config } from "./config/schema.ts";
 import { resolveBots } from "./config/load.ts";
-import type { MonitoredBot } from "./model.ts";
-import type { Monitor } from "./monitor.ts";
+import type { BotStatus, MonitoredBot } from "./model.ts";
+import type { Monitor, Sweep } from "./monitor.ts";
 import type { Scheduler } from "./runner/scheduler.ts";
+import type { OwnSchedules } from "./runner/own-schedules.ts";
 import type { KeyValueRepository } from "./store/repositories.ts";
 import type { SecretBox } from "./store/secret-box.ts";
 import type { AlertEngine } from "./alerts/engine.ts";
 import { inShard } from "./shard.ts";
 import { RefusalError } from "./errors.ts";
-import type { BotStatus } from "./model.ts";
 
 export type BotSource = "config" | "api";
 
@@ -35,18 +35,14 @@ export interface FleetChange {
   saved: Promise<void>;
 }
 
-/** A check with its own interval (round-trip) and the scheduler that runs it. */
-export interface OwnSchedule {
-  check: CheckDefinition;
-  scheduler: Scheduler;
-}
-
 export interface FleetOptions {
   config: Config;
+  /** The checks a bot's options are resolved for (CHECKS, or more in tests). */
+  checks: CheckRegistry;
   store: FleetStore;
   monitor: Monitor;
-  scheduler: Scheduler;
-  ownSchedules: readonly OwnSchedule[];
+  scheduler: Scheduler<Sweep>;
+  ownSchedules: OwnSchedules;
   alerts: AlertEngine;
   /** Present when store.secretKey is set: without it the API cannot store tokens. */
   secretBox?: SecretBox;
@@ -135,6 +131,11 @@ export class Fleet {
     return { ...entry.config, token: this.o.secretBox!.open(entry.sealedToken, name) } as BotConfig;
   }
 
+  /** Sweeps a watched bot now (the admin API's run); the result goes on as a scheduled sweep's does. */
+  async sweepNow(name: string): Promise<BotStatus> {
+    return (await this.o.scheduler.runNow(name)).status;
+  }
+
   /** Records the business connection id a platform learned from a business_connection update. */
   recordConnection(name: string, id: string): FleetChange {
     const current = this.get(name);
@@ -159,7 +160,7 @@ export class Fleet {
   }
 
   private resolve(entry: BotConfig): MonitoredBot {
-    const bot = resolveBots({ ...this.o.config, bots: [entry] })[0]!;
+    const bot = resolveBots({ ...this.o.config, bots: [entry] }, this.o.checks)[0]!;
     const recorded = this.o.store.connections.get(entry.name);
     return recorded ? { ...bot, businessConnectionId: recorded } : bot;
   }
@@ -169,21 +170,14 @@ export class Fleet {
     this.o.monitor.upsert(bot);
     this.sources.set(bot.name, source);
     if (!this.o.scheduler.has(bot.name)) this.o.scheduler.add(bot.name, stored);
-    // A bot already on an own-interval schedule (round-trip) follows a changed `enabled` or
-    // `interval` at once; one not yet on it joins after its next sweep (see service.ts).
-    for (const own of this.o.ownSchedules) {
-      if (!own.scheduler.has(bot.name)) continue;
-      const options = bot.checks[own.check.id] as { enabled?: boolean } | undefined;
-      if (options?.enabled === false) own.scheduler.remove(bot.name);
-      else own.scheduler.add(bot.name, true, own.check.ownInterval!(options as never));
-    }
+    this.o.ownSchedules.follow(bot);
   }
 
   private unwatch(name: string): void {
     this.o.monitor.remove(name);
     this.sources.delete(name);
     this.o.scheduler.remove(name);
-    for (const own of this.o.ownSchedules) own.scheduler.remove(name);
+    this.o.ownSchedules.remove(name);
     this.o.alerts.forget(name);
   }
 }

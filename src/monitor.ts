@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
-import type { CheckDefinition } from "./runner/define-check.ts";
+import type { AnyCheck, CheckRegistry } from "./runner/define-check.ts";
 import type { BotStatus, CheckResult, MonitoredBot } from "./model.ts";
+import type { CheckedBot } from "./check-model.ts";
 import { BotClient, type RequestObserver, type TelegramSettings } from "./telegram/client.ts";
 import type { Transport } from "./telegram/transport.ts";
 import { runOwnCheck, runSweep } from "./runner/sweep.ts";
@@ -11,17 +12,34 @@ import { registerSecret, forgetSecret } from "./redact.ts";
 
 export interface MonitorOptions {
   telegram: TelegramSettings;
-  checks: readonly CheckDefinition[];
+  checks: CheckRegistry;
   /** Where each bot's last result lives (the state store's results). */
   store: { readonly results: KeyValueRepository<BotStatus> };
   transport: Transport;
   logger: Logger;
   onRequest?: RequestObserver;
-  onCheck?: (bot: MonitoredBot, result: CheckResult) => void;
+  onCheck?: (bot: CheckedBot, result: CheckResult) => void;
   /** The Telegram user account for live tests (round-trip), when configured. */
   testAccount?: TestAccount;
-  /** Called after every finished sweep (alerts hook in here). */
-  onSweep?: (bot: MonitoredBot, status: BotStatus) => void;
+}
+
+/** A finished sweep: `recorded` false when the result was dropped (stopped, or the bot removed meanwhile). */
+export interface Sweep {
+  bot: MonitoredBot;
+  status: BotStatus;
+  recorded: boolean;
+}
+
+/** What follows a bot's recorded sweeps: the alert engine, the own-interval schedules. */
+export interface SweepListener {
+  onSweep(bot: MonitoredBot, status: BotStatus): void;
+}
+
+/** Hands each recorded sweep to `listeners` in order (the scheduler's `onSwept`). */
+export function toListeners(listeners: readonly SweepListener[]): (name: string, sweep: Sweep) => void {
+  return (_name, sweep) => {
+    if (sweep.recorded) for (const listener of listeners) listener.onSweep(sweep.bot, sweep.status);
+  };
 }
 
 interface Watched {
@@ -92,9 +110,10 @@ export class Monitor {
 
   /**
    * Runs one sweep of `name` now and records it. Checks with their own interval are carried from
-   * the last result unless `includeOwnSchedule` (a one-shot `check` runs everything).
+   * the last result unless `includeOwnSchedule` (a one-shot `check` runs everything). `signal`
+   * cancels the sweep's Telegram calls and waits (the scheduler's, on stop).
    */
-  async sweep(name: string, includeOwnSchedule = false): Promise<BotStatus> {
+  async sweep(name: string, options: { includeOwnSchedule?: boolean; signal?: AbortSignal } = {}): Promise<Sweep> {
     const w = this.watched.get(name);
     if (!w) throw new Error(`no bot named "${name}"`);
     const previous = this.options.store.results.get(name);
@@ -104,18 +123,18 @@ export class Monitor {
       client: w.client,
       previous,
       testAccount: this.options.testAccount,
-      includeOwnSchedule,
+      includeOwnSchedule: options.includeOwnSchedule ?? false,
       onCheck: this.options.onCheck,
+      ...(options.signal && { signal: options.signal }),
     });
-    return this.record(w, status, previous);
+    return { bot: w.bot, status, recorded: this.record(w, status, previous) };
   }
 
   /** Runs one own-interval check (round-trip) of `name` against its latest status and records it. */
-  async runOwn(name: string, checkId: string): Promise<BotStatus | undefined> {
+  async runOwn(name: string, check: AnyCheck, signal?: AbortSignal): Promise<BotStatus | undefined> {
     const w = this.watched.get(name);
-    const check = this.options.checks.find((c) => c.id === checkId);
     const status = this.options.store.results.get(name);
-    if (!w || !check || !status) return undefined;
+    if (!w || !status) return undefined;
     const next = await runOwnCheck({
       bot: w.bot,
       checks: this.options.checks,
@@ -124,12 +143,14 @@ export class Monitor {
       status,
       testAccount: this.options.testAccount,
       onCheck: this.options.onCheck,
+      ...(signal && { signal }),
     });
     // A sweep may have finished meanwhile: merge into the newest status, not the one we started from.
     const latest = this.options.store.results.get(name) ?? status;
-    const merged = latest === status ? next : withResult(latest, next.checks.find((c) => c.check === checkId)!);
+    const merged = latest === status ? next : withResult(latest, next.checks.find((c) => c.check === check.id)!);
     // Not a sweep: alert streaks count sweeps, and the next sweep carries this result to the alerts.
-    return this.record(w, merged, latest, false);
+    this.record(w, merged, latest);
+    return merged;
   }
 
   /** Stops recording: results of sweeps abandoned at shutdown arrive after the final flush. */
@@ -137,15 +158,15 @@ export class Monitor {
     this.closed = true;
   }
 
-  private record(w: Watched, status: BotStatus, previous: BotStatus | undefined, isSweep = true): BotStatus {
+  /** Keeps `status` as the bot's last result; false when it is dropped instead. */
+  private record(w: Watched, status: BotStatus, previous: BotStatus | undefined): boolean {
     const name = w.bot.name;
-    if (this.closed) return status;
+    if (this.closed) return false;
     // The bot may have been removed or replaced while its sweep ran: do not resurrect it.
-    if (this.watched.get(name) !== w) return status;
+    if (this.watched.get(name) !== w) return false;
     void this.options.store.results.put(name, status);
     this.log(status, previous);
-    if (isSweep) this.options.onSweep?.(w.bot, status);
-    return status;
+    return true;
   }
 
   private log(status: BotStatus, previous: BotStatus | undefined): void {

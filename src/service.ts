@@ -3,9 +3,11 @@ import { CHECKS } from "../checks/index.ts";
 import type { Config } from "./config/schema.ts";
 import { configSecrets } from "./config/load.ts";
 import { registerSecret } from "./redact.ts";
-import { Monitor } from "./monitor.ts";
-import { Metrics } from "./metrics/metrics.ts";
+import { Monitor, toListeners, type Sweep } from "./monitor.ts";
+import { Metrics, SWEEP_SCHEDULE } from "./metrics/metrics.ts";
 import { Scheduler } from "./runner/scheduler.ts";
+import { OwnSchedules } from "./runner/own-schedules.ts";
+import type { CheckRegistry } from "./runner/define-check.ts";
 import { StateStore } from "./store/state-store.ts";
 import type { WatchState, WatchStore } from "./watch-state.ts";
 import { telegramSettings } from "./telegram/client.ts";
@@ -17,7 +19,7 @@ import { Outbox, type OutboxOptions } from "./alerts/outbox.ts";
 import { AlertEngine } from "./alerts/engine.ts";
 import { maintenanceToSilences } from "./alerts/silences.ts";
 import { createTestAccount } from "./testaccount/create.ts";
-import { Fleet, type OwnSchedule } from "./fleet.ts";
+import { Fleet } from "./fleet.ts";
 import { SecretBox } from "./store/secret-box.ts";
 import { adminRouter } from "./http/admin.ts";
 
@@ -34,12 +36,17 @@ export interface ServiceOptions {
   monitorEvaluationMs?: number;
   /** The channel types the config was validated with (default: the built-in ones; tests add a throwaway one). */
   channels?: ChannelRegistry;
+  /**
+   * The checks to run (default CHECKS): a test adds a plug-in here. The config must have been
+   * validated against the same list (`configSchemaFor`).
+   */
+  checks?: CheckRegistry;
 }
 
 export interface Service {
   url: string;
   monitor: Monitor;
-  scheduler: Scheduler;
+  scheduler: Scheduler<Sweep>;
   store: WatchStore;
   metrics: Metrics;
   http: HttpServer;
@@ -50,66 +57,42 @@ export interface Service {
   stop(deadlineMs?: number): Promise<void>;
 }
 
-/** Wiring only: every part is built and tested on its own. */
+/**
+ * Wiring only: every part is built and tested on its own. What needs nothing comes first (the
+ * metrics' counters); each part is made after what it uses; the scrape-time metrics are attached
+ * once what they read exists. A sweep's result goes from the scheduler to the alert engine and the
+ * own-interval schedules.
+ */
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { config, logger } = options;
+  const checks = options.checks ?? CHECKS;
   // Before anything can log: every secret in the config is masked wherever it would appear.
   configSecrets(config).forEach(registerSecret);
+  const metrics = new Metrics(VERSION, { channels: Object.keys(config.alerts.channels), checks });
   const store = await StateStore.open<WatchState>({
     path: config.store.path,
     flushIntervalMs: options.storeFlushMs ?? 1000,
     onError: (err) => logger.error({ err }, "state write failed; will retry"),
   });
   const transport = createTransport({ maxSockets: Math.max(64, config.schedule.concurrency * 2) });
-  // Monitor and metrics refer to each other: the monitor reports into metrics, metrics read the monitor.
-  const metricsRef: { current?: Metrics } = {};
   const channels = createChannels(config.alerts.channels, channelDeps(config), options.channels);
-  const outbox = new Outbox({
-    store,
-    channels,
-    logger,
-    onResult: (channel, kind, result, message) => {
-      metricsRef.current?.observeNotification(channel, kind, result);
-      if (result === "sent") engineRef.current?.delivered(message, channel);
-    },
-    ...options.outbox,
-  });
-  const engineRef: { current?: AlertEngine } = {};
+  const outbox = new Outbox({ store, channels, logger, onResult: metrics.observeNotification, ...options.outbox });
   const onSweepError = (name: string, err: unknown) => {
     logger.error({ err, bot: name }, "sweep failed");
-    metricsRef.current?.observeSweepError();
+    metrics.observeSweepError();
   };
   const testAccount = await createTestAccount(config, logger);
-  const ownSchedules: OwnSchedule[] = [];
   const monitor = new Monitor({
     telegram: telegramSettings(config),
-    checks: CHECKS,
+    checks,
     store,
     transport,
     logger,
-    onRequest: (method, code, seconds) => metricsRef.current?.observeRequest(method, code, seconds),
-    onCheck: (bot, result) => metricsRef.current?.observeCheck(bot, result),
-    onSweep: (bot, status) => {
-      engineRef.current?.onSweep(bot, status);
-      // A bot joins an own-interval schedule (round-trip) after its first sweep, which the live test needs.
-      for (const own of ownSchedules) {
-        const options = bot.checks[own.check.id] as { enabled?: boolean } | undefined;
-        if (own.scheduler.has(bot.name) || options?.enabled === false) continue;
-        // On the bot's own interval when it overrides the check's (bots[].checks.round-trip.interval).
-        own.scheduler.add(bot.name, status.checks.some((c) => c.check === own.check.id), own.check.ownInterval!(options as never));
-      }
-    },
+    onRequest: metrics.observeRequest,
+    onCheck: metrics.observeCheck,
     ...(testAccount && { testAccount }),
   });
-  for (const check of CHECKS) {
-    if (!check.ownInterval) continue;
-    const intervalMs = check.ownInterval(config.checks[check.id] as never);
-    const scheduler = new Scheduler({ intervalMs, concurrency: Math.max(1, Math.floor(config.schedule.concurrency / 4)), onError: onSweepError }, async (name) => {
-      await monitor.runOwn(name, check.id);
-    });
-    ownSchedules.push({ check, scheduler });
-  }
-  const engine = (engineRef.current = new AlertEngine({
+  const engine = new AlertEngine({
     store,
     outbox,
     logger,
@@ -122,30 +105,42 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     publicUrl: config.server.publicUrl || undefined,
     maintenance: maintenanceToSilences(config.alerts.maintenance),
     statuses: () => monitor.statuses(),
-    onError: () => metricsRef.current?.observeAlertError(),
+    onError: metrics.observeAlertError,
     monitorEvaluationMs: options.monitorEvaluationMs ?? Math.min(config.schedule.interval, 30_000),
-  }));
-  const metrics = (metricsRef.current = new Metrics(
+  });
+  const ownSchedules = new OwnSchedules({
+    checks,
+    defaults: config.checks,
+    sweepConcurrency: config.schedule.concurrency,
+    run: (name, check, signal) => monitor.runOwn(name, check, signal),
+    onError: onSweepError,
+    observeLag: metrics.observeScheduleLag,
+  });
+  const scheduler = new Scheduler<Sweep>(
     {
-      bots: () => monitor.bots(),
-      statuses: () => monitor.statuses(),
-      alertsFiring: () => engine.firing(),
-      alertFiring: (name) => Boolean(engine.alertState(name)?.firing),
-      silences: () => engine.silences(),
-      outboxSize: () => outbox.size,
+      intervalMs: config.schedule.interval,
+      concurrency: config.schedule.concurrency,
+      onError: onSweepError,
+      // A bot joins an own-interval schedule (round-trip) after its first sweep, which the live test needs.
+      onSwept: toListeners([engine, ownSchedules]),
+      observeLag: (seconds) => metrics.observeScheduleLag(SWEEP_SCHEDULE, seconds),
     },
-    VERSION,
-    { channels: channels.map((c) => c.name), checks: CHECKS.map((c) => c.id) },
-  ));
-
-  const scheduler = new Scheduler({ intervalMs: config.schedule.interval, concurrency: config.schedule.concurrency, onError: onSweepError }, async (name) => {
-    await monitor.sweep(name);
+    (name, signal) => monitor.sweep(name, { signal }),
+  );
+  metrics.attach({
+    bots: () => monitor.bots(),
+    statuses: () => monitor.statuses(),
+    alertsFiring: () => engine.firing(),
+    alertFiring: (name) => Boolean(engine.alertState(name)?.firing),
+    silences: () => engine.silences(),
+    outboxSize: () => outbox.size,
   });
   // What the service keeps of the config: everything but the bots, which the monitor holds once
   // resolved (10,000 config entries are some 130,000 objects).
   const settings: Config = { ...config, bots: [] };
   const fleet = new Fleet({
     config: settings,
+    checks,
     store,
     monitor,
     scheduler,
@@ -182,7 +177,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     }),
   });
   scheduler.start();
-  for (const own of ownSchedules) own.scheduler.start();
+  ownSchedules.start();
   outbox.start();
   engine.start();
   ready = true;
@@ -196,12 +191,12 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     (stopping ??= (async () => {
       ready = false;
       engine.stop();
-      const abandoned = (await Promise.all([scheduler, ...ownSchedules.map((o) => o.scheduler)].map((s) => s.stop(deadlineMs)))).reduce((a, b) => a + b, 0);
+      const [sweeps, liveTests] = await Promise.all([scheduler.stop(deadlineMs), ownSchedules.stop(deadlineMs)]);
       await testAccount?.close();
       outbox.stop();
       monitor.close();
       await Promise.all(channels.map((c) => c.close?.()));
-      if (abandoned > 0) logger.warn({ abandoned }, "stopped with sweeps still running; their results are dropped");
+      if (sweeps + liveTests > 0) logger.warn({ cancelled: sweeps + liveTests }, "stopped with sweeps still running at the deadline; they were cancelled and their results are dropped");
       await store.close();
       await http.close();
       transport.close();

@@ -11,7 +11,8 @@ import { RefusalError } from "../src/errors.ts";
 import { Fleet } from "../src/fleet.ts";
 import { createLogger } from "../src/log.ts";
 import type { BotStatus } from "../src/model.ts";
-import { Monitor } from "../src/monitor.ts";
+import { Monitor, type Sweep } from "../src/monitor.ts";
+import { OwnSchedules } from "../src/runner/own-schedules.ts";
 import { Scheduler } from "../src/runner/scheduler.ts";
 import { SecretBox } from "../src/store/secret-box.ts";
 import { StateStore } from "../src/store/state-store.ts";
@@ -58,7 +59,7 @@ describe("Fleet", () => {
     const transport = createTransport();
     closes.push(() => transport.close());
     const monitor = new Monitor({ telegram: telegramSettings(config), checks: CHECKS, store, transport, logger });
-    const scheduler = new Scheduler({ intervalMs: 60_000, concurrency: 1 }, async () => undefined);
+    const scheduler = new Scheduler<Sweep>({ intervalMs: 60_000, concurrency: 1 }, (name) => monitor.sweep(name));
     const outbox = new Outbox({ store, channels: [], logger });
     const alerts = new AlertEngine({
       store,
@@ -75,7 +76,8 @@ describe("Fleet", () => {
       store,
       monitor,
       scheduler,
-      ownSchedules: [],
+      ownSchedules: new OwnSchedules({ checks: CHECKS, defaults: config.checks, sweepConcurrency: 1, run: (name, check) => monitor.runOwn(name, check) }),
+      checks: CHECKS,
       alerts,
       ...(secretKey !== null && { secretBox: new SecretBox(secretKey) }),
       logger,

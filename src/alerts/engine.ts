@@ -56,6 +56,10 @@ export class AlertEngine {
 
   constructor(options: AlertEngineOptions) {
     this.o = options;
+    // What the outbox delivered is recorded on the alert it announces (see `delivered`).
+    options.outbox.listen((channel, _kind, result, message) => {
+      if (result === "sent") this.delivered(message, channel);
+    });
   }
 
   private get compose(): ComposeOptions {

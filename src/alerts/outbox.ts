@@ -25,6 +25,9 @@ export interface OutboxStore extends Durability {
   readonly outbox: ListRepository<OutboxEntry>;
 }
 
+/** Hears every delivery attempt's outcome. */
+export type DeliveryListener = (channel: string, kind: AlertMessage["kind"], result: DeliveryResult, message: AlertMessage) => void;
+
 export interface OutboxOptions {
   store: OutboxStore;
   channels: readonly Channel[];
@@ -39,7 +42,7 @@ export interface OutboxOptions {
   /** How long one delivery attempt may take. */
   sendTimeoutMs?: number;
   /** Counts every attempt's outcome: `failed` will be retried, `dropped` will not. */
-  onResult?: (channel: string, kind: AlertMessage["kind"], result: DeliveryResult, message: AlertMessage) => void;
+  onResult?: DeliveryListener;
   /** Wall clock for what is stored, monotonic clock for waiting (tests inject both). */
   clock?: Clock;
 }
@@ -60,6 +63,8 @@ export interface OutboxOptions {
 export class Outbox {
   private readonly o: Required<Omit<OutboxOptions, "onResult">> & Pick<OutboxOptions, "onResult">;
   private readonly channels: Map<string, Channel>;
+  /** Besides `onResult`: parts made after the outbox that follow its deliveries (the alert engine). */
+  private readonly listeners: DeliveryListener[] = [];
   private readonly inFlight = new Set<string>();
   /** Entries (by id) queued by this process and not yet known on disk, with the store's mark when queued. */
   private readonly queuedAt = new Map<string, number>();
@@ -86,6 +91,16 @@ export class Outbox {
       ...options,
     };
     this.channels = new Map(options.channels.map((c) => [c.name, c]));
+  }
+
+  /** Adds a listener to every attempt's outcome, for a part that is made after the outbox. */
+  listen(listener: DeliveryListener): void {
+    this.listeners.push(listener);
+  }
+
+  private report(...outcome: Parameters<DeliveryListener>): void {
+    this.o.onResult?.(...outcome);
+    for (const listener of this.listeners) listener(...outcome);
   }
 
   get size(): number {
@@ -188,7 +203,7 @@ export class Outbox {
       const lane = `${entry.channel}\u0000${entry.message.key}`;
       if (now - Date.parse(entry.createdAt) > this.o.expireAfterMs || !this.channels.has(entry.channel)) {
         this.remove(entry);
-        this.o.onResult?.(entry.channel, entry.message.kind, "dropped", entry.message);
+        this.report(entry.channel, entry.message.kind, "dropped", entry.message);
         this.o.logger.error({ channel: entry.channel, alert: entry.message.key, kind: entry.message.kind, lastError: entry.lastError }, "notification dropped: not delivered in time or channel gone");
         continue;
       }
@@ -235,7 +250,7 @@ export class Outbox {
       await channel.send(entry.message, signal);
       this.remove(entry);
       this.catchUp(entry.channel);
-      this.o.onResult?.(entry.channel, entry.message.kind, "sent", entry.message);
+      this.report(entry.channel, entry.message.kind, "sent", entry.message);
       this.o.logger.info({ channel: entry.channel, alert: entry.message.key, kind: entry.message.kind, attempts: entry.attempts + 1 }, "notification sent");
     } catch (err) {
       if (!this.running) return;
@@ -243,7 +258,7 @@ export class Outbox {
       const failed = { ...entry, attempts: entry.attempts + 1, lastError: redactSecrets(error.message) };
       if (error.permanent) {
         this.remove(entry);
-        this.o.onResult?.(entry.channel, entry.message.kind, "dropped", entry.message);
+        this.report(entry.channel, entry.message.kind, "dropped", entry.message);
         this.o.logger.error({ channel: entry.channel, alert: entry.message.key, error: failed.lastError }, "notification refused by the channel; not retried");
       } else {
         const backoff = Math.min(this.o.maxBackoffMs, this.o.baseBackoffMs * 2 ** (failed.attempts - 1));
@@ -251,7 +266,7 @@ export class Outbox {
         const retryInMs = Math.max(backoff, Math.min(this.o.maxRetryAfterMs, error.retryAfterMs ?? 0));
         // Only while still queued (expiry may have dropped it meanwhile): the outbox writes it at once.
         if (this.o.store.outbox.get(entry.id)) this.setDue(failed, retryInMs);
-        this.o.onResult?.(entry.channel, entry.message.kind, "failed", entry.message);
+        this.report(entry.channel, entry.message.kind, "failed", entry.message);
         this.o.logger.warn({ channel: entry.channel, alert: entry.message.key, attempts: failed.attempts, retryInMs, error: failed.lastError }, "notification not delivered; will retry");
       }
     } finally {

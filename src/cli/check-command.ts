@@ -11,6 +11,7 @@ import { createTransport } from "../telegram/transport.ts";
 import { fleetView, type FleetView } from "../http/status-view.ts";
 import { inShard } from "../shard.ts";
 import { createTestAccount } from "../testaccount/create.ts";
+import { isEnabled } from "../runner/define-check.ts";
 
 /** Health levels `check --fail-on` accepts, mildest first. */
 export const FAIL_ON_LEVELS = ["degraded", "down"] as const;
@@ -43,8 +44,8 @@ export async function runCheckOnce(config: Config, logger: Logger, only?: string
   if (only && bots.length === 0) throw new UsageError(`--bot: no bot named "${only}" in the config`);
   const store = await StateStore.open<WatchState>({ path: null });
   const transport = createTransport();
-  const roundTrips = bots.some((b) => (b.checks["round-trip"] as { enabled?: boolean } | undefined)?.enabled);
-  const testAccount = roundTrips ? await createTestAccount(config, logger) : undefined;
+  const liveTests = bots.some((b) => CHECKS.some((c) => c.needsTestAccount && isEnabled(b, c)));
+  const testAccount = liveTests ? await createTestAccount(config, logger) : undefined;
   const monitor = new Monitor({
     telegram: telegramSettings(config),
     checks: CHECKS,
@@ -56,7 +57,7 @@ export async function runCheckOnce(config: Config, logger: Logger, only?: string
   for (const bot of bots) monitor.upsert(bot);
   const queue = bots.map((b) => b.name);
   const worker = async () => {
-    for (let name = queue.shift(); name !== undefined; name = queue.shift()) await monitor.sweep(name, true);
+    for (let name = queue.shift(); name !== undefined; name = queue.shift()) await monitor.sweep(name, { includeOwnSchedule: true });
   };
   await Promise.all(Array.from({ length: Math.min(config.schedule.concurrency, queue.length) }, worker));
   transport.close();

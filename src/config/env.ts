@@ -72,7 +72,7 @@ function keyPath(ancestors: readonly unknown[], node: unknown): (string | number
   for (let i = 0; i < chain.length - 1; i++) {
     const parent = chain[i];
     const child = chain[i + 1];
-    if (isSeq(parent)) path.push(parent.items.indexOf(child as never));
+    if (isSeq(parent)) path.push(parent.items.findIndex((item) => item === child));
     else if (isPair(parent) && isMap(chain[i - 1]) && child === parent.value) {
       const key = parent.key;
       path.push(isScalar(key) ? String(key.value) : String(key));

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { CHECKS } from "../../checks/index.ts";
 import { CHANNELS, channelConfigSchema, type ChannelRegistry } from "../alerts/channels/index.ts";
+import type { CheckRegistry } from "../runner/define-check.ts";
+import { checkDefaultsSchema, checkNeedingTestAccount, checkOverridesSchema, testAccountUsers } from "./check-options-schema.ts";
 import { durationBetween } from "./duration.ts";
 import { apiRoot, DEFAULT_API_ROOT, expected, isUrl, secret } from "./fields.ts";
 import { proxyAddress } from "./proxy-address.ts";
@@ -8,7 +10,7 @@ import { proxyAddress } from "./proxy-address.ts";
 /**
  * The configuration file (README, "Configuration") as one zod schema: validation, defaults, the `Config` type and
  * the JSON Schema for editors all come from here. Every object is strict (unknown keys are errors).
- * Check options come from the check registry: `checks.<id>` is that check's own `options` schema.
+ * Check options come from the check registry (check-options-schema.ts): `checks.<id>` is that check's own `options` schema.
  * Channel options come from the channel registry: `alerts.channels.<name>` is one of its types.
  */
 
@@ -75,52 +77,13 @@ const shard = z
   )
   .describe("This instance watches only the bots whose name hashes to index (of count)");
 
-// ---------------------------------------------------------------------------------------------
-// Checks: defaults under `checks`, partial overrides under `bots[].checks`
-
-const CHECK_OPTIONS: Record<string, z.ZodObject> = Object.fromEntries(CHECKS.map((c) => [c.id, c.options]));
-const KNOWN_CHECKS = Object.keys(CHECK_OPTIONS);
-
-const unknownCheck = (iss: { code?: string }) =>
-  iss.code === "unrecognized_keys" ? `unknown check (known: ${KNOWN_CHECKS.join(", ")})` : undefined;
-
-/** The same options with every field optional and no defaults: only what a bot overrides is kept. */
-function overrides(options: z.ZodObject): z.ZodObject {
-  const shape: Record<string, z.ZodType> = {};
-  for (const [key, field] of Object.entries(options.shape)) {
-    let inner = field as z.ZodType;
-    const def = inner._zod.def as { type: string; innerType?: z.ZodType };
-    if ((def.type === "default" || def.type === "prefault") && def.innerType) inner = def.innerType;
-    shape[key] = inner.optional();
-  }
-  const partial = z.strictObject(shape);
-  return options.description ? partial.describe(options.description) : partial;
-}
-
-/** Options of every check, each defaulted from its own schema. */
-export type ChecksConfig = Record<string, Record<string, unknown>>;
-
-const checkDefaults = z
-  .strictObject(Object.fromEntries(KNOWN_CHECKS.map((id) => [id, CHECK_OPTIONS[id]!.prefault({})])), { error: unknownCheck })
-  .describe("Check options; a bot may override any of them under bots[].checks") as unknown as z.ZodType<
-  ChecksConfig,
-  Record<string, Record<string, unknown>>
->;
-
-const checkOverrides = z
-  .strictObject(Object.fromEntries(KNOWN_CHECKS.map((id) => [id, overrides(CHECK_OPTIONS[id]!).optional()])), { error: unknownCheck })
-  .describe("This bot's overrides of the check options under checks") as unknown as z.ZodType<
-  Record<string, Record<string, unknown> | undefined>,
-  Record<string, Record<string, unknown>>
->;
-
 const testAccount = z
   .strictObject({
     session: secret("Session string printed by `secretary-watch login`"),
     apiId: z.number().int().nonnegative().default(0),
     apiHash: secret("From my.telegram.org"),
   })
-  .describe("The Telegram user account that runs the round-trip check");
+  .describe("The Telegram user account that runs the live tests");
 
 // ---------------------------------------------------------------------------------------------
 // Alerts
@@ -157,7 +120,7 @@ const alerts = alertsWith(CHANNELS);
  */
 export const MAX_PROBE_CHATS = 20;
 
-export const botSchema = z.strictObject({
+const botFields = {
   name: z
     .string()
     .regex(NAME, { error: expected('a name of lowercase letters, digits, "_" and "-"') })
@@ -181,8 +144,11 @@ export const botSchema = z.strictObject({
     .default([])
     .describe(`User ids that must be inside the bot's chat scope (at most ${MAX_PROBE_CHATS})`),
   labels: z.record(z.string(), z.string()).default({}),
-  checks: checkOverrides.default({}),
-});
+};
+
+/** One entry of `bots` (and of the admin API's POST /bots), with the options of `registry`'s checks. */
+export const botSchemaFor = (registry: CheckRegistry) => z.strictObject({ ...botFields, checks: checkOverridesSchema(registry).default({}) });
+export const botSchema = botSchemaFor(CHECKS);
 
 /** Names already used by an earlier bot: `[index, name]` of each repeat. Reads raw input defensively. */
 function duplicateNames(list: readonly unknown[]): [number, string][] {
@@ -199,12 +165,13 @@ function duplicateNames(list: readonly unknown[]): [number, string][] {
 
 const duplicateMessage = (name: string) => `duplicate bot name ${JSON.stringify(name)}`;
 
-const bots = z
-  .array(botSchema)
-  .superRefine((list, ctx) => {
-    for (const [i, name] of duplicateNames(list)) ctx.addIssue({ code: "custom", input: name, path: [i, "name"], message: duplicateMessage(name) });
-  })
-  .default([]);
+const botList = (bot: typeof botSchema) =>
+  z
+    .array(bot)
+    .superRefine((list, ctx) => {
+      for (const [i, name] of duplicateNames(list)) ctx.addIssue({ code: "custom", input: name, path: [i, "name"], message: duplicateMessage(name) });
+    })
+    .default([]);
 
 /**
  * Rules across values that must be reported even when other values are broken. zod skips an array's
@@ -219,30 +186,34 @@ export function crossFieldProblems(data: unknown): { path: (string | number)[]; 
 
 // ---------------------------------------------------------------------------------------------
 
-export const configSchema = z
-  .strictObject({
-    telegram: telegram.prefault({}),
-    server: server.prefault({}),
-    store: store.prefault({}),
-    schedule: schedule.prefault({}),
-    shard: shard.prefault({}),
-    checks: checkDefaults.prefault({}),
-    testAccount: testAccount.prefault({}),
-    alerts: alerts.prefault({}),
-    bots,
-  })
-  .superRefine((config, ctx) => {
-    const enabled = (checks: Record<string, unknown> | undefined) => (checks?.["round-trip"] as { enabled?: boolean } | undefined)?.enabled;
-    const anyEnabled = config.bots.some((b) => enabled(b.checks) ?? enabled(config.checks));
-    if (anyEnabled && !config.testAccount.session)
-      ctx.addIssue({
-        code: "custom",
-        path: ["testAccount", "session"],
-        input: "",
-        message: "required when the round-trip check is enabled (run `secretary-watch login` to get one)",
-      });
-  })
-  .describe("secretary-watch configuration");
+/** The configuration for the checks of `registry` (CHECKS; a test adds plug-ins). */
+export function configSchemaFor(registry: CheckRegistry) {
+  return z
+    .strictObject({
+      telegram: telegram.prefault({}),
+      server: server.prefault({}),
+      store: store.prefault({}),
+      schedule: schedule.prefault({}),
+      shard: shard.prefault({}),
+      checks: checkDefaultsSchema(registry).prefault({}),
+      testAccount: testAccount.describe(`The Telegram user account that runs the live tests (${testAccountUsers(registry)})`).prefault({}),
+      alerts: alerts.prefault({}),
+      bots: botList(botSchemaFor(registry)),
+    })
+    .superRefine((config, ctx) => {
+      const needing = checkNeedingTestAccount(registry, config.checks, config.bots);
+      if (needing && !config.testAccount.session)
+        ctx.addIssue({
+          code: "custom",
+          path: ["testAccount", "session"],
+          input: "",
+          message: `required when the ${needing.id} check is enabled (run \`secretary-watch login\` to get one)`,
+        });
+    })
+    .describe("secretary-watch configuration");
+}
+
+export const configSchema = configSchemaFor(CHECKS);
 
 /** The validated configuration, defaults filled in, durations in milliseconds. */
 export type Config = z.output<typeof configSchema>;

@@ -105,7 +105,7 @@ export function botRoutes(o: BotRoutesOptions): express.Router {
     "/bots/:name/run",
     wrap(async (req, res) => {
       const bot = found(param(req, "name"));
-      const status = await o.monitor.sweep(bot.name);
+      const status = await o.fleet.sweepNow(bot.name);
       res.json(botView(bot, status));
     }),
   );

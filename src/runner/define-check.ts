@@ -1,39 +1,85 @@
-import type { z } from "zod";
-import type { Impact, MonitoredBot } from "../model.ts";
+import { z } from "zod";
+import type { Registry } from "prom-client";
+import type { BotTarget, CheckOptionsBase, CheckOptionsById, CheckResult, Impact } from "../check-model.ts";
 import type { SweepTelegram } from "./sweep-telegram.ts";
 import type { TestAccount } from "../testaccount/types.ts";
 
-/**
- * The one interface every check implements (one module each under `checks/`).
- *
- * A check only decides: it reads what it needs through `ctx.telegram` (memoized per sweep, so
- * one getMe serves token, identity and business-mode) and returns a verdict. The runner owns
- * everything around it: dependency order, timeouts, timing, turning network errors, timeouts,
- * 5xx and 429 into `unknown`, metrics and logs. A check may simply let a TelegramError escape.
- */
-export interface CheckDefinition<S extends z.ZodObject = z.ZodObject> {
+/** A check's options: its own schema's output and the `enabled` every check has. */
+export type OptionsOfSchema<S extends z.ZodObject> = CheckOptionsBase & z.output<S>;
+
+/** What a check module writes (one module each under `checks/`), given to `defineCheck`. */
+export interface CheckSpec<Id extends string, S extends z.ZodObject> {
   /** Stable id: config key, `check` label, status field. */
-  id: string;
+  id: Id;
   /** Short human title, as a step of the setup guide. */
   title: string;
   /** Checks that must be `ok` first; otherwise this one is `skipped`. */
   dependsOn: readonly string[];
   /** What a `fail` of this check means for the bot, unless the verdict says otherwise. */
   impact: Impact;
-  /** This check's options under `checks.<id>` (defaults) and `bots[].checks.<id>` (overrides). */
+  /**
+   * This check's options under `checks.<id>` (defaults) and `bots[].checks.<id>` (overrides); every
+   * field needs a default. `enabled` is added to them: do not declare it.
+   */
   options: S;
+  /** The default of `enabled` (true unless the check costs something real, as the live test does). */
+  enabledByDefault?: boolean;
   /**
    * Set for a check that runs on its own, slower schedule instead of in every sweep (round-trip):
-   * the interval, from the check's options. Sweeps carry its last result forward.
+   * the interval, from the bot's options. Sweeps carry its last result forward.
    */
-  ownInterval?: (options: z.infer<S>) => number;
-  run(ctx: CheckContext, options: z.infer<S>): Promise<Verdict>;
+  ownInterval?(options: OptionsOfSchema<S>): number;
+  /** The check needs the test account (`testAccount.session`) when enabled: config validation says so. */
+  needsTestAccount?: boolean;
+  /** Metrics this check alone feeds, made once on the service's registry (round-trip's latency histogram). */
+  metrics?(registers: Registry[]): CheckMetrics<OptionsOfSchema<S>>;
+  run(ctx: CheckContext, options: OptionsOfSchema<S>): Promise<Verdict>;
+}
+
+/**
+ * The one interface every check implements, as `defineCheck` makes it from a module's spec.
+ *
+ * A check only decides: it reads what it needs through `ctx.telegram` (memoized per sweep, so
+ * one getMe serves token, identity and business-mode) and returns a verdict. The runner owns
+ * everything around it: dependency order, timeouts, timing, turning network errors, timeouts,
+ * 5xx and 429 into `unknown`, metrics and logs. A check may simply let a TelegramError escape.
+ */
+export interface CheckDefinition<Id extends string = string, O extends CheckOptionsBase = CheckOptionsBase> {
+  readonly id: Id;
+  readonly title: string;
+  readonly dependsOn: readonly string[];
+  readonly impact: Impact;
+  /** The options' schema, `enabled` included: config validation and the JSON Schema derive from it. */
+  readonly options: z.ZodObject;
+  /** The options of a bot that sets none. */
+  readonly defaults: O;
+  readonly needsTestAccount: boolean;
+  ownInterval?(options: O): number;
+  metrics?(registers: Registry[]): CheckMetrics<O>;
+  /** This check's options among a bot's (`MonitoredBot.checks`): what they set, over its defaults. */
+  optionsFor(checks: { readonly [K in Id]?: Partial<O> | undefined }): O;
+  run(ctx: CheckContext, options: O): Promise<Verdict>;
+}
+
+/** Any registered check, its own option types erased: what the runner, config and metrics handle. */
+export type AnyCheck = CheckDefinition<string, CheckOptionsBase>;
+/** A list of checks in dependency order: `CHECKS`, or `CHECKS` and plug-ins a test passes to the service. */
+export type CheckRegistry = readonly AnyCheck[];
+
+/** Per check id of a registry, that check's options (`OptionsOf<typeof CHECKS>` is `config.checks`). */
+export type OptionsOf<R extends CheckRegistry> = { [C in R[number] as C["id"]]: C["defaults"] };
+
+/** What a check's own metrics are fed: each finished (not carried) result of that check. */
+export interface CheckMetrics<O> {
+  observe(bot: BotTarget, result: CheckResult, options: O): void;
 }
 
 export interface CheckContext {
-  readonly bot: MonitoredBot;
+  readonly bot: BotTarget;
   readonly telegram: SweepTelegram;
   readonly now: Date;
+  /** The sweep's: aborted when the service stops, so a check's waits and Telegram calls end at once. */
+  readonly signal: AbortSignal;
   /** The Telegram user account for live tests, when one is configured. */
   readonly testAccount?: TestAccount;
 }
@@ -48,8 +94,25 @@ export type Verdict = (
   latencyMs?: number;
 };
 
-export function defineCheck<S extends z.ZodObject>(definition: CheckDefinition<S>): CheckDefinition<S> {
-  return definition;
+export function defineCheck<Id extends string, S extends z.ZodObject>(spec: CheckSpec<Id, S>): CheckDefinition<Id, OptionsOfSchema<S>> {
+  const enabled = z.boolean().default(spec.enabledByDefault ?? true).describe("false: this check does not run");
+  const options = z.strictObject({ enabled, ...spec.options.shape });
+  const defaults: OptionsOfSchema<S> = { enabled: spec.enabledByDefault ?? true, ...spec.options.parse({}) };
+  return {
+    ...spec,
+    options: spec.options.description ? options.describe(spec.options.description) : options,
+    defaults,
+    needsTestAccount: spec.needsTestAccount ?? false,
+    optionsFor: (checks) => {
+      const set = checks[spec.id];
+      return set ? { ...defaults, ...set } : defaults;
+    },
+  };
+}
+
+/** Whether `check` runs for `bot` (its `enabled` option, every check has one). */
+export function isEnabled(bot: { readonly checks: CheckOptionsById }, check: AnyCheck): boolean {
+  return check.optionsFor(bot.checks).enabled;
 }
 
 export const ok = (message?: string): Verdict => (message ? { status: "ok", message } : { status: "ok" });

@@ -18,7 +18,7 @@ import { MinHeap } from "./min-heap.ts";
  * phase, never the wait: every bot still runs within one interval of the step, none stalls for the
  * hour the clock went back, none is replayed for the hour it went forward.
  */
-export interface SchedulerOptions {
+export interface SchedulerOptions<R = void> {
   intervalMs: number;
   concurrency: number;
   /** Window over which never-checked bots get their first sweep (default min(interval, 10 s)). */
@@ -27,9 +27,14 @@ export interface SchedulerOptions {
   clock?: Clock;
   /** A sweep that threw (logged and counted by the caller; the bot keeps its schedule). */
   onError?: (name: string, err: unknown) => void;
+  /** A finished sweep's result, in the order sweeps finish (the alert engine hangs here). */
+  onSwept?(name: string, result: R): void;
+  /** Seconds from a sweep's due time to its start, per sweep (the schedule lag histogram). */
+  observeLag?: (seconds: number) => void;
 }
 
-export type SweepFn = (name: string) => Promise<void>;
+/** One sweep of `name`; `signal` aborts when the scheduler stops and the sweep outlives the deadline. */
+export type SweepFn<R = void> = (name: string, signal: AbortSignal) => Promise<R>;
 
 interface Entry {
   name: string;
@@ -45,32 +50,30 @@ export interface SchedulerStats {
   skippedOverlap: number;
   /** Sweeps that threw. */
   failed: number;
-  /** Milliseconds between a sweep's due time and its start, most recent first-in order. */
-  lagSamples: number[];
 }
 
-const MAX_LAG_SAMPLES = 50_000;
-
-export class Scheduler {
+export class Scheduler<R = void> {
   private readonly heap = new MinHeap<Entry>((e) => e.due);
   private readonly generation = new Map<string, number>();
   private readonly intervals = new Map<string, number>();
-  private readonly running = new Map<string, Promise<void>>();
+  private readonly running = new Map<string, { done: Promise<void>; cancel: AbortController }>();
   /** Due and waiting for a free place, oldest first: waiting[waitingHead …]. */
   private waiting: Entry[] = [];
   private waitingHead = 0;
   private readonly queued = new Set<string>();
+  /** Aborts the sweeps `runNow` started when a stop cancels. */
+  private readonly outOfSlot = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private active = false;
   private readonly clock: Clock;
   /** Monotonic ms of the last sign of progress: started, a first bot added, or a sweep started. */
   private lastProgress = 0;
-  readonly stats: SchedulerStats = { started: 0, skippedOverlap: 0, failed: 0, lagSamples: [] };
+  readonly stats: SchedulerStats = { started: 0, skippedOverlap: 0, failed: 0 };
 
-  private readonly options: SchedulerOptions;
-  private readonly sweep: SweepFn;
+  private readonly options: SchedulerOptions<R>;
+  private readonly sweep: SweepFn<R>;
 
-  constructor(options: SchedulerOptions, sweep: SweepFn) {
+  constructor(options: SchedulerOptions<R>, sweep: SweepFn<R>) {
     this.options = options;
     this.sweep = sweep;
     this.clock = options.clock ?? systemClock;
@@ -123,7 +126,10 @@ export class Scheduler {
     this.arm();
   }
 
-  /** Stops scheduling; waits for running sweeps up to `deadlineMs`. Returns how many were left running. */
+  /**
+   * Stops scheduling; waits for running sweeps up to `deadlineMs`, then cancels those still running
+   * (their signal aborts; a stopping service drops what they return). Returns how many were cancelled.
+   */
   async stop(deadlineMs: number): Promise<number> {
     this.active = false;
     clearTimeout(this.timer);
@@ -134,11 +140,24 @@ export class Scheduler {
     if (this.running.size === 0) return 0;
     let timeout: NodeJS.Timeout | undefined;
     const left = await Promise.race([
-      Promise.allSettled([...this.running.values()]).then(() => 0),
+      Promise.allSettled([...this.running.values()].map((r) => r.done)).then(() => 0),
       new Promise<number>((resolve) => (timeout = armTimer(() => resolve(this.running.size), deadlineMs))),
     ]);
     clearTimeout(timeout);
+    // Cancelled, not abandoned: each ends at its next await, and its result is not recorded.
+    if (left > 0) for (const run of this.running.values()) run.cancel.abort();
+    this.outOfSlot.abort();
     return left;
+  }
+
+  /**
+   * Sweeps `name` now, outside its slot (the admin API's "run"), and hands the result on as a
+   * scheduled sweep's is; its signal aborts when a stop cancels the running sweeps.
+   */
+  async runNow(name: string): Promise<R> {
+    const result = await this.sweep(name, this.outOfSlot.signal);
+    this.options.onSwept?.(name, result);
+    return result;
   }
 
   get isRunning(): boolean {
@@ -205,8 +224,10 @@ export class Scheduler {
       if (this.generation.get(e.name) !== e.generation || this.running.has(e.name)) continue;
       this.stats.started++;
       this.lastProgress = this.clock.mono();
-      if (this.stats.lagSamples.length < MAX_LAG_SAMPLES) this.stats.lagSamples.push(this.lastProgress - e.due);
-      const run = this.sweep(e.name)
+      this.options.observeLag?.((this.lastProgress - e.due) / 1000);
+      const cancel = new AbortController();
+      const done = this.sweep(e.name, cancel.signal)
+        .then((result) => this.options.onSwept?.(e.name, result))
         .catch((err: unknown) => {
           this.stats.failed++;
           this.options.onError?.(e.name, err);
@@ -215,7 +236,7 @@ export class Scheduler {
           this.running.delete(e.name);
           this.drain();
         });
-      this.running.set(e.name, run);
+      this.running.set(e.name, { done, cancel });
     }
   }
 }

@@ -1,7 +1,7 @@
 import type { BotClient } from "../telegram/client.ts";
 import type { WireBusinessConnection, WireStarAmount, WireUser, WireWebhookInfo } from "../telegram/wire.ts";
 import { grantedRights } from "../telegram/rights.ts";
-import type { MonitoredBot, Observations } from "../model.ts";
+import type { BotTarget, Observations } from "../check-model.ts";
 
 /** Every Bot API method a sweep calls (below): secretary_telegram_requests_total has their series from the start. */
 export const SWEEP_METHODS = [
@@ -25,15 +25,18 @@ export class SweepTelegram {
   readonly observed: Observations = {};
 
   private readonly client: BotClient;
-  private readonly bot: MonitoredBot;
+  private readonly bot: BotTarget;
+  private readonly signal: AbortSignal | undefined;
 
-  constructor(client: BotClient, bot: MonitoredBot) {
+  /** `signal`: the sweep's; every call made through this view is cancelled when it aborts. */
+  constructor(client: BotClient, bot: BotTarget, signal?: AbortSignal) {
     this.client = client;
     this.bot = bot;
+    this.signal = signal;
   }
 
   getMe(): Promise<WireUser> {
-    return this.once("getMe", () => this.client.call<WireUser>("getMe"));
+    return this.once("getMe", () => this.client.call<WireUser>("getMe", {}, this.signal));
   }
 
   /** Requires a recorded connection id; the connection check verifies that first. */
@@ -41,7 +44,7 @@ export class SweepTelegram {
     return this.once("getBusinessConnection", async () => {
       const connection = await this.client.call<WireBusinessConnection>("getBusinessConnection", {
         business_connection_id: this.connectionId(),
-      });
+      }, this.signal);
       this.observed.connectionEnabled = connection.is_enabled;
       this.observed.rights = grantedRights(connection);
       return connection;
@@ -50,7 +53,7 @@ export class SweepTelegram {
 
   getWebhookInfo(): Promise<WireWebhookInfo> {
     return this.once("getWebhookInfo", async () => {
-      const info = await this.client.call<WireWebhookInfo>("getWebhookInfo");
+      const info = await this.client.call<WireWebhookInfo>("getWebhookInfo", {}, this.signal);
       this.observed.webhookPendingUpdates = info.pending_update_count;
       if (info.last_error_date) this.observed.webhookLastErrorAt = info.last_error_date;
       return info;
@@ -59,7 +62,7 @@ export class SweepTelegram {
 
   getBusinessAccountStarBalance(): Promise<WireStarAmount> {
     return this.once("getBusinessAccountStarBalance", () =>
-      this.client.call<WireStarAmount>("getBusinessAccountStarBalance", { business_connection_id: this.connectionId() }),
+      this.client.call<WireStarAmount>("getBusinessAccountStarBalance", { business_connection_id: this.connectionId() }, this.signal),
     );
   }
 
@@ -69,7 +72,7 @@ export class SweepTelegram {
       chat_id: chatId,
       action: "typing",
       business_connection_id: this.connectionId(),
-    });
+    }, this.signal);
   }
 
   /** Sends `text` to `chatId` on the owner's behalf through the business connection. Not memoized. */
@@ -79,11 +82,11 @@ export class SweepTelegram {
       text,
       business_connection_id: this.connectionId(),
       link_preview_options: { is_disabled: true },
-    });
+    }, this.signal);
   }
 
   deleteBusinessMessages(messageIds: number[]): Promise<true> {
-    return this.client.call<true>("deleteBusinessMessages", { business_connection_id: this.connectionId(), message_ids: messageIds });
+    return this.client.call<true>("deleteBusinessMessages", { business_connection_id: this.connectionId(), message_ids: messageIds }, this.signal);
   }
 
   private connectionId(): string {

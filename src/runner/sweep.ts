@@ -1,5 +1,6 @@
-import type { CheckDefinition } from "./define-check.ts";
-import type { BotStatus, CheckResult, MonitoredBot } from "../model.ts";
+import { isEnabled, type AnyCheck, type CheckContext, type CheckRegistry } from "./define-check.ts";
+import type { CheckedBot, CheckResult } from "../check-model.ts";
+import type { BotStatus } from "../model.ts";
 import type { BotClient } from "../telegram/client.ts";
 import type { TestAccount } from "../testaccount/types.ts";
 import { TelegramError } from "../telegram/errors.ts";
@@ -11,19 +12,22 @@ const REMEDIATION_UNKNOWN =
   "Nothing is known to be wrong with the bot: the monitor could not get an answer from Telegram. If this persists, check the monitor's network path to the Bot API.";
 
 export interface SweepOptions {
-  bot: MonitoredBot;
-  checks: readonly CheckDefinition[];
+  bot: CheckedBot;
+  checks: CheckRegistry;
   client: BotClient;
   previous?: BotStatus;
   testAccount?: TestAccount;
   /** Also run checks that have their own interval (one-shot `check`); otherwise their last result is carried. */
   includeOwnSchedule?: boolean;
   /** Called once per finished check (metrics). */
-  onCheck?: (bot: MonitoredBot, result: CheckResult) => void;
+  onCheck?: (bot: CheckedBot, result: CheckResult) => void;
+  /** The sweep's: when it aborts (the service stops), the checks' Telegram calls and waits end at once. */
+  signal?: AbortSignal;
   clock?: () => Date;
 }
 
-const enabledFor = (bot: MonitoredBot, check: CheckDefinition) => (bot.checks[check.id] as { enabled?: boolean } | undefined)?.enabled !== false;
+/** For sweeps nobody cancels (the one-shot `check`, `doctor`). */
+const NEVER = new AbortController().signal;
 
 /**
  * Runs every check for one bot. The runner owns the frame around each check: prerequisites
@@ -36,12 +40,13 @@ const enabledFor = (bot: MonitoredBot, check: CheckDefinition) => (bot.checks[ch
  */
 export async function runSweep(o: SweepOptions): Promise<BotStatus> {
   const clock = o.clock ?? (() => new Date());
-  const telegram = new SweepTelegram(o.client, o.bot);
+  const signal = o.signal ?? NEVER;
+  const telegram = new SweepTelegram(o.client, o.bot, signal);
   const pending = new Map<string, Promise<CheckResult | undefined>>();
   const previousById = new Map(o.previous?.checks.map((c) => [c.check, c]));
-  const active = o.checks.filter((c) => enabledFor(o.bot, c));
+  const active = o.checks.filter((c) => isEnabled(o.bot, c));
 
-  const resultOf = (check: CheckDefinition): Promise<CheckResult | undefined> => {
+  const resultOf = (check: AnyCheck): Promise<CheckResult | undefined> => {
     let p = pending.get(check.id);
     if (!p) {
       p = (async () => {
@@ -56,7 +61,7 @@ export async function runSweep(o: SweepOptions): Promise<BotStatus> {
         const at = clock();
         const partial = notOk
           ? { status: "skipped" as const, message: `skipped: ${notOk.check} did not pass` }
-          : await evaluate(check, o.bot, telegram, at, o.testAccount);
+          : await evaluate(check, { bot: o.bot, telegram, now: at, signal, ...(o.testAccount && { testAccount: o.testAccount }) });
         const result = withSince(
           { check: check.id, ...partial, durationMs: Math.round((performance.now() - started) * 10) / 10, at: at.toISOString() },
           previousById.get(check.id),
@@ -77,16 +82,17 @@ export async function runSweep(o: SweepOptions): Promise<BotStatus> {
  * Runs one check that has its own interval (round-trip) against the bot's latest status, and
  * returns that status with the check's result replaced and health recomputed.
  */
-export async function runOwnCheck(o: SweepOptions & { check: CheckDefinition; status: BotStatus }): Promise<BotStatus> {
+export async function runOwnCheck(o: SweepOptions & { check: AnyCheck; status: BotStatus }): Promise<BotStatus> {
   const clock = o.clock ?? (() => new Date());
   const byCheck = new Map(o.status.checks.map((c) => [c.check, c]));
   const notOk = o.check.dependsOn.map((id) => byCheck.get(id)).find((d) => !d || d.status !== "ok");
   const started = performance.now();
   const at = clock();
-  const telegram = new SweepTelegram(o.client, o.bot);
+  const signal = o.signal ?? NEVER;
+  const telegram = new SweepTelegram(o.client, o.bot, signal);
   const partial = notOk
     ? { status: "skipped" as const, message: `skipped: ${notOk.check} did not pass` }
-    : await evaluate(o.check, o.bot, telegram, at, o.testAccount);
+    : await evaluate(o.check, { bot: o.bot, telegram, now: at, signal, ...(o.testAccount && { testAccount: o.testAccount }) });
   const result = withSince(
     { check: o.check.id, ...partial, durationMs: Math.round((performance.now() - started) * 10) / 10, at: at.toISOString() },
     byCheck.get(o.check.id),
@@ -96,7 +102,7 @@ export async function runOwnCheck(o: SweepOptions & { check: CheckDefinition; st
   return finish(o.bot, checks, o.status, o.status.observed, clock);
 }
 
-function finish(bot: MonitoredBot, results: CheckResult[], previous: BotStatus | undefined, observed: BotStatus["observed"], clock: () => Date): BotStatus {
+function finish(bot: CheckedBot, results: CheckResult[], previous: BotStatus | undefined, observed: BotStatus["observed"], clock: () => Date): BotStatus {
   const health = botHealth(results);
   const checkedAt = clock().toISOString();
   return {
@@ -112,9 +118,9 @@ function finish(bot: MonitoredBot, results: CheckResult[], previous: BotStatus |
 
 type Partial = Pick<CheckResult, "status" | "message" | "remediation" | "impact" | "latencyMs">;
 
-async function evaluate(check: CheckDefinition, bot: MonitoredBot, telegram: SweepTelegram, now: Date, testAccount?: TestAccount): Promise<Partial> {
+async function evaluate(check: AnyCheck, ctx: CheckContext & { bot: CheckedBot }): Promise<Partial> {
   try {
-    const verdict = await check.run({ bot, telegram, now, ...(testAccount && { testAccount }) }, (bot.checks[check.id] ?? {}) as never);
+    const verdict = await check.run(ctx, check.optionsFor(ctx.bot.checks));
     if (verdict.status === "fail") return { ...verdict, impact: verdict.impact ?? check.impact };
     return verdict;
   } catch (err) {
@@ -153,7 +159,7 @@ function withSince(r: Omit<CheckResult, "since">, previous: CheckResult | undefi
   } as CheckResult;
 }
 
-function byId(checks: readonly CheckDefinition[], id: string): CheckDefinition {
+function byId(checks: CheckRegistry, id: string): AnyCheck {
   const found = checks.find((c) => c.id === id);
   if (!found) throw new Error(`check dependency "${id}" is not registered`);
   return found;

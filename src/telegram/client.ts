@@ -94,18 +94,24 @@ export class BotClient {
    * Calls a Bot API method with the deadline; throws a classified TelegramError. The boundary for
    * what Telegram says: only an answer of the Bot API's shape (envelope.ts) with a result of the
    * method's type (results.ts) is returned, and every text in it is redacted (a webhook URL or error
-   * can hold the token), so nothing downstream reads or stores an unchecked answer.
+   * can hold the token), so nothing downstream reads or stores an unchecked answer. `cancel` ends the
+   * call early (the sweep's signal).
    */
-  async call<T>(method: string, payload: Record<string, unknown> = {}, now = performance.now()): Promise<T> {
+  async call<T>(method: string, payload: Record<string, unknown> = {}, cancel?: AbortSignal): Promise<T> {
+    const now = performance.now();
     if (now < this.retryUntil) {
       const wait = Math.ceil((this.retryUntil - now) / 1000);
       throw new TelegramError(method, "unreachable", "429", `Telegram asked to retry after a pause; ${wait} s left`, wait);
     }
+    if (cancel?.aborted) throw cancelled(method);
     // Not AbortSignal.timeout: its timer outlives the call and, when it fires 10 s later, aborts a
     // finished call's signal all the same (an exception with a stack trace per Bot API call).
     const controller = new AbortController();
     const deadline = armTimer(() => controller.abort(), this.settings.timeoutMs);
     const signal = controller.signal;
+    // The caller's signal (the sweep's) ends the call too: a stopping service cancels, not abandons.
+    const onCancel = () => controller.abort();
+    cancel?.addEventListener("abort", onCancel, { once: true });
     try {
       const fn = (this.api().raw as unknown as Record<string, RawMethod>)[method]!;
       // grammY binds an empty payload to zero-parameter methods: those take the signal first.
@@ -114,12 +120,17 @@ export class BotClient {
       if (problem !== undefined) throw new TelegramError(method, "unreachable", "200", problem);
       return redactStrings(result) as T;
     } catch (err) {
+      if (cancel?.aborted) throw cancelled(method);
       const error = classify(method, err, signal.aborted);
       // Monotonic, so a clock step neither stretches nor skips the pause; an absurd retry_after waits an hour.
       if (error.code === "429") this.retryUntil = performance.now() + Math.min(MAX_RETRY_AFTER_S, error.retryAfter ?? 1) * 1000;
       throw error;
     } finally {
       clearTimeout(deadline);
+      cancel?.removeEventListener("abort", onCancel);
     }
   }
 }
+
+/** A call its caller cancelled: nothing is known about the bot, as after a timeout. */
+const cancelled = (method: string) => new TelegramError(method, "unreachable", "timeout", "cancelled: the monitor is stopping");

@@ -75,7 +75,7 @@ describe("AlertEngine", () => {
     const outbox = new Outbox({ store, channels: [channel], logger });
     outbox.start();
     stops.push(() => outbox.stop());
-    const metrics = new Metrics({ bots: () => [], statuses: () => [], alertsFiring: () => ({ degraded: 0, down: 0 }), outboxSize: () => outbox.size }, "test");
+    const metrics = new Metrics("test").attach({ bots: () => [], statuses: () => [], alertsFiring: () => ({ degraded: 0, down: 0 }), outboxSize: () => outbox.size });
     const engine = (policy: AlertPolicy) =>
       new AlertEngine({ store: store!, outbox, logger, policy, maintenance: [], statuses: () => [], monitorEvaluationMs: 60_000, onError: metrics.observeAlertError });
     const errors = () =>

@@ -39,7 +39,7 @@ function monitored(b: typeof ANNA, mode: "reply" | "outbound", slowAfter = 5000)
 describe("the round-trip check against the sandbox", () => {
   let sandbox: Sandbox;
   let account: TestAccount;
-  const metrics = new Metrics({ bots: () => [], statuses: () => [], alertsFiring: () => ({ degraded: 0, down: 0 }), outboxSize: () => 0 }, "test");
+  const metrics = new Metrics("test", { checks: CHECKS }).attach({ bots: () => [], statuses: () => [], alertsFiring: () => ({ degraded: 0, down: 0 }), outboxSize: () => 0 });
 
   beforeAll(async () => {
     sandbox = await startSandbox({ world: loadWorldFile(DEMO_WORLD) });

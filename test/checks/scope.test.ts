@@ -19,8 +19,8 @@ function run(description: (chat: number) => string) {
       throw new TelegramError("sendChatAction", "refused", "400", description(chat));
     },
   } as unknown as SweepTelegram;
-  const ctx: CheckContext = { bot, telegram, now: new Date() };
-  return scope.run(ctx, {});
+  const ctx: CheckContext = { bot, telegram, now: new Date(), signal: new AbortController().signal };
+  return scope.run(ctx, scope.defaults);
 }
 
 describe("the scope check's message", () => {

@@ -8,9 +8,9 @@ import { CHECKS } from "../../checks/index.ts";
 const NOW = new Date("2026-03-01T12:00:00.000Z");
 const iso = (minutes: number) => new Date(NOW.getTime() + minutes * 60_000).toISOString();
 
-function metrics(extra: Partial<MetricsSource> = {}, known = { channels: ["ops-telegram", "mail"], checks: CHECKS.map((c) => c.id) }): Metrics {
+function metrics(extra: Partial<MetricsSource> = {}, known = { channels: ["ops-telegram", "mail"], checks: CHECKS }): Metrics {
   const bots = [{ name: "anna", username: "anna_bot" }, { name: "bo", username: "bo_bot" }, { name: "cy", username: "cy_bot" }];
-  return new Metrics({ bots: () => bots, statuses: () => [], alertsFiring: () => ({ degraded: 0, down: 0 }), outboxSize: () => 0, now: () => NOW, ...extra }, "test", known);
+  return new Metrics("test", known).attach({ bots: () => bots, statuses: () => [], alertsFiring: () => ({ degraded: 0, down: 0 }), outboxSize: () => 0, now: () => NOW, ...extra });
 }
 
 const samples = (text: string, family: string) => text.split("\n").filter((l) => l.startsWith(`${family}{`) || l.startsWith(`${family} `));

@@ -104,7 +104,7 @@ const PER_BOT = [
 const metricsHelp = new Map<string, string>();
 
 function metricsFor(statuses: BotStatus[]): Metrics {
-  const metrics = new Metrics({ bots: () => statuses, statuses: () => statuses, alertsFiring: () => ({ degraded: 0, down: 0 }), outboxSize: () => 0 }, "test");
+  const metrics = new Metrics("test").attach({ bots: () => statuses, statuses: () => statuses, alertsFiring: () => ({ degraded: 0, down: 0 }), outboxSize: () => 0 });
   for (const name of PER_BOT) metricsHelp.set(name, (metrics.registry.getSingleMetric(name) as unknown as { help: string }).help);
   return metrics;
 }

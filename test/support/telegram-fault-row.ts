@@ -8,9 +8,10 @@ import { expect } from "vitest";
 import type { FaultInput } from "../../src/sandbox/faults.ts";
 import { startSandbox, type Sandbox } from "../../src/sandbox/server.ts";
 import type { Service } from "../../src/service.ts";
-import { clearFaults, deliveries, fleetBots, healthyWorld, injectFault, MONITORED_METHODS, percentile, sandboxCalls, webhookChannel } from "./healthy-fleet.ts";
+import { clearFaults, deliveries, fleetBots, healthyWorld, injectFault, MONITORED_METHODS, sandboxCalls, webhookChannel } from "./healthy-fleet.ts";
 import { httpReceiver, type HttpReceiver } from "./http-receiver.ts";
 import { sleep, startTestService, until, type LogSink } from "./service-harness.ts";
+import { lagBetween, lagQuantileMs, scrapeScheduleLag } from "./schedule-lag.ts";
 
 export const BOTS = 20;
 export const INTERVAL_MS = 1000;
@@ -72,7 +73,7 @@ export async function runFaultRow(row: FaultRow, cleanup: Array<() => Promise<un
   // The fault, on the monitored methods only.
   const stats = service.scheduler.stats;
   const startedBefore = stats.started;
-  const lagFrom = stats.lagSamples.length;
+  const lagFrom = await scrapeScheduleLag(service.url);
   const faulted = row.fault.methods ?? MONITORED_METHODS;
   const callsBefore = await sandboxCalls(sandbox.url, faulted);
   const getMeBefore = await sandboxCalls(sandbox.url, ["getMe"]);
@@ -97,8 +98,8 @@ export async function runFaultRow(row: FaultRow, cleanup: Array<() => Promise<un
   // The schedule held: sweeps kept starting at their slots, none waited long.
   const elapsedS = (Date.now() - injectedAt) / 1000;
   const started = stats.started - startedBefore;
-  const lag = stats.lagSamples.slice(lagFrom);
-  const lagP99 = percentile(lag, 99);
+  const lag = lagBetween(lagFrom, await scrapeScheduleLag(service.url));
+  const lagP99 = Math.round(lagQuantileMs(lag, 0.99));
   expect(started).toBeGreaterThanOrEqual(BOTS * Math.floor(elapsedS) - BOTS);
   expect(lagP99).toBeLessThan(500);
   const faultedCalls = (await sandboxCalls(sandbox.url, faulted)) - callsBefore;

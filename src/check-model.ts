@@ -1,0 +1,66 @@
+/**
+ * What a check sees and produces: the part of the shared vocabulary (model.ts) that checks and the
+ * runner's check interface stand on. It names no check, so `checks/` can import it without a cycle
+ * through the registry that model.ts types `MonitoredBot.checks` by.
+ */
+
+export const CHECK_STATUSES = ["ok", "warn", "fail", "unknown", "skipped"] as const;
+export type CheckStatus = (typeof CHECK_STATUSES)[number];
+
+/** What a failed check means for the bot: `down` = Secretary replies stop; `degraded` = partly. */
+export type Impact = "down" | "degraded";
+
+export interface CheckResult {
+  check: string;
+  status: CheckStatus;
+  /** One line: what was observed. Present on every non-ok result. */
+  message?: string;
+  /** What to do, in the setup guide's words. */
+  remediation?: string;
+  /** Impact of this result when it is `fail`. */
+  impact?: Impact;
+  durationMs: number;
+  /** A latency the check measured (round-trip), in ms. */
+  latencyMs?: number;
+  /** ISO time the check ran. */
+  at: string;
+  /** ISO time the check entered its current status. */
+  since: string;
+}
+
+/** Facts a sweep learned from Telegram, kept for metrics. */
+export interface Observations {
+  connectionEnabled?: boolean;
+  rights?: Record<string, boolean>;
+  webhookPendingUpdates?: number;
+  /** Unix seconds of Telegram's last webhook delivery error. */
+  webhookLastErrorAt?: number;
+}
+
+/** A bot as a check sees it: who it is and what it must be attached to (its options come separately). */
+export interface BotTarget {
+  name: string;
+  token: string;
+  username: string;
+  botId?: number;
+  ownerId: number;
+  businessConnectionId?: string;
+  probeChats: number[];
+  labels: Record<string, string>;
+}
+
+/** The options every check has (`defineCheck` adds them): `enabled` switches it on or off. */
+export interface CheckOptionsBase {
+  readonly enabled: boolean;
+}
+
+/**
+ * A bot's per-check options by check id, as the runner reads them for any registered check: what is
+ * set there, over the check's defaults (`optionsFor`).
+ */
+export type CheckOptionsById = { readonly [id: string]: Partial<CheckOptionsBase> | undefined };
+
+/** A bot with its per-check options: what a sweep runs the registered checks for. */
+export interface CheckedBot extends BotTarget {
+  readonly checks: CheckOptionsById;
+}
