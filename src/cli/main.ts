@@ -9,7 +9,7 @@ import { withDurationsWritten } from "../config/show-durations.ts";
 import { createLogger } from "../log.ts";
 import { parseShard } from "../shard.ts";
 import { startSandbox } from "../sandbox/server.ts";
-import { loadWorldFile } from "../sandbox/world.ts";
+import { loadWorldFile } from "../sandbox/world-load.ts";
 import { DEMO_WORLD } from "../demo.ts";
 import { VERSION } from "../version.ts";
 import { loadDoctorConfig, loadRequiredConfig } from "./load-effective-config.ts";
