@@ -1,101 +1,14 @@
 import { z } from "zod";
 import { CHECKS } from "../../checks/index.ts";
-import { describeValue, durationBetween } from "./duration.ts";
-import { proxyAddress } from "./proxy-address.ts";
+import { durationBetween } from "./duration.ts";
+import { CHANNEL_NAME, DAY, MINUTE, NAME, SECOND, USERNAME, apiRoot, expected, httpUrl, isUrl, secret } from "./fields.ts";
+import { schedule, server, shard, store, telegram } from "./sections.ts";
 
 /**
  * The configuration file (README, "Configuration") as one zod schema: validation, defaults, the `Config` type and
  * the JSON Schema for editors all come from here. Every object is strict (unknown keys are errors).
  * Check options come from the check registry: `checks.<id>` is that check's own `options` schema.
  */
-
-type Issue = { input?: unknown };
-const got = (iss: Issue) => describeValue(iss.input);
-/** A message for values that are present but wrong; a missing key keeps the generic "missing required key". */
-const expected = (what: string) => (iss: Issue) => (iss.input === undefined ? undefined : `expected ${what}, got ${got(iss)}`);
-
-const NAME = /^[a-z0-9_-]+$/;
-const CHANNEL_NAME = /^[A-Za-z0-9_-]+$/;
-const USERNAME = /^@?[A-Za-z0-9_]+$/;
-const DEFAULT_API_ROOT = "https://api.telegram.org";
-
-function isUrl(text: string, protocols: readonly string[]): boolean {
-  if (!URL.canParse(text)) return false;
-  return protocols.includes(new URL(text).protocol);
-}
-
-/** An http(s) URL without trailing slash, refused with the fix in the message (as grammY does). */
-const apiRoot = z.string({ error: expected("an http(s) URL such as https://api.telegram.org") }).check((ctx) => {
-  const value = ctx.value;
-  if (!isUrl(value, ["http:", "https:"]))
-    ctx.issues.push({ code: "custom", input: value, message: `expected an http(s) URL such as ${DEFAULT_API_ROOT}, got ${describeValue(value)}` });
-  else if (value.endsWith("/"))
-    ctx.issues.push({ code: "custom", input: value, message: `remove the trailing "/" (use ${JSON.stringify(value.replace(/\/+$/, ""))} instead)` });
-});
-
-const httpUrl = (example: string) =>
-  z.string().refine((v) => isUrl(v, ["http:", "https:"]), { error: expected(`an http(s) URL such as ${example}`) });
-
-const SECOND = 1_000;
-const MINUTE = 60 * SECOND;
-const DAY = 24 * 60 * MINUTE;
-
-const secret = (description: string) => z.string().default("").describe(description);
-
-// ---------------------------------------------------------------------------------------------
-// Sections
-
-const telegram = z
-  .strictObject({
-    apiRoot: apiRoot.default(DEFAULT_API_ROOT).describe("Bot API root without trailing slash: Telegram's or a local Bot API server"),
-    environment: z.enum(["prod", "test"]).default("prod").describe("prod, or test for Telegram's test environment"),
-    timeout: durationBetween(100, 5 * MINUTE).default(10 * SECOND).describe("Deadline of one Bot API call (100ms to 5m)"),
-  })
-  .describe("How the monitor reaches the Bot API");
-
-const server = z
-  .strictObject({
-    host: z.string().default("0.0.0.0"),
-    port: z.number().int().min(0).max(65_535).default(9464),
-    adminToken: secret("Bearer token of the admin API under /api/v1; empty disables the admin API"),
-    publicUrl: z
-      .string()
-      .refine((v) => v === "" || isUrl(v, ["http:", "https:"]), { error: expected('an http(s) URL such as https://watch.example.com, or ""') })
-      .default("")
-      .describe("Where people open the status page; alerts link to it when set"),
-    metricsToken: secret("Bearer token required by GET /metrics; empty leaves /metrics open"),
-    trustProxy: z
-      .array(proxyAddress)
-      .default([])
-      .describe("Reverse proxies (IPs, CIDRs) whose X-Forwarded-For names the client; empty: the peer is the client"),
-  })
-  .describe("The HTTP server: status page, /status, /metrics, admin API");
-
-const store = z.strictObject({
-  path: z.string().min(1).default("./data/state.json").describe("lowdb JSON state file"),
-  secretKey: secret("Encrypts tokens of bots registered through the admin API (AES-256-GCM); without it the API refuses to store tokens"),
-});
-
-const schedule = z.strictObject({
-  interval: durationBetween(500, DAY).default(MINUTE).describe("Each bot is swept once per interval, spread evenly (500ms to 1d)"),
-  concurrency: z.number().int().positive().default(32).describe("Bots swept at the same time at most"),
-});
-
-const shard = z
-  .strictObject({
-    index: z.number().int().nonnegative().default(0),
-    count: z.number().int().positive().default(1),
-  })
-  .superRefine(
-    (value, ctx) => {
-      if (!value || typeof value !== "object") return;
-      const { index, count } = value as { index: unknown; count: unknown };
-      if (typeof index === "number" && typeof count === "number" && index >= count)
-        ctx.addIssue({ code: "custom", input: index, path: ["index"], message: `expected less than shard.count (${count}), got ${index} (shards count from 0)` });
-    },
-    { when: () => true },
-  )
-  .describe("This instance watches only the bots whose name hashes to index (of count)");
 
 // ---------------------------------------------------------------------------------------------
 // Checks: defaults under `checks`, partial overrides under `bots[].checks`
