@@ -1,14 +1,19 @@
 import { z } from "zod";
 import { CHECKS } from "../../checks/index.ts";
-import { durationBetween } from "./duration.ts";
-import { CHANNEL_NAME, DAY, MINUTE, NAME, SECOND, USERNAME, apiRoot, expected, httpUrl, isUrl, secret } from "./fields.ts";
+import { DAY, MINUTE, SECOND, durationBetween } from "./duration.ts";
+import { apiRoot, expected, httpUrl, isUrl, secret } from "./fields.ts";
 import { schedule, server, shard, store, telegram } from "./sections.ts";
 
 /**
  * The configuration file (README, "Configuration") as one zod schema: validation, defaults, the `Config` type and
  * the JSON Schema for editors all come from here. Every object is strict (unknown keys are errors).
  * Check options come from the check registry: `checks.<id>` is that check's own `options` schema.
+ * The sections that stand alone (telegram, server, store, schedule, shard) are in sections.ts.
  */
+
+const NAME = /^[a-z0-9_-]+$/;
+const CHANNEL_NAME = /^[A-Za-z0-9_-]+$/;
+const USERNAME = /^@?[A-Za-z0-9_]+$/;
 
 // ---------------------------------------------------------------------------------------------
 // Checks: defaults under `checks`, partial overrides under `bots[].checks`

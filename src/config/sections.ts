@@ -3,8 +3,8 @@
  * state store, the sweep schedule and the shard. Checks, alerts and bots are in schema.ts.
  */
 import { z } from "zod";
-import { durationBetween } from "./duration.ts";
-import { DAY, DEFAULT_API_ROOT, MINUTE, SECOND, apiRoot, expected, isUrl, secret } from "./fields.ts";
+import { DAY, MINUTE, SECOND, durationBetween } from "./duration.ts";
+import { DEFAULT_API_ROOT, apiRoot, expected, isUrl, secret } from "./fields.ts";
 import { proxyAddress } from "./proxy-address.ts";
 
 export const telegram = z
