@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import YAML from "yaml";
-import { ConfigError, maskConfig } from "../config/load.ts";
+import { ConfigError } from "../config/problems.ts";
+import { maskConfig } from "../config/secrets.ts";
 import { parseDuration } from "../config/duration.ts";
 import { configJsonSchema } from "../config/json-schema.ts";
 import { withDurationsWritten } from "../config/show-durations.ts";
