@@ -5,7 +5,8 @@ import type { AlertKind } from "../alerts/types.ts";
 import type { DeliveryResult } from "../alerts/outbox.ts";
 import { isActive, type Silence } from "../alerts/silences.ts";
 import { SWEEP_METHODS } from "../runner/sweep-telegram.ts";
-import { BOTS_PER_SLICE, BotLines, DerivedGauge, FleetRegistry, keptTail, labelValue, tail, type Collect } from "./derived-gauge.ts";
+import { BOTS_PER_SLICE, DerivedGauge, FleetRegistry, type Collect } from "./derived-gauge.ts";
+import { BotLines, keptTail, labelValue, tail } from "./text-format.ts";
 
 /** Date.parse of ISO times, remembering the last one: a sweep's checks mostly start in the same millisecond. */
 let lastIso = "";
