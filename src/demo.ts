@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { loadWorldFile } from "./sandbox/world.ts";
+import { loadWorldFile } from "./sandbox/world-load.ts";
 import { startSandbox, type Sandbox } from "./sandbox/server.ts";
 
 export const DEMO_CONFIG = fileURLToPath(new URL("../config/demo.yaml", import.meta.url));

@@ -1,5 +1,5 @@
 import type { Config } from "../config/schema.ts";
-import { configSecrets } from "../config/load.ts";
+import { configSecrets } from "../config/secrets.ts";
 import { registerSecret } from "../redact.ts";
 import { channelDeps, createChannels, type ChannelRegistry } from "../alerts/channels/index.ts";
 import { composeTestMessage } from "../alerts/compose.ts";

@@ -1,7 +1,8 @@
 import type { Logger } from "pino";
 import { CHECKS } from "../../checks/index.ts";
 import type { Config } from "../config/schema.ts";
-import { configSecrets, resolveBots } from "../config/load.ts";
+import { resolveBots } from "../config/resolve-bots.ts";
+import { configSecrets } from "../config/secrets.ts";
 import { registerSecret } from "../redact.ts";
 import { Monitor } from "../monitor.ts";
 import { StateStore } from "../store/state-store.ts";

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { CHECKS } from "../../checks/index.ts";
 import type { Config } from "../config/schema.ts";
-import { configSecrets } from "../config/load.ts";
+import { configSecrets } from "../config/secrets.ts";
 import type { CheckResult, MonitoredBot } from "../model.ts";
 import { registerSecret, redactSecrets } from "../redact.ts";
 import { runOwnCheck, runSweep } from "../runner/sweep.ts";

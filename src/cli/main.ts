@@ -2,14 +2,15 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import YAML from "yaml";
-import { ConfigError, maskConfig } from "../config/load.ts";
+import { ConfigError } from "../config/problems.ts";
+import { maskConfig } from "../config/secrets.ts";
 import { parseDuration } from "../config/duration.ts";
 import { configJsonSchema } from "../config/json-schema.ts";
 import { withDurationsWritten } from "../config/show-durations.ts";
 import { createLogger } from "../log.ts";
 import { parseShard } from "../shard.ts";
 import { startSandbox } from "../sandbox/server.ts";
-import { loadWorldFile } from "../sandbox/world.ts";
+import { loadWorldFile } from "../sandbox/world-load.ts";
 import { DEMO_WORLD } from "../demo.ts";
 import { VERSION } from "../version.ts";
 import { loadDoctorConfig, loadRequiredConfig } from "./load-effective-config.ts";

@@ -8,6 +8,11 @@ import { z } from "zod";
 
 const UNITS_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 } as const;
 
+/** Milliseconds, for bounds and defaults written in code. */
+export const SECOND = 1_000;
+export const MINUTE = 60 * SECOND;
+export const DAY = 24 * 60 * MINUTE;
+
 /** `(?=.)` refuses the empty string; `m(?!s)` keeps `10ms` from being read as `10m` + `s`. */
 export const DURATION_PATTERN = /^(?=.)(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?(?:(\d+)ms)?$/;
 

@@ -3,79 +3,21 @@ import { CHECKS } from "../../checks/index.ts";
 import { CHANNELS, channelConfigSchema, type ChannelRegistry } from "../alerts/channels/index.ts";
 import type { CheckRegistry } from "../runner/define-check.ts";
 import { checkDefaultsSchema, checkNeedingTestAccount, checkOverridesSchema, testAccountUsers } from "./check-options-schema.ts";
-import { durationBetween } from "./duration.ts";
-import { apiRoot, DEFAULT_API_ROOT, expected, isUrl, secret } from "./fields.ts";
-import { proxyAddress } from "./proxy-address.ts";
+import { DAY, MINUTE, SECOND, durationBetween } from "./duration.ts";
+import { expected, secret } from "./fields.ts";
+import { schedule, server, shard, store, telegram } from "./sections.ts";
 
 /**
  * The configuration file (README, "Configuration") as one zod schema: validation, defaults, the `Config` type and
  * the JSON Schema for editors all come from here. Every object is strict (unknown keys are errors).
  * Check options come from the check registry (check-options-schema.ts): `checks.<id>` is that check's own `options` schema.
  * Channel options come from the channel registry: `alerts.channels.<name>` is one of its types.
+ * The sections that stand alone (telegram, server, store, schedule, shard) are in sections.ts.
  */
 
 const NAME = /^[a-z0-9_-]+$/;
 const CHANNEL_NAME = /^[A-Za-z0-9_-]+$/;
 const USERNAME = /^@?[A-Za-z0-9_]+$/;
-
-const SECOND = 1_000;
-const MINUTE = 60 * SECOND;
-const DAY = 24 * 60 * MINUTE;
-
-// ---------------------------------------------------------------------------------------------
-// Sections
-
-const telegram = z
-  .strictObject({
-    apiRoot: apiRoot.default(DEFAULT_API_ROOT).describe("Bot API root without trailing slash: Telegram's or a local Bot API server"),
-    environment: z.enum(["prod", "test"]).default("prod").describe("prod, or test for Telegram's test environment"),
-    timeout: durationBetween(100, 5 * MINUTE).default(10 * SECOND).describe("Deadline of one Bot API call (100ms to 5m)"),
-  })
-  .describe("How the monitor reaches the Bot API");
-
-const server = z
-  .strictObject({
-    host: z.string().default("0.0.0.0"),
-    port: z.number().int().min(0).max(65_535).default(9464),
-    adminToken: secret("Bearer token of the admin API under /api/v1; empty disables the admin API"),
-    publicUrl: z
-      .string()
-      .refine((v) => v === "" || isUrl(v, ["http:", "https:"]), { error: expected('an http(s) URL such as https://watch.example.com, or ""') })
-      .default("")
-      .describe("Where people open the status page; alerts link to it when set"),
-    metricsToken: secret("Bearer token required by GET /metrics; empty leaves /metrics open"),
-    trustProxy: z
-      .array(proxyAddress)
-      .default([])
-      .describe("Reverse proxies (IPs, CIDRs) whose X-Forwarded-For names the client; empty: the peer is the client"),
-  })
-  .describe("The HTTP server: status page, /status, /metrics, admin API");
-
-const store = z.strictObject({
-  path: z.string().min(1).default("./data/state.json").describe("lowdb JSON state file"),
-  secretKey: secret("Encrypts tokens of bots registered through the admin API (AES-256-GCM); without it the API refuses to store tokens"),
-});
-
-const schedule = z.strictObject({
-  interval: durationBetween(500, DAY).default(MINUTE).describe("Each bot is swept once per interval, spread evenly (500ms to 1d)"),
-  concurrency: z.number().int().positive().default(32).describe("Bots swept at the same time at most"),
-});
-
-const shard = z
-  .strictObject({
-    index: z.number().int().nonnegative().default(0),
-    count: z.number().int().positive().default(1),
-  })
-  .superRefine(
-    (value, ctx) => {
-      if (!value || typeof value !== "object") return;
-      const { index, count } = value as { index: unknown; count: unknown };
-      if (typeof index === "number" && typeof count === "number" && index >= count)
-        ctx.addIssue({ code: "custom", input: index, path: ["index"], message: `expected less than shard.count (${count}), got ${index} (shards count from 0)` });
-    },
-    { when: () => true },
-  )
-  .describe("This instance watches only the bots whose name hashes to index (of count)");
 
 const testAccount = z
   .strictObject({

@@ -1,4 +1,6 @@
 import { Registry } from "prom-client";
+import type { Metric } from "prom-client";
+import { escapeHelp, parseLabels, valueText } from "./text-format.ts";
 
 export type Sample = { labels: Record<string, string>; value: number };
 
@@ -46,11 +48,11 @@ export class DerivedGauge {
   readonly help: string;
   private readonly collect: Collect;
 
-  constructor(name: string, help: string, collect: Collect, registry: Registry) {
+  constructor(name: string, help: string, collect: Collect, registry: FleetRegistry) {
     this.name = name;
     this.help = help;
     this.collect = collect;
-    registry.registerMetric(this as never);
+    registry.registerDerived(this);
   }
 
   /**
@@ -127,48 +129,6 @@ export class DerivedGauge {
 }
 
 /**
- * Renders one bot's lines of a per-bot family in one native call. Every line is
- * `<family>{bot="<bot>` + a tail (`",check="token",state="ok"} 1\n`), so the bot's lines are the
- * tails joined with that prefix: `["", t1, t2].join(p)` is `p t1 p t2`. Tails mostly come from tables
- * built once, so a scrape builds one string per bot and family instead of a few per sample.
- */
-export class BotLines {
-  private readonly head: string;
-  private readonly parts: string[] = [""];
-
-  constructor(family: string) {
-    this.head = `${family}{bot="`;
-  }
-
-  /** Adds a line: its text after the bot name, e.g. `",health="down"} 1\n`. */
-  add(tail: string): void {
-    this.parts.push(tail);
-  }
-
-  /** Adds several lines' tails. */
-  addAll(tails: readonly string[]): void {
-    for (const tail of tails) this.parts.push(tail);
-  }
-
-  /** The lines added since the last call, for `bot` (escaped); "" when none. */
-  render(bot: string): string {
-    if (this.parts.length === 1) return "";
-    const text = this.parts.join(this.head + bot);
-    this.parts.length = 1;
-    return text;
-  }
-}
-
-/** A line's tail: the labels after `bot` (escaped, each `,name="value"`), and the value. */
-export const tail = (labels: string, value: number): string => `"${labels}} ${valueText(value)}\n`;
-
-/**
- * A tail kept in a table and copied on every scrape: made one sequential string rather than the rope of
- * concatenations a template gives, which every join would walk again.
- */
-export const keptTail = (labels: string, value: number): string => Buffer.from(tail(labels, value), "utf8").toString("utf8");
-
-/**
  * Spare chunk buffers for one scrape. `give` takes back a buffer whose bytes nobody reads any more;
  * `take` hands one out again. Bounded: a scrape needs two or three.
  */
@@ -191,6 +151,14 @@ export class ChunkPool {
  * output as prom-client's (families separated by a blank line). Prometheus text format only.
  */
 export class FleetRegistry extends Registry {
+  /**
+   * Registers a derived gauge in order with the other metrics. prom-client's registry keeps any object
+   * with a name and get() (and getSingleMetric hands it back), but its type names only its own classes.
+   */
+  registerDerived(gauge: DerivedGauge): void {
+    this.registerMetric(gauge as unknown as Metric);
+  }
+
   /**
    * The exposition in chunks of at most a few hundred KB: what /metrics should stream, so that a
    * big fleet's scrape never holds its tens of MB at once. The event loop runs between chunks.
@@ -224,29 +192,3 @@ const NEWLINE = Buffer.from("\n");
 
 /** Lets timers and sockets run before the render goes on. */
 const breathe = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
-
-/** A label value escaped for the text format (backslash, double quote, newline). */
-export function labelValue(value: string): string {
-  return /[\\"\n]/.test(value) ? value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n") : value;
-}
-
-function escapeHelp(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
-}
-
-/** As prom-client writes values. */
-export function valueText(value: number): string {
-  if (value === 0) return "0";
-  if (value === 1) return "1";
-  if (Number.isNaN(value)) return "Nan";
-  if (!Number.isFinite(value)) return value < 0 ? "-Inf" : "+Inf";
-  return `${value}`;
-}
-
-const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
-
-function parseLabels(text: string): Record<string, string> {
-  const labels: Record<string, string> = {};
-  for (const m of text.matchAll(LABEL)) labels[m[1]!] = m[2]!.replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
-  return labels;
-}

@@ -1,6 +1,7 @@
 import { CHECK_STATUSES, HEALTHS, type BotStatus } from "../model.ts";
 import { isActive, type Silence } from "../alerts/silences.ts";
-import { BOTS_PER_SLICE, BotLines, DerivedGauge, keptTail, labelValue, tail, type Collect, type FleetRegistry } from "./derived-gauge.ts";
+import { BOTS_PER_SLICE, DerivedGauge, type Collect, type FleetRegistry } from "./derived-gauge.ts";
+import { BotLines, keptTail, labelValue, tail } from "./text-format.ts";
 
 /** Date.parse of ISO times, remembering the last one: a sweep's checks mostly start in the same millisecond. */
 let lastIso = "";

@@ -11,7 +11,7 @@
 import express from "express";
 import type { Request, Router } from "express";
 import { z } from "zod";
-import { WorldError, formatIssues } from "./world.ts";
+import { WorldError, formatIssues } from "./world-load.ts";
 import type { World } from "./world.ts";
 
 /** Longest long poll, in seconds (a client asking for more gets this). */

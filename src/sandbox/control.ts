@@ -2,12 +2,13 @@
  * The sandbox control API (mounted under /_sandbox): lets tests, the demo and the benchmark change the
  * world while it runs — revoke a token, drop a right, break a webhook, inject faults — and read back what
  * the monitor did (call counts, sent messages); /accounts lets a simulated user account write and read
- * private messages. Thin: every operation is a World method.
+ * private messages. Thin: every operation is a World method; what it answers is world-view.ts.
  */
 import express from "express";
 import type { NextFunction, Request, Response, Router } from "express";
 import { accountsRouter } from "./accounts.ts";
-import { WorldError } from "./world.ts";
+import { WorldError } from "./world-load.ts";
+import { botView, worldView } from "./world-view.ts";
 import type { World } from "./world.ts";
 
 export function controlRouter(world: World): Router {
@@ -16,15 +17,15 @@ export function controlRouter(world: World): Router {
   const body = (req: Request): unknown => req.body ?? {};
   const param = (req: Request, name: string): string => String(req.params[name] ?? "");
 
-  r.get("/world", (_req, res) => void res.json(world.snapshot()));
+  r.get("/world", (_req, res) => void res.json(worldView(world)));
   r.post("/reset", (_req, res) => {
     world.reset();
-    res.json(world.snapshot());
+    res.json(worldView(world));
   });
 
-  r.post("/bots", (req, res) => void res.status(201).json(world.botView(world.addBot(body(req)))));
+  r.post("/bots", (req, res) => void res.status(201).json(botView(world, world.addBot(body(req)))));
   r.patch("/bots/:username", (req, res) => {
-    res.json(world.botView(world.updateBot(param(req, "username"), body(req))));
+    res.json(botView(world, world.updateBot(param(req, "username"), body(req))));
   });
   r.delete("/bots/:username", (req, res) => {
     world.removeBot(param(req, "username"));

@@ -7,7 +7,7 @@ import express from "express";
 import { botApiRouter } from "./bot-api.ts";
 import { controlRouter } from "./control.ts";
 import { World } from "./world.ts";
-import type { WorldSpec } from "./world.ts";
+import type { WorldSpec } from "./world-schema.ts";
 
 export type SandboxOptions = {
   world: WorldSpec;

@@ -1,5 +1,3 @@
-import type { WireBusinessConnection } from "./wire.ts";
-
 /** BusinessBotRights as sent on the wire (Bot API 9.0+). */
 export const RIGHTS = [
   "can_reply",
@@ -40,8 +38,14 @@ export const GIFTS_AND_STARS: readonly Right[] = [
 /** Some type packages (grammY's among them) call the wire's can_delete_sent_messages this. */
 export const RIGHT_ALIASES: Record<string, Right> = { can_delete_outgoing_messages: "can_delete_sent_messages" };
 
+/**
+ * The fields of a BusinessConnection (wire.ts) that say what it grants. Named here, not imported:
+ * wire.ts reads this module's list of rights, and the two must not import each other.
+ */
+export type GrantingConnection = { rights?: Readonly<Record<string, unknown>> | undefined; can_reply?: boolean | undefined };
+
 /** The rights the connection grants, read from the wire (either name), with the old can_reply flag. */
-export function grantedRights(connection: WireBusinessConnection): Record<Right, boolean> {
+export function grantedRights(connection: GrantingConnection): Record<Right, boolean> {
   const wire = connection.rights ?? {};
   const granted = Object.fromEntries(RIGHTS.map((r) => [r, wire[r] === true])) as Record<Right, boolean>;
   if (wire.can_delete_outgoing_messages === true) granted.can_delete_sent_messages = true;

@@ -4,7 +4,7 @@ import { CHANNELS, createChannels } from "../../../src/alerts/channels/index.ts"
 import { kindTitle, renderHtml, renderText, subjectLine, truncateHtml } from "../../../src/alerts/channels/render.ts";
 import type { AlertMessage, Channel } from "../../../src/alerts/types.ts";
 import { configSchema } from "../../../src/config/schema.ts";
-import { parseHtml } from "../../../src/sandbox/bot-api.ts";
+import { parseHtml } from "../../../src/sandbox/telegram-html.ts";
 import { alertMessage } from "../../support/alert-fixtures.ts";
 
 const message = (overrides: Partial<AlertMessage> = {}): AlertMessage =>

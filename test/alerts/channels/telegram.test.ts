@@ -4,7 +4,7 @@ import { createTelegramChannel } from "../../../src/alerts/channels/telegram.ts"
 import type { TelegramChannelConfig } from "../../../src/alerts/channels/telegram.ts";
 import { ChannelError } from "../../../src/alerts/types.ts";
 import type { Channel } from "../../../src/alerts/types.ts";
-import { parseHtml } from "../../../src/sandbox/bot-api.ts";
+import { parseHtml } from "../../../src/sandbox/telegram-html.ts";
 import { startSandbox } from "../../../src/sandbox/server.ts";
 import type { Sandbox } from "../../../src/sandbox/server.ts";
 import { parseWorld } from "../../../src/sandbox/world.ts";
