@@ -70,11 +70,12 @@ export interface Uptime {
 /** The time the monitor knew something: every run from its start to its last heartbeat. */
 export const coverage = (runs: readonly MonitorRun[]): Span[] => union(runs.map((r) => ({ from: r.startedAt, to: r.heartbeatAt })));
 
-export function timeline(history: BotHistory): Timeline {
+/** `runsCoverage`: coverage(history.runs), when the caller computes it once for many bots. */
+export function timeline(history: BotHistory, runsCoverage: readonly Span[] = coverage(history.runs)): Timeline {
   const { from, to } = history;
   const window: Span = { from, to };
   const knownFrom = Math.max(from, history.firstSeen ?? -Infinity);
-  const covered = intersect({ from: knownFrom, to }, coverage(history.runs));
+  const covered = intersect({ from: knownFrom, to }, runsCoverage);
   const health: HealthSegment[] = [];
   for (const state of states(history)) {
     if (state.health === "unknown") continue;

@@ -75,7 +75,8 @@ export const initial: Migration = {
       message TEXT
     );
     CREATE INDEX health_transitions_by_bot ON health_transitions (bot, at);
-    CREATE INDEX health_transitions_by_time ON health_transitions (at);
+    -- Covering: the fleet's uptime reads a day of every bot's transitions from this index alone.
+    CREATE INDEX health_transitions_by_time ON health_transitions (at, bot, health);
 
     CREATE TABLE check_transitions (
       id INTEGER PRIMARY KEY,
@@ -95,13 +96,15 @@ export const initial: Migration = {
       up_ms INTEGER NOT NULL,
       healthy_ms INTEGER NOT NULL,
       worst TEXT,
+      start_health TEXT,
       end_health TEXT,
       cum_known_ms INTEGER NOT NULL,
       cum_up_ms INTEGER NOT NULL,
       cum_healthy_ms INTEGER NOT NULL,
-      PRIMARY KEY (bot, day)
+      PRIMARY KEY (day, bot)
     ) WITHOUT ROWID;
-    CREATE INDEX daily_uptime_by_day ON daily_uptime (day, bot);
+    -- The fleet reads whole days (the primary key keeps a day's rows together); a bot's bar reads its days.
+    CREATE INDEX daily_uptime_by_bot ON daily_uptime (bot, day);
 
     CREATE TABLE incidents (
       id TEXT PRIMARY KEY,
@@ -161,7 +164,8 @@ export const initial: Migration = {
     - JSON columns (config, status, state, matchers, message, checks) may be JSONB; the repositories only
       store and read them whole, so TEXT works too.
     - silenced is BOOLEAN; the repositories write and read it as a boolean.
-    - WITHOUT ROWID is SQLite only: daily_uptime is a plain table with PRIMARY KEY (bot, day) there.
+    - WITHOUT ROWID is SQLite only: daily_uptime is a plain table with PRIMARY KEY (day, bot) there
+      (CLUSTER on it after a bulk load if wanted).
     - schema_version is created the same way; the migration runs in one transaction (PostgreSQL DDL is
       transactional too) under a pg_advisory_xact_lock so two replicas never migrate at once.
   `,

@@ -1,4 +1,4 @@
-import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from "node:sqlite";
 import { MIGRATIONS, type Migration } from "../migrations/index.ts";
 import { prepareDatabaseFile } from "./database-file.ts";
 import { databaseError } from "./errors.ts";
@@ -42,6 +42,7 @@ export class SqliteDatabase {
   readonly schemaVersion: number;
   private readonly db: DatabaseSync;
   private readonly statements = new Map<string, StatementSync>();
+  private readonly arrayStatements = new Map<string, StatementSync>();
 
   private constructor(path: string, db: DatabaseSync, schemaVersion: number) {
     this.path = path;
@@ -92,6 +93,18 @@ export class SqliteDatabase {
     return this.guard(() => this.statement(sql).all(...params)) as T[];
   }
 
+  /** Rows as arrays of column values, in the SELECT's order: no object per row (reads of thousands of rows). */
+  arrays(sql: string, ...params: SQLInputValue[]): SQLOutputValue[][] {
+    let statement = this.arrayStatements.get(sql);
+    if (!statement) {
+      statement = this.guard(() => this.db.prepare(sql));
+      statement.setReturnArrays(true);
+      this.arrayStatements.set(sql, statement);
+    }
+    const prepared = statement;
+    return this.guard(() => prepared.all(...params)) as unknown as SQLOutputValue[][];
+  }
+
   /** Runs statements that take no parameters (schema, pragmas). */
   exec(sql: string): void {
     this.guard(() => this.db.exec(sql));
@@ -126,6 +139,7 @@ export class SqliteDatabase {
   close(): void {
     if (!this.db.isOpen) return;
     this.statements.clear();
+    this.arrayStatements.clear();
     this.guard(() => this.db.close());
   }
 
