@@ -164,8 +164,12 @@ export class SqliteHistory {
     const { from = 0, to = Number.MAX_SAFE_INTEGER, limit = DEFAULT_LIMIT } = options;
     const where = ["at >= ?", "at < ?"];
     const params: (string | number)[] = [from, to];
-    if (options.channel !== undefined) (where.push("channel = ?"), params.push(options.channel));
-    if (options.result !== undefined) (where.push("result = ?"), params.push(options.result));
+    for (const column of ["channel", "result"] as const) {
+      const value = options[column];
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
     return this.db.all<NotificationRow>(`SELECT * FROM notifications WHERE ${where.join(" AND ")} ORDER BY at DESC, id DESC LIMIT ?`, ...params, limit).map(notificationOf);
   }
 
