@@ -46,8 +46,9 @@ export function databaseError(path: string, err: unknown): Error {
   const e = err as { code?: unknown; errcode?: unknown; errstr?: unknown; message?: unknown };
   if (typeof e.errcode === "number") {
     const known = SQLITE_CAUSES[e.errcode & 0xff];
-    const errstr = typeof e.errstr === "string" ? e.errstr : "SQLite error";
-    return known ? new DatabaseError(path, known[0], known[1], { cause: err }) : new DatabaseError(path, `SQLITE_${e.errcode}`, errstr, { cause: err });
+    // SQLite's own message names tables and columns ("UNIQUE constraint failed: outbox.id"), never values.
+    const said = typeof e.message === "string" ? e.message : typeof e.errstr === "string" ? e.errstr : "SQLite error";
+    return known ? new DatabaseError(path, known[0], known[1], { cause: err }) : new DatabaseError(path, `SQLITE_${e.errcode & 0xff}`, said, { cause: err });
   }
   const errnoCause = typeof e.code === "string" ? ERRNO_CAUSES[e.code] : undefined;
   if (errnoCause) return new DatabaseError(path, e.code as string, errnoCause, { cause: err });
