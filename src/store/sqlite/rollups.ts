@@ -1,6 +1,6 @@
 import type { Health } from "../../model.ts";
 import { DAY_MS, intersect, length, utcDay, type Span } from "../../history/spans.ts";
-import { addDurations, coverage, dailyBar, durationsOf, timeline, uptime, worstOf, type DayCell, type Durations, type HealthTransition, type KnownHealth, type Uptime } from "../../history/uptime.ts";
+import { coverage, dailyBar, durationsOf, timeline, uptime, worstOf, type DayCell, type Durations, type HealthTransition, type KnownHealth, type Uptime } from "../../history/uptime.ts";
 import type { SqliteDatabase } from "./database.ts";
 import type { SqliteHistory } from "./history.ts";
 
@@ -114,8 +114,22 @@ export class DailyUptime {
         exactFrom = (lastRolled + 1) * DAY_MS;
       }
       for (let at = exactFrom; at < now; at = (utcDay(at) + 1) * DAY_MS) parts.push(piece(at, Math.min(now, (utcDay(at) + 1) * DAY_MS)));
-      for (const bot of new Set(parts.flatMap((p) => [...p.keys()]))) {
-        const sum = addDurations(parts.map((p) => p.get(bot)).filter((d) => d !== undefined));
+      // Summed in place: 10,000 bots × 5 parts, no array or object per bot and part.
+      const sums = new Map<string, Durations>();
+      for (const part of parts) {
+        for (const [bot, d] of part) {
+          const sum = sums.get(bot);
+          if (!sum) {
+            sums.set(bot, { ...d });
+            continue;
+          }
+          sum.knownMs += d.knownMs;
+          sum.upMs += d.upMs;
+          sum.healthyMs += d.healthyMs;
+          sum.downMs += d.downMs;
+        }
+      }
+      for (const [bot, sum] of sums) {
         const record = out.get(bot) ?? out.set(bot, {}).get(bot)!;
         record[name] = uptime({ ...sum, windowMs });
       }
