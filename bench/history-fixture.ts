@@ -1,5 +1,5 @@
 /**
- * Fills a database with generated history (SPEC §11), for the bench and the history read measurements:
+ * Fills a database with generated history (README, "Storage and history"), for the bench and the history read measurements:
  * `bots` bots over `days` days ending at `now`; one bot in five flaps (changes health a few times a day),
  * the others have an outage about once a month; the monitor restarted every ten days with a few minutes
  * down in between (gaps); each outage fires an incident with notifications; a few admin changes a day.

@@ -1,7 +1,7 @@
 import type { Severity } from "../alerts/types.ts";
 
 /**
- * Incidents (SPEC §11): one per firing of a bot's alert, folded from the alert's recorded events. Pure.
+ * Incidents (README, "Storage and history"): one per firing of a bot's alert, folded from the alert's recorded events. Pure.
  *
  * An incident is named by its alert key and the first failing sweep of the streak that fired (`since`):
  * the alert state survives a restart with the same `since`, so events recorded before and after a restart

@@ -2,7 +2,7 @@ import type { Health } from "../model.ts";
 import { DAY_MS, intersect, length, subtract, union, utcDay, type Span } from "./spans.ts";
 
 /**
- * Uptime, exact, from the transitions (SPEC §11). Pure: no clock, no I/O; times are epoch ms.
+ * Uptime, exact, from the transitions (README, "Storage and history"). Pure: no clock, no I/O; times are epoch ms.
  *
  * A bot's health is known only while the monitor ran (a run covers its start to its last heartbeat: the
  * time after the last heartbeat, a crash or a hang, is not known), after the bot was first seen, and while

@@ -4,7 +4,7 @@ import { JSONFile } from "lowdb/node";
 import { z } from "zod";
 
 /**
- * The state file of the earlier lowdb format (releases before the database, SPEC §8), read once for the
+ * The state file of the earlier lowdb format (releases before the database; README, "Storage and history"), read once for the
  * import into the database. Its shape is described here on its own, not borrowed from the store's
  * types: those move with the store, this format is frozen. What the database keeps as JSON whole (a
  * bot's config and result, an alert state, a notification's message) is read loose: every field it

@@ -1,7 +1,7 @@
 import type { Migration } from "./migration.ts";
 
 /**
- * The first schema: every slice the lowdb state file held, and the history of SPEC §11.
+ * The first schema: every slice the lowdb state file held, and the history (README, "Storage and history").
  *
  * Conventions, the same on both engines:
  * - State rows keep the ISO times and JSON the application already uses (they are read whole, never

@@ -36,7 +36,7 @@ export function prepareDatabaseFile(path: string): void {
 }
 
 /**
- * A JSON state file of the earlier format is not a database (SPEC §8: it is imported, the caller checks
+ * A JSON state file of the earlier format is not a database (README, "Storage and history": it is imported, the caller checks
  * for it first); anything else without SQLite's header is refused here, before SQLite says less clearly.
  */
 function refuseNonDatabase(path: string): void {

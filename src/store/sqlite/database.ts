@@ -23,7 +23,7 @@ export interface TransactionOptions {
 }
 
 /**
- * The embedded engine (SPEC §8): one SQLite file through Node's built-in `node:sqlite`, opened once
+ * The embedded engine (README, "Storage and history"): one SQLite file through Node's built-in `node:sqlite`, opened once
  * per process. Everything runs synchronously on the event loop: statements take microseconds on an
  * indexed table, and a synchronous transaction can never interleave with another caller's.
  *

@@ -52,7 +52,7 @@ export interface Page {
 const DEFAULT_LIMIT = 100;
 
 /**
- * The history repository on SQLite (SPEC §11): appends events as they happen and answers the reads the
+ * The history repository on SQLite (README, "Storage and history"): appends events as they happen and answers the reads the
  * pages and the API need, each from an index (see migration 001). The monitor's runs are recorded here
  * too: `startRun` at start, `heartbeat` every little while, `stopRun` at a clean stop; the time between a
  * run's last heartbeat and the next start is a gap.

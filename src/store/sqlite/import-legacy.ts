@@ -3,7 +3,7 @@ import type { SqliteDatabase } from "./database.ts";
 import { insertApiBot, insertOutboxEntry, insertSilence, upsertAlertState, upsertConnection, upsertResult } from "./state-rows.ts";
 
 /**
- * Inserts everything an earlier lowdb state file held (SPEC §8) in one transaction, committed to disk: the
+ * Inserts everything an earlier lowdb state file held (README, "Storage and history") in one transaction, committed to disk: the
  * import happens whole or not at all, and the caller renames the file `*.imported` only after it returns.
  * Tokens stay sealed as they were (same SecretBox format and key). Returns what it inserted, for the log.
  */
