@@ -1,0 +1,7 @@
+import type { Migration } from "./migration.ts";
+import { initial } from "./001-initial.ts";
+
+/** Every schema step, in order: a new step is a new file added at the end, never an edit of a released one. */
+export const MIGRATIONS: readonly Migration[] = [initial];
+
+export type { Migration } from "./migration.ts";

@@ -1,0 +1,217 @@
+import type { CheckStatus, Health } from "../../model.ts";
+import { applyAlertEvent, type AlertHistoryEvent, type Incident, type IncidentCheck } from "../../history/incidents.ts";
+import type { HealthTransition, MonitorRun } from "../../history/uptime.ts";
+import type { SqliteDatabase } from "./database.ts";
+
+/** Times are epoch ms throughout. */
+export interface CheckTransition {
+  bot: string;
+  check: string;
+  at: number;
+  status: CheckStatus;
+  message?: string | null;
+}
+
+export interface NotificationAttempt {
+  at: number;
+  alertKey: string;
+  incidentId: string | null;
+  channel: string;
+  kind: string;
+  result: string;
+  attempts: number;
+  error?: string | null;
+}
+
+/** One admin change. Never a secret: the admin token's name, not the token; a summary, not the body. */
+export interface AuditEntry {
+  at: number;
+  tokenName: string;
+  address: string;
+  method: string;
+  route: string;
+  bot?: string | null;
+  summary: string;
+}
+
+export interface BotWindow {
+  before: HealthTransition | undefined;
+  transitions: HealthTransition[];
+  checks: CheckTransition[];
+  /** The bot's first transition, ever kept: its first sweep. */
+  firstSeen: number | undefined;
+  runs: MonitorRun[];
+}
+
+export interface Page {
+  from?: number;
+  to?: number;
+  limit?: number;
+}
+
+const DEFAULT_LIMIT = 100;
+
+/**
+ * The history repository on SQLite (README, "Storage and history"): appends events as they happen and answers the reads the
+ * pages and the API need, each from an index (see migration 001). The monitor's runs are recorded here
+ * too: `startRun` at start, `heartbeat` every little while, `stopRun` at a clean stop; the time between a
+ * run's last heartbeat and the next start is a gap.
+ */
+export class SqliteHistory {
+  private readonly db: SqliteDatabase;
+
+  constructor(db: SqliteDatabase) {
+    this.db = db;
+  }
+
+  startRun(at: number): number {
+    return this.db.transaction(() => this.db.run("INSERT INTO monitor_runs (started_at, heartbeat_at) VALUES (?, ?)", at, at).lastInsertRowid);
+  }
+
+  heartbeat(run: number, at: number): void {
+    this.db.run("UPDATE monitor_runs SET heartbeat_at = ? WHERE id = ? AND heartbeat_at < ?", at, run, at);
+  }
+
+  stopRun(run: number, at: number): void {
+    this.db.run("UPDATE monitor_runs SET heartbeat_at = MAX(heartbeat_at, ?), stopped_at = ? WHERE id = ?", at, at, run);
+  }
+
+  /** Runs that overlap [from, to). `liveRun` is this process's: it runs until `to`, whatever its last heartbeat. */
+  runs(from: number, to: number, liveRun?: number): MonitorRun[] {
+    const rows = this.db.all<{ id: number; started_at: number; heartbeat_at: number; stopped_at: number | null }>(
+      "SELECT id, started_at, heartbeat_at, stopped_at FROM monitor_runs WHERE heartbeat_at > ? AND started_at < ? ORDER BY started_at",
+      from,
+      to,
+    );
+    const live = liveRun === undefined ? undefined : this.db.get<{ started_at: number }>("SELECT started_at FROM monitor_runs WHERE id = ? AND stopped_at IS NULL", liveRun);
+    const runs = rows.filter((r) => r.id !== liveRun).map((r) => ({ startedAt: r.started_at, heartbeatAt: r.heartbeat_at, stoppedAt: r.stopped_at }));
+    if (live && live.started_at < to) runs.push({ startedAt: live.started_at, heartbeatAt: to, stoppedAt: null });
+    return runs.sort((a, b) => a.startedAt - b.startedAt);
+  }
+
+  recordHealth(bot: string, transition: HealthTransition): void {
+    this.db.run("INSERT INTO health_transitions (bot, at, health, message) VALUES (?, ?, ?, ?)", bot, transition.at, transition.health, transition.message ?? null);
+  }
+
+  recordCheck(t: CheckTransition): void {
+    this.db.run("INSERT INTO check_transitions (bot, check_name, at, status, message) VALUES (?, ?, ?, ?, ?)", t.bot, t.check, t.at, t.status, t.message ?? null);
+  }
+
+  /** Appends the event and folds it into its incident (one row per firing, see history/incidents.ts). */
+  recordAlert(event: AlertHistoryEvent): Incident {
+    return this.db.transaction(() => {
+      const incident = applyAlertEvent(this.incident(event), event);
+      this.db.run("INSERT INTO alert_events (at, alert_key, incident_id, kind, severity) VALUES (?, ?, ?, ?, ?)", event.at, event.key, incident.id, event.kind, event.severity);
+      this.db.run(
+        `INSERT INTO incidents (id, bot, start_at, fired_at, end_at, worst, checks, silenced) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET end_at = excluded.end_at, worst = excluded.worst, checks = excluded.checks, silenced = excluded.silenced`,
+        incident.id, incident.bot, incident.start, incident.firedAt, incident.end, incident.worst, JSON.stringify(incident.checks), incident.silenced ? 1 : 0,
+      );
+      return incident;
+    });
+  }
+
+  recordNotification(n: NotificationAttempt): void {
+    this.db.run(
+      "INSERT INTO notifications (at, alert_key, incident_id, channel, kind, result, attempts, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      n.at, n.alertKey, n.incidentId, n.channel, n.kind, n.result, n.attempts, n.error ?? null,
+    );
+  }
+
+  /** Admin changes are acknowledged, so their audit line commits to disk with them (call inside their transaction). */
+  recordAudit(e: AuditEntry): void {
+    this.db.run("INSERT INTO audit_log (at, token_name, address, method, route, bot, summary) VALUES (?, ?, ?, ?, ?, ?, ?)", e.at, e.tokenName, e.address, e.method, e.route, e.bot ?? null, e.summary);
+  }
+
+  /** A bot's history over [from, to): its transitions there, the one just before, its checks' changes, the runs. */
+  botWindow(bot: string, from: number, to: number, liveRun?: number): BotWindow {
+    type Row = { at: number; health: Health; message: string | null };
+    const before = this.db.get<Row>("SELECT at, health, message FROM health_transitions WHERE bot = ? AND at < ? ORDER BY at DESC LIMIT 1", bot, from);
+    const transitions = this.db.all<Row>("SELECT at, health, message FROM health_transitions WHERE bot = ? AND at >= ? AND at < ? ORDER BY at, id", bot, from, to);
+    const first = this.db.get<{ at: number }>("SELECT at FROM health_transitions WHERE bot = ? ORDER BY at LIMIT 1", bot);
+    const checks = this.db
+      .all<{ check_name: string; at: number; status: CheckStatus; message: string | null }>(
+        "SELECT check_name, at, status, message FROM check_transitions WHERE bot = ? AND at >= ? AND at < ? ORDER BY at, id",
+        bot, from, to,
+      )
+      .map((r) => ({ bot, check: r.check_name, at: r.at, status: r.status, message: r.message }));
+    return { before: before && { ...before }, transitions: transitions.map((r) => ({ ...r })), checks, firstSeen: first?.at, runs: this.runs(from, to, liveRun) };
+  }
+
+  /** Incidents that overlap [from, to), newest first; one bot's when `bot` is given. */
+  incidents(options: Page & { bot?: string } = {}): Incident[] {
+    const { from = 0, to = Number.MAX_SAFE_INTEGER, limit = DEFAULT_LIMIT } = options;
+    const overlap = "start_at < ? AND (end_at IS NULL OR end_at >= ?)";
+    const rows = options.bot === undefined
+      ? this.db.all<IncidentRow>(`SELECT * FROM incidents WHERE ${overlap} ORDER BY start_at DESC LIMIT ?`, to, from, limit)
+      : this.db.all<IncidentRow>(`SELECT * FROM incidents WHERE bot = ? AND ${overlap} ORDER BY start_at DESC LIMIT ?`, options.bot, to, from, limit);
+    return rows.map((row) => ({ ...incidentOf(row), notifications: this.notificationsOf(row.id) }));
+  }
+
+  /** Audit entries in [from, to), newest first. */
+  audit(options: Page = {}): AuditEntry[] {
+    const { from = 0, to = Number.MAX_SAFE_INTEGER, limit = DEFAULT_LIMIT } = options;
+    return this.db
+      .all<{ at: number; token_name: string; address: string; method: string; route: string; bot: string | null; summary: string }>(
+        "SELECT at, token_name, address, method, route, bot, summary FROM audit_log WHERE at >= ? AND at < ? ORDER BY at DESC, id DESC LIMIT ?",
+        from, to, limit,
+      )
+      .map((r) => ({ at: r.at, tokenName: r.token_name, address: r.address, method: r.method, route: r.route, bot: r.bot, summary: r.summary }));
+  }
+
+  /** Notification attempts in [from, to), newest first, filtered by channel and result when given. */
+  notifications(options: Page & { channel?: string; result?: string } = {}): NotificationAttempt[] {
+    const { from = 0, to = Number.MAX_SAFE_INTEGER, limit = DEFAULT_LIMIT } = options;
+    const where = ["at >= ?", "at < ?"];
+    const params: (string | number)[] = [from, to];
+    for (const column of ["channel", "result"] as const) {
+      const value = options[column];
+      if (value === undefined) continue;
+      where.push(`${column} = ?`);
+      params.push(value);
+    }
+    return this.db.all<NotificationRow>(`SELECT * FROM notifications WHERE ${where.join(" AND ")} ORDER BY at DESC, id DESC LIMIT ?`, ...params, limit).map(notificationOf);
+  }
+
+  private incident(event: AlertHistoryEvent): Incident | undefined {
+    const id = applyAlertEvent(undefined, event).id;
+    const row = this.db.get<IncidentRow>("SELECT * FROM incidents WHERE id = ?", id);
+    return row && { ...incidentOf(row), notifications: [] };
+  }
+
+  private notificationsOf(incidentId: string) {
+    return this.db
+      .all<NotificationRow>("SELECT * FROM notifications WHERE incident_id = ? ORDER BY at, id", incidentId)
+      .map((r) => ({ channel: r.channel, kind: r.kind, at: r.at, result: r.result }));
+  }
+}
+
+interface IncidentRow {
+  id: string;
+  bot: string;
+  start_at: number;
+  fired_at: number;
+  end_at: number | null;
+  worst: Incident["worst"];
+  checks: string;
+  silenced: number;
+}
+
+const incidentOf = (r: IncidentRow): Omit<Incident, "notifications"> => ({
+  id: r.id, bot: r.bot, start: r.start_at, firedAt: r.fired_at, end: r.end_at, worst: r.worst, checks: JSON.parse(r.checks) as IncidentCheck[], silenced: r.silenced === 1,
+});
+
+interface NotificationRow {
+  at: number;
+  alert_key: string;
+  incident_id: string | null;
+  channel: string;
+  kind: string;
+  result: string;
+  attempts: number;
+  error: string | null;
+}
+
+const notificationOf = (r: NotificationRow): NotificationAttempt => ({
+  at: r.at, alertKey: r.alert_key, incidentId: r.incident_id, channel: r.channel, kind: r.kind, result: r.result, attempts: r.attempts, error: r.error,
+});
