@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { StateStore } from "../../../src/store/state-store.ts";
+import type { WatchState } from "../../../src/watch-state.ts";
 import { SecretBox } from "../../../src/store/secret-box.ts";
 import { step } from "../../../src/alerts/state-machine.ts";
 import type { AlertMessage } from "../../../src/alerts/types.ts";
@@ -17,37 +18,38 @@ const at = "2026-11-24T12:00:00.000Z";
 
 /** A state file written by the current release's StateStore, with every slice it holds. */
 async function currentReleaseStateFile(path: string) {
-  const store = await StateStore.open({ path, flushIntervalMs: 10 });
+  const store = await StateStore.open<WatchState>({ path, flushIntervalMs: 10 });
   const box = new SecretBox("a passphrase for tests");
-  store.data.bots.anna = {
+  void store.bots.put("anna", {
     config: { name: "anna", username: "anna_secretary_bot", ownerId: 42, labels: { team: "ops" }, checks: { latency: { warnMs: 800 } } } as never,
     sealedToken: box.seal(TOKEN, "anna"),
     createdAt: at,
     updatedAt: "2026-11-25T08:00:00.000Z",
-  };
-  store.data.connections = { anna: "bc-anna-1", bob: "bc-bob-7" };
-  store.data.results.anna = {
+  });
+  void store.connections.put("anna", "bc-anna-1");
+  void store.connections.put("bob", "bc-bob-7");
+  void store.results.put("anna", {
     name: "anna", username: "anna_secretary_bot", health: "down", since: at, checkedAt: "2026-11-24T12:05:00.000Z",
     checks: [{ check: "connection", status: "fail", message: "Secretary connection disabled", remediation: "Re-enable it", impact: "down", durationMs: 12.5, latencyMs: 80, at, since: at }],
     observed: { connectionEnabled: false, rights: { can_reply: true }, webhookPendingUpdates: 3 },
-  };
+  });
   const policy = { failAfter: 1, recoverAfter: 2, repeatIntervalMs: 3_600_000, sendResolved: true };
-  store.data.alerts.anna = step(undefined, { health: "down", at: new Date(at), muted: false }, policy).state;
-  expect(store.data.alerts.anna.firing).not.toBeNull();
-  store.data.silences.push(
+  const firing = step(undefined, { health: "down", at: new Date(at), muted: false }, policy).state;
+  expect(firing.firing).not.toBeNull();
+  void store.alerts.put("anna", firing);
+  void store.silences.add([
     { id: "s-2", matchers: { team: "ops" }, startsAt: "2026-11-26T00:00:00.000Z", endsAt: "2026-11-27T00:00:00.000Z", reason: "migration" },
     { id: "s-1", matchers: { name: "bob" }, startsAt: at, endsAt: "2026-11-25T00:00:00.000Z", reason: "maintenance", createdBy: "ops-token" },
-  );
+  ]);
   const message: AlertMessage = {
     key: "anna", scope: "bot", kind: "firing", bot: { name: "anna", username: "anna_secretary_bot", labels: { team: "ops" } },
     severity: "down", health: "down", since: at, at, activeUntil: "2026-11-24T16:00:00.000Z", summary: "anna (@anna_secretary_bot) is down",
     checks: [{ check: "connection", status: "fail", message: "Secretary connection disabled", remediation: "Re-enable it", since: at }],
   };
-  store.data.outbox.push(
+  void store.outbox.add([
     { id: "o-1", channel: "mail", message, createdAt: at, attempts: 2, nextAttemptAt: Date.parse(at) + 60_000, lastError: "421 try later" },
     { id: "o-2", channel: "telegram", message, createdAt: at, attempts: 0, nextAttemptAt: Date.parse(at) },
-  );
-  store.changed();
+  ]);
   await store.close();
   return { box };
 }
