@@ -9,35 +9,9 @@
  */
 import { maskToken } from "../redact.ts";
 import type { Config } from "./schema.ts";
+import { isSecretKey, MASK, maskUrlPasswords, passwordsInUrls } from "./secret-values.ts";
 
-/** Shown instead of a secret that is not a bot token. */
-export const MASK = "****";
-/** Keys whose values are secrets wherever they appear (checked case-insensitively). */
-const SECRET_KEY = /token|secret|password|passwd|session|apihash|apikey/i;
-const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)([^@/\s]+)(@)/gi;
-
-/** Whether a value under `key` is a secret, wherever in the config the key is. */
-export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key);
-}
-
-/** `text` with the password of every URL in it masked: `smtp://user:****@host`. */
-export function maskUrlPasswords(text: string): string {
-  return text.replace(URL_PASSWORD, `$1${MASK}$3`);
-}
-
-/** `url`'s password as written and percent-decoded (an error text may quote either); none without one. */
-export function urlPasswords(url: URL): string[] {
-  return [...new Set([url.password, safeDecode(url.password)].filter((p) => p !== ""))];
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
+export { isSecretKey, MASK, maskUrlPasswords, urlPasswords } from "./secret-values.ts";
 
 type PathItem = string | number;
 
@@ -65,7 +39,7 @@ export function configSecrets(config: Config): string[] {
   const walk = (value: unknown, key: string | undefined): void => {
     if (typeof value === "string") {
       if (value && key && isSecretKey(key)) found.add(value);
-      for (const m of value.matchAll(URL_PASSWORD)) found.add(m[2]!);
+      for (const password of passwordsInUrls(value)) found.add(password);
     } else if (Array.isArray(value)) value.forEach((v) => walk(v, key));
     else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, k);
   };

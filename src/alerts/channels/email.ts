@@ -1,6 +1,7 @@
 import { createTransport } from "nodemailer";
 import { z } from "zod";
 import { redactSecrets, registerSecret } from "../../redact.ts";
+import { urlPasswords } from "../../config/secret-values.ts";
 import { expected, isUrl } from "../../config/fields.ts";
 import { ChannelError } from "../types.ts";
 import type { AlertMessage, Channel } from "../types.ts";
@@ -38,7 +39,7 @@ export function createEmailChannel(name: string, config: EmailChannelConfig): Ch
 
 function emailSender(name: string, config: z.output<typeof options>): ChannelSender {
   const url = new URL(config.url);
-  const passwords = [...new Set([url.password, safeDecode(url.password)].filter((p) => p !== ""))];
+  const passwords = urlPasswords(url);
   for (const p of passwords) registerSecret(p);
   const server = `${url.hostname}:${url.port || (url.protocol === "smtps:" ? "465" : "587")}`;
   const label = `email channel "${name}" (${server})`;
@@ -102,12 +103,4 @@ function threadId(message: AlertMessage): string {
 
 function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }
