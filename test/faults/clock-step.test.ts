@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/server.ts";
 import { ensureDebianPackage } from "../support/debian.ts";
-import { killAll, receiverOn, spawnCli, waitReady, type PortReceiver, type Proc } from "../support/faults-process.ts";
+import { downReceiver, killAll, spawnCli, waitReady, type PortReceiver, type Proc } from "../support/faults-process.ts";
 import { botName, botUsername, control, fleetBots, healthyWorld } from "../support/healthy-fleet.ts";
 import { freePort } from "../support/loopback-daemon.ts";
 import { sleep } from "../support/service-harness.ts";
@@ -73,7 +73,8 @@ describe("wall-clock steps (libfaketime)", () => {
     const offsetFile = join(dir, "faketime");
     writeFileSync(offsetFile, "+0\n");
     const port = await freePort();
-    const receiverPort = await freePort(); // nobody listens until after the first step: deliveries fail and wait
+    const down = await downReceiver(); // down until after the first step: deliveries fail and wait
+    const receiverPort = down.port;
     const configPath = join(dir, "config.json");
     writeFileSync(
       configPath,
@@ -105,7 +106,7 @@ describe("wall-clock steps (libfaketime)", () => {
     writeFileSync(offsetFile, "-1h\n");
     const backAt = performance.now();
     const afterBack = await untilAllSwept(await checkedAt(), INTERVAL_MS * 3);
-    receiver = await receiverOn(receiverPort);
+    receiver = await down.up();
     const deliveredBy = performance.now() + 20_000;
     while (receiver.bodies.length < BROKEN.length) {
       if (performance.now() > deliveredBy) throw new Error(`queued notifications not delivered after the step back (${receiver.bodies.length})\n${proc.output()}`);

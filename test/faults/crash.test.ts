@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WatchStateData as StateData } from "../../src/watch-state.ts";
 import { freePort } from "../support/loopback-daemon.ts";
 import { botName, botUsername, control, fleetBots, healthyWorldSpec } from "../support/healthy-fleet.ts";
-import { kill9OnNextWrite, killAll, leftoverTempFiles, readState, receiverOn, spawnCli, startSandboxProcess, waitReady, type PortReceiver } from "../support/faults-process.ts";
+import { downReceiver, kill9OnNextWrite, killAll, leftoverTempFiles, readState, spawnCli, startSandboxProcess, waitReady, type PortReceiver } from "../support/faults-process.ts";
 import { sleep } from "../support/service-harness.ts";
 
 const BOTS = 300;
@@ -71,6 +71,7 @@ describe("crashes", () => {
   let configPath: string;
   let sandboxUrl: string;
   let receiverPort: number;
+  let down: Awaited<ReturnType<typeof downReceiver>>;
   let receiver: PortReceiver | undefined;
   const config = (port: number) => ({
     telegram: { apiRoot: sandboxUrl, timeout: "5s" },
@@ -90,13 +91,15 @@ describe("crashes", () => {
     writeFileSync(worldPath, JSON.stringify(healthyWorldSpec(BOTS)));
     sandboxUrl = (await startSandboxProcess(worldPath, await freePort())).url;
     for (let i = 0; i < BROKEN_AT_START; i++) await control(sandboxUrl, "PATCH", `/bots/${botUsername(i)}`, { revoked: true });
-    // Nothing listens here until the last start: every delivery attempt fails and stays queued.
-    receiverPort = await freePort();
+    // Down until the last start: every delivery attempt fails and stays queued.
+    down = await downReceiver();
+    receiverPort = down.port;
   });
 
   afterAll(async () => {
     await killAll();
     await receiver?.close();
+    await down?.close();
     console.log(
       `[crash] ${figures.crashes} SIGKILLs survived (${figures.killsOnWrite} fired as a state write began, ${figures.killsMidWrite} cut a write short); ` +
         `silences created ${figures.silencesCreated}, lost ${figures.silencesLost}; ` +
@@ -208,7 +211,7 @@ describe("crashes", () => {
     // The receiver is back: a last start delivers every queued notification, each exactly once.
     const queued = previous!.outbox;
     const deliveryStarted = Date.now();
-    receiver = await receiverOn(receiverPort);
+    receiver = await down.up();
     const port = await freePort();
     writeConfig(port);
     const proc = spawnCli(["start", "--config", configPath]);

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../support/loopback-daemon.ts";
 import { botName, botUsername, control, fleetBots, healthyWorldSpec } from "../support/healthy-fleet.ts";
-import { killAll, readState, receiverOn, spawnCli, startSandboxProcess, waitReady, type PortReceiver, type Proc } from "../support/faults-process.ts";
+import { downReceiver, killAll, readState, spawnCli, startSandboxProcess, waitReady, type PortReceiver, type Proc } from "../support/faults-process.ts";
 import { mountTmpfs, type ReadOnlyDisk } from "../support/read-only-disk.ts";
 import { sleep } from "../support/service-harness.ts";
 
@@ -58,7 +58,8 @@ describe("a read-only disk", () => {
     const worldPath = join(dir, "world.json");
     writeFileSync(worldPath, JSON.stringify(healthyWorldSpec(BOTS)));
     const sandboxUrl = (await startSandboxProcess(worldPath, await freePort())).url;
-    const receiverPort = await freePort(); // nothing listens here in phase 1
+    const down = await downReceiver(); // down in phase 1
+    const receiverPort = down.port;
     const start = async (): Promise<Proc> => {
       const port = await freePort();
       writeFileSync(
@@ -108,7 +109,7 @@ describe("a read-only disk", () => {
 
     // Phase 2: the disk is read-only, the receiver up, and one more bot breaks.
     disk!.readOnly();
-    receiver = await receiverOn(receiverPort);
+    receiver = await down.up();
     await control(sandboxUrl, "PATCH", `/bots/${botUsername(LATE)}`, { revoked: true });
     const second = await start();
     const isLate = (b: Body) => b.key === botName(LATE) && b.kind === "firing";

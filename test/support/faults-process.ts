@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync, watch } from "node:fs";
 import { createServer, type Server } from "node:http";
+import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { basename, dirname } from "node:path";
 import type { WatchStateData as StateData } from "../../src/watch-state.ts";
 
@@ -140,6 +141,24 @@ export interface PortReceiver {
 }
 
 /** A webhook receiver on a given port (the one the config names): records each body, answers 200. */
+/**
+ * A receiver that is down, on a port kept for it: every connection is reset at once (a transient
+ * network error for the channel), and no other server on the machine (another test's, on port 0)
+ * can take the port and answer in its place. `up()` brings the real receiver up on the same port.
+ */
+export async function downReceiver(): Promise<{ port: number; up(): Promise<PortReceiver>; close(): Promise<void> }> {
+  const holder = createNetServer((socket) => socket.resetAndDestroy());
+  await new Promise<void>((resolve, reject) => {
+    holder.once("error", reject);
+    holder.listen(0, "127.0.0.1", () => resolve());
+  });
+  holder.unref(); // a test that fails before up() must not be kept alive by it
+  const { port } = holder.address() as AddressInfo;
+  let open = true;
+  const close = () => (open ? ((open = false), new Promise<void>((resolve) => holder.close(() => resolve()))) : Promise.resolve());
+  return { port, close, up: async () => (await close(), receiverOn(port)) };
+}
+
 export async function receiverOn(port: number): Promise<PortReceiver> {
   const bodies: unknown[] = [];
   const server: Server = createServer((req, res) => {
