@@ -5,7 +5,7 @@ import { REMEDIATION } from "./remediation.ts";
 /** Fails when getMe says the bot cannot connect to Telegram Business (BotFather's Business Mode). */
 export const businessMode = defineCheck({
   id: "business-mode",
-  title: "Secretary (Business) Mode is on in BotFather",
+  title: "Secretary Mode is enabled on this exact bot in BotFather",
   dependsOn: ["token"],
   impact: "down",
   options: z.object({}).strict(),

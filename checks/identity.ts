@@ -7,7 +7,7 @@ const normalize = (username: string) => username.replace(/^@/, "").toLowerCase()
 /** Fails when the token belongs to another bot than the configured username (and bot id). */
 export const identity = defineCheck({
   id: "identity",
-  title: "Token belongs to the configured bot",
+  title: "The token belongs to this bot (one production bot)",
   dependsOn: ["token"],
   impact: "down",
   options: z.object({}).strict(),

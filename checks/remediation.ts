@@ -17,6 +17,8 @@ export const REMEDIATION = {
     "Open Telegram on the account that should own the live Secretary Mode conversations, open Secretary Mode settings (Telegram Business → Chatbots) and add the bot as a chatbot for that profile. Verify again that the selected bot is the same one stored here.",
   wrongOwner:
     "The bot is attached to the wrong Telegram profile: AI may never answer from the profile you expect. On the account that should own the conversations, open Secretary Mode settings and add this bot; remove it from the other profile.",
+  confirmInferredOwner:
+    "Verify that this is the account that should own the live Secretary Mode conversations: if you link the bot to the wrong Telegram account, AI may never answer from the profile you expect.",
   rights:
     "Secretary Mode permissions are incomplete. In Telegram Business → Chatbots → this bot, enable the missing permissions. Without message permissions replies may fail or never appear; without manage messages operational actions can be incomplete; without Gifts and Stars paid delivery can fail even if chat works.",
   starsProbe:

@@ -26,6 +26,13 @@ export const roundTrip = defineCheck({
   enabledByDefault: false,
   ownInterval: (options) => options.interval,
   needsTestAccount: true,
+  // The guide asks for both directions before the setup is complete.
+  doctor: {
+    steps: [
+      { title: "Live inbound test: a real message to the profile gets a reply", options: { mode: "reply" } },
+      { title: "Live outbound test: a message sent through the bot reaches Telegram", options: { mode: "outbound" } },
+    ],
+  },
   options: z
     .object({
       mode: z.enum(["reply", "outbound"]).default("reply"),

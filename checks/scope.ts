@@ -9,7 +9,7 @@ import { REMEDIATION } from "./remediation.ts";
  */
 export const scope = defineCheck({
   id: "scope",
-  title: "Probe chats are inside the bot's chat access",
+  title: "The chat accessibility scope includes the test chat",
   dependsOn: ["connection"],
   impact: "degraded",
   options: z.object({}).strict(),

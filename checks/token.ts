@@ -6,7 +6,7 @@ import { REMEDIATION } from "./remediation.ts";
 /** Fails when Telegram rejects the token: revoked or wrong (401), or not a token at all (404). */
 export const token = defineCheck({
   id: "token",
-  title: "Bot token is valid",
+  title: "The BotFather token is valid",
   dependsOn: [],
   impact: "down",
   options: z.object({}).strict(),

@@ -9,7 +9,7 @@ const BUSINESS_UPDATES = ["business_connection", "business_message"];
 /** Fails when Telegram reports a recent webhook delivery error or drops Secretary updates. */
 export const webhook = defineCheck({
   id: "webhook",
-  title: "Updates reach the bot",
+  title: "Telegram delivers the bot's updates",
   dependsOn: ["token"],
   impact: "degraded",
   options: z

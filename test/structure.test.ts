@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { CHECK_IDS } from "../checks/index.ts";
 import { importCycles, importGraph, importSpecifiers, loopThrough, tsFiles } from "./support/import-graph.ts";
 
 /** Issue 13's shape: files with one job (at most this many lines) and modules that import no cycle. */
@@ -24,6 +25,21 @@ describe("the source tree (src/ and checks/)", () => {
     const loops = importCycles(graph).map((cycle) => loopThrough(graph, cycle).map(shown).join(" → "));
     console.log(`structure: ${graph.size} modules, ${edges} imports, ${loops.length} cycle(s)${loops.map((l) => `\n  ${l}`).join("")}`);
     expect(loops, "import cycles").toEqual([]);
+  });
+
+  it("when src/ is searched for check ids, then none is spelled there: what is specific to a check lives in its module", () => {
+    const quoted = (id: string) => `["'\`]${id}["'\`]`; // ids are lower case and hyphens: nothing to escape
+    // Ids that are also ordinary words of the code (a bot's `token`, the `webhook` channel type) count
+    // only where they are used as a check id: compared with, keyed by, or set as `check`/`id`.
+    const asCheckId = (id: string) => new RegExp(`\\b(check|id)\\s*(:|===|!==)\\s*${quoted(id)}|checks\\[\\s*${quoted(id)}\\s*\\]`);
+    const anywhere = (id: string) => new RegExp(quoted(id));
+    const ALSO_WORDS = new Set(["token", "webhook"]);
+    const found = tsFiles([path.join(ROOT, "src")]).flatMap((file) =>
+      readFileSync(file, "utf8")
+        .split("\n")
+        .flatMap((line, i) => CHECK_IDS.filter((id) => (ALSO_WORDS.has(id) ? asCheckId(id) : anywhere(id)).test(line)).map((id) => `${shown(file)}:${i + 1} "${id}"`)),
+    );
+    expect(found, "check ids spelled in src/").toEqual([]);
   });
 });
 

@@ -2,13 +2,15 @@ import type { Logger } from "pino";
 import { CHECKS } from "../../checks/index.ts";
 import type { Config } from "../config/schema.ts";
 import { configSecrets } from "../config/secrets.ts";
-import type { CheckResult, MonitoredBot } from "../model.ts";
+import type { BotTarget, CheckedBot, CheckOptionsBase, CheckResult } from "../check-model.ts";
 import { registerSecret, redactSecrets } from "../redact.ts";
+import { isEnabled, type AnyCheck, type DoctorBot, type DoctorInference } from "../runner/define-check.ts";
 import { runOwnCheck, runSweep } from "../runner/sweep.ts";
+import { SweepTelegram } from "../runner/sweep-telegram.ts";
 import { BotClient, telegramSettings } from "../telegram/client.ts";
 import { TelegramError } from "../telegram/errors.ts";
 import { createTransport } from "../telegram/transport.ts";
-import type { WireBusinessConnection, WireWebhookInfo } from "../telegram/wire.ts";
+import type { WireWebhookInfo } from "../telegram/wire.ts";
 import { createTestAccount } from "../testaccount/create.ts";
 import { UsageError } from "./check-command.ts";
 
@@ -22,27 +24,19 @@ export interface DoctorArgs {
 }
 
 export interface DoctorStep {
+  /** The check this step ran; none for the steps around the checks (`--discover`). */
+  check?: string;
   title: string;
   status: CheckResult["status"];
   message?: string;
   remediation?: string;
 }
 
-/** The setup guide's order: each step names what the guide asks the operator to verify. */
-const GUIDE_STEPS: Array<{ check: string; title: string }> = [
-  { check: "token", title: "The BotFather token is valid" },
-  { check: "identity", title: "The token belongs to this bot (one production bot)" },
-  { check: "business-mode", title: "Secretary Mode is enabled on this exact bot in BotFather" },
-  { check: "connection", title: "The bot is connected to the Telegram profile that owns the conversations" },
-  { check: "rights", title: "Secretary Mode permissions are complete" },
-  { check: "scope", title: "The chat accessibility scope includes the test chat" },
-  { check: "webhook", title: "Telegram delivers the bot's updates" },
-];
-
 /**
  * `secretary-watch doctor`: walks the setup guide for one bot, step by step, with the same checks
- * the service runs, then the live inbound and outbound test. Each step passes or fails with the
- * guide's remediation; the exit code follows `check`.
+ * the service runs, in the registry's order and with their titles: each check is a step, or the
+ * steps its `doctor` hooks declare (the live test's inbound and outbound runs). Each step passes
+ * or fails with the guide's remediation; the exit code follows `check`.
  */
 export async function runDoctor(config: Config, args: DoctorArgs, logger: Logger, print: (line: string) => void): Promise<DoctorStep[]> {
   configSecrets(config).forEach(registerSecret);
@@ -63,49 +57,39 @@ export async function runDoctor(config: Config, args: DoctorArgs, logger: Logger
   try {
     let connectionId = args.connection;
     if (!connectionId && args.discover) connectionId = await discover(client, report);
-
-    // Without --owner, the profile the bot is attached to is taken from the connection, and the
-    // operator is asked to confirm it is the right one.
-    const found = args.owner === undefined && connectionId ? await connectedProfile(client, connectionId) : undefined;
-    const bot: MonitoredBot = {
+    const given: DoctorBot = {
       name: "doctor",
       token: args.token,
       username: args.username,
-      ownerId: args.owner ?? found?.id ?? 0,
+      ...(args.owner !== undefined && { ownerId: args.owner }),
       ...(connectionId && { businessConnectionId: connectionId }),
       probeChats: args.probeChat !== undefined ? [args.probeChat] : testAccount ? [testAccount.userId] : [],
       labels: {},
+    };
+    const { target, inferred } = await inferFacts(given, client);
+    const bot: CheckedBot = {
+      ...target,
+      // The guide asks for the live test, so the checks on their own schedule run here even when off in the config.
       checks: Object.fromEntries(CHECKS.map((c) => [c.id, { ...config.checks[c.id], ...(c.ownInterval && { enabled: true }) }])),
     };
     const status = await runSweep({ bot, checks: CHECKS.filter((c) => !c.ownInterval), client });
-    for (const { check, title } of GUIDE_STEPS) {
-      const r = status.checks.find((c) => c.check === check);
-      if (!r) continue;
-      if (check === "connection" && found && r.status === "ok") {
-        report({
-          title,
-          status: "warn",
-          message: `connected to ${found.name}; pass --owner ${found.id} to confirm it is the right profile`,
-          remediation: "Verify that this is the account that should own the live Secretary Mode conversations: if you link the bot to the wrong Telegram account, AI may never answer from the profile you expect.",
-        });
-        continue;
+    for (const check of CHECKS) {
+      if (!isEnabled(bot, check)) continue;
+      // A check declaring its own steps, or on its own schedule, runs alone after the sweep, once per step.
+      const alone = check.doctor?.steps !== undefined || check.ownInterval !== undefined;
+      for (const { title, options } of check.doctor?.steps ?? [{ title: check.title, options: {} }]) {
+        if (check.needsTestAccount && !testAccount) {
+          report({ check: check.id, title, status: "skipped", message: "no test account (set testAccount.session; `secretary-watch login` prints one)" });
+          continue;
+        }
+        const after = alone
+          ? await runOwnCheck({ bot: withOptions(bot, check, options), checks: CHECKS, client, check, status, ...(testAccount && { testAccount }) })
+          : status;
+        const r = after.checks.find((c) => c.check === check.id)!;
+        const inference = inferred.get(check.id);
+        if (inference && r.status === "ok") report({ check: check.id, title, status: "warn", ...inference.confirm });
+        else report({ check: check.id, title, status: r.status, message: r.message, remediation: r.remediation });
       }
-      report({ title, status: r.status, message: r.message, remediation: r.remediation });
-    }
-
-    const roundTrip = CHECKS.find((c) => c.id === "round-trip")!;
-    for (const [mode, title] of [
-      ["reply", "Live inbound test: a real message to the profile gets a reply"],
-      ["outbound", "Live outbound test: a message sent through the bot reaches Telegram"],
-    ] as const) {
-      if (!testAccount) {
-        report({ title, status: "skipped", message: "no test account (set testAccount.session; `secretary-watch login` prints one)" });
-        continue;
-      }
-      const live = { ...bot, checks: { ...bot.checks, "round-trip": { ...bot.checks["round-trip"], mode } } };
-      const after = await runOwnCheck({ bot: live, checks: CHECKS, client, check: roundTrip, status, testAccount });
-      const r = after.checks.find((c) => c.check === "round-trip")!;
-      report({ title, status: r.status, message: r.message, remediation: r.remediation });
     }
     return steps;
   } finally {
@@ -114,14 +98,36 @@ export async function runDoctor(config: Config, args: DoctorArgs, logger: Logger
   }
 }
 
-/** The profile a connection is attached to, for display; undefined when it cannot be read (the connection step says why). */
-async function connectedProfile(client: BotClient, id: string): Promise<{ id: number; name: string } | undefined> {
-  try {
-    const c = await client.call<WireBusinessConnection>("getBusinessConnection", { business_connection_id: id });
-    return { id: c.user.id, name: c.user.username ? `@${c.user.username} (id ${c.user.id})` : `id ${c.user.id}` };
-  } catch {
-    return undefined;
+/**
+ * Asks each check's `doctor.infer` hook, in the registry's order, for what the command line left out
+ * (the owner); returns the bot completed, and by check id what each inferred.
+ */
+async function inferFacts(given: DoctorBot, client: BotClient): Promise<{ target: BotTarget; inferred: Map<string, DoctorInference> }> {
+  // Owner 0 is no Telegram user: a bot whose owner was neither given nor found fails the connection step.
+  const asTarget = (bot: DoctorBot): BotTarget => ({ ...bot, ownerId: bot.ownerId ?? 0 });
+  let bot = given;
+  const inferred = new Map<string, DoctorInference>();
+  for (const check of CHECKS) {
+    const inference = await check.doctor?.infer?.(bot, new SweepTelegram(client, asTarget(bot)));
+    if (!inference) continue;
+    bot = { ...bot, ...inference.bot };
+    inferred.set(check.id, inference);
   }
+  return { target: asTarget(bot), inferred };
+}
+
+/** The bot with `options` over its options for `check`: one of the check's doctor steps. */
+function withOptions(bot: CheckedBot, check: AnyCheck, options: Partial<CheckOptionsBase>): CheckedBot {
+  return { ...bot, checks: { ...bot.checks, [check.id]: { ...bot.checks[check.id], ...options } } };
+}
+
+/** `doctor --json`: the steps as printed, absent fields as null so every step has the same keys. */
+export function doctorJson(apiRoot: string, steps: DoctorStep[]) {
+  return {
+    apiRoot,
+    steps: steps.map((s) => ({ check: s.check ?? null, title: s.title, status: s.status, message: s.message ?? null, remediation: s.remediation ?? null })),
+    exit: doctorExitCode(steps),
+  };
 }
 
 /**

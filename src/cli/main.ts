@@ -15,7 +15,7 @@ import { DEMO_WORLD } from "../demo.ts";
 import { VERSION } from "../version.ts";
 import { loadDoctorConfig, loadRequiredConfig } from "./load-effective-config.ts";
 import { testChannels } from "./alerts-test-command.ts";
-import { doctorExitCode, parseDoctorArgs, runDoctor } from "./doctor-command.ts";
+import { doctorExitCode, doctorJson, parseDoctorArgs, runDoctor } from "./doctor-command.ts";
 import { checkExitCode, parseFailOn, renderCheckTable, runCheckOnce, UsageError } from "./check-command.ts";
 import { healthcheck } from "./healthcheck-command.ts";
 import { demo, runUntilStopped, start } from "./start-command.ts";
@@ -33,7 +33,7 @@ Usage:
   secretary-watch alerts test [--config PATH] [--channel NAME]
                                                           send a test notification through each channel
   secretary-watch doctor --token T --username U [--owner ID] [--connection ID] [--probe-chat ID] [--discover]
-                         [--config PATH] [--timeout DURATION]
+                         [--config PATH] [--timeout DURATION] [--json]
                                                           walk the setup guide for one bot, step by step, asking
                                                           telegram.apiRoot of the config (none: api.telegram.org)
   secretary-watch login [--api-id N] [--api-hash H] [--test]
@@ -144,6 +144,7 @@ async function doctor(args: string[]): Promise<number> {
     "probe-chat": { type: "string" },
     discover: { type: "boolean" },
     timeout: { type: "string" },
+    json: { type: "boolean" },
   });
   if (values.help) return help();
   const doctorArgs = parseDoctorArgs(values);
@@ -153,6 +154,12 @@ async function doctor(args: string[]): Promise<number> {
   const logger = createLogger({ level: process.env.LOG_LEVEL ?? "error", destination: process.stderr });
   const loaded = loadDoctorConfig(values.config);
   const config = timeout ? { ...loaded.config, telegram: { ...loaded.config.telegram, timeout } } : loaded.config;
+  if (values.json) {
+    // stdout is only the JSON document; it names the Telegram it asked as the text's header does.
+    const report = doctorJson(config.telegram.apiRoot, await runDoctor(config, doctorArgs, logger, () => undefined));
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return report.exit;
+  }
   process.stdout.write(`secretary-watch doctor: @${doctorArgs.username}, following the Secretary Mode setup guide\n`);
   // Which Telegram answers matters: a simulated one would condemn a good token.
   const whose = loaded.file ? `telegram.apiRoot of ${loaded.file}` : "no config file: Telegram's Bot API";

@@ -33,6 +33,8 @@ export interface CheckSpec<Id extends string, S extends z.ZodObject> {
   needsTestAccount?: boolean;
   /** Metrics this check alone feeds, made once on the service's registry (round-trip's latency histogram). */
   metrics?(registers: Registry[]): CheckMetrics<OptionsOfSchema<S>>;
+  /** What `doctor` does with this check beyond one step titled `title` (see `DoctorHooks`). */
+  doctor?: DoctorHooks<OptionsOfSchema<S>>;
   run(ctx: CheckContext, options: OptionsOfSchema<S>): Promise<Verdict>;
 }
 
@@ -56,6 +58,7 @@ export interface CheckDefinition<Id extends string = string, O extends CheckOpti
   readonly needsTestAccount: boolean;
   ownInterval?(options: O): number;
   metrics?(registers: Registry[]): CheckMetrics<O>;
+  readonly doctor?: DoctorHooks<O>;
   /** This check's options among a bot's (`MonitoredBot.checks`): what they set, over its defaults. */
   optionsFor(checks: { readonly [K in Id]?: Partial<O> | undefined }): O;
   run(ctx: CheckContext, options: O): Promise<Verdict>;
@@ -72,6 +75,36 @@ export type OptionsOf<R extends CheckRegistry> = { [C in R[number] as C["id"]]: 
 /** What a check's own metrics are fed: each finished (not carried) result of that check. */
 export interface CheckMetrics<O> {
   observe(bot: BotTarget, result: CheckResult, options: O): void;
+}
+
+/**
+ * How `doctor` (the setup guide, step by step) treats a check, where one step titled `title` with
+ * the check's result is not the whole story. The doctor itself names no check: it asks these.
+ */
+export interface DoctorHooks<O> {
+  /**
+   * Before any check runs, learns a fact about the bot that the operator did not pass (the
+   * connection step: the owner, from the connection), through a Telegram view of the bot as far
+   * as it is known. When this check then passes, its step is the returned warning instead: it
+   * passed on a guess, which the operator is asked to confirm.
+   */
+  infer?(bot: DoctorBot, telegram: SweepTelegram): Promise<DoctorInference | undefined>;
+  /**
+   * The check's steps, when it is more than one (the live test: inbound, then outbound): each runs
+   * the check alone, after the sweep, with these options over the bot's.
+   */
+  readonly steps?: ReadonlyArray<{ readonly title: string; readonly options: Partial<O> }>;
+}
+
+/** The bot `doctor` checks, as given on its command line: the owner may be left to be inferred. */
+export type DoctorBot = Omit<BotTarget, "ownerId"> & { ownerId?: number };
+
+/** What a `DoctorHooks.infer` learned, and how the step says it must be confirmed. */
+export interface DoctorInference {
+  /** Facts of the bot learned from Telegram, over what was given. */
+  bot: Partial<BotTarget>;
+  /** The step's warning when the check passes on those facts. */
+  confirm: { message: string; remediation: string };
 }
 
 export interface CheckContext {

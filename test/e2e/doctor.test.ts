@@ -107,6 +107,53 @@ describe("secretary-watch doctor on the demo's bots", () => {
     expect(s[4]).toMatchObject({ mark: "✓", title: "The bot is connected to the Telegram profile that owns the conversations" });
   });
 
+  type JsonReport = { apiRoot: string; steps: Array<{ check: string | null; title: string; status: string; message: string | null; remediation: string | null }>; exit: number };
+  const json = (stdout: string) => JSON.parse(stdout) as JsonReport;
+
+  it("when --json is given on a healthy bot, then stdout is one JSON document: the Telegram asked, each step with its check, exit 0", async () => {
+    const r = await doctor("--json", "--token", "7000001:demo-anna-Xk2v9", "--username", "anna_secretary_bot", "--owner", "123456789", "--connection", "bc-anna");
+    expect(r.stderr).toBe("");
+    const report = json(r.stdout);
+    expect(Object.keys(report)).toEqual(["apiRoot", "steps", "exit"]);
+    expect(report.apiRoot).toBe(fleet.sandbox.url);
+    expect(report.steps.map((s) => [s.check, s.title, s.status])).toEqual(
+      ["token", "identity", "business-mode", "connection", "rights", "scope", "webhook", "round-trip", "round-trip"].map((check, i) => [check, STEPS[i], "ok"]),
+    );
+    for (const step of report.steps) expect(Object.keys(step)).toEqual(["check", "title", "status", "message", "remediation"]);
+    expect(report.steps[7]!.message).toMatch(/^reply in \d/);
+    expect(report.exit).toBe(0);
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain("demo-anna-Xk2v9");
+  });
+
+  it("when --json is given on a revoked token, then the failed step carries its remedy, the others null ones, and exit is 1 in the JSON and the code", async () => {
+    const r = await doctor("--token", "7000002:demo-revoked-Qm4t1", "--username", "revoked_secretary_bot", "--owner", "100000002", "--connection", "bc-revoked", "--json");
+    const report = json(r.stdout);
+    expect(report.steps[0]).toMatchObject({ check: "token", status: "fail", message: expect.stringContaining("401 Unauthorized"), remediation: expect.stringContaining("Open @BotFather") });
+    expect(report.steps.slice(1).map((s) => [s.status, s.remediation])).toEqual(Array(8).fill(["skipped", null]));
+    expect(report.exit).toBe(1);
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toContain("demo-revoked-Qm4t1");
+  });
+
+  it("when --json is given without --owner, then the connection step is the warning asking to confirm the profile, with its remedy", async () => {
+    const r = await doctor("--json", "--token", "7000001:demo-anna-Xk2v9", "--username", "anna_secretary_bot", "--connection", "bc-anna");
+    const report = json(r.stdout);
+    expect(report.steps[3]).toEqual({
+      check: "connection",
+      title: STEPS[3],
+      status: "warn",
+      message: "connected to @anna_creator (id 123456789); pass --owner 123456789 to confirm it is the right profile",
+      remediation: expect.stringContaining("Verify that this is the account that should own the live Secretary Mode conversations"),
+    });
+    expect(report.exit).toBe(0);
+  });
+
+  it("when --json is given with --discover on a bot with a webhook, then the discovery step is there with check null", async () => {
+    const r = await doctor("--json", "--token", "7000006:demo-no-connection-Vb6m6", "--username", "no_connection_secretary_bot", "--owner", "100000006", "--discover");
+    expect(json(r.stdout).steps[0]).toMatchObject({ check: null, title: "Find the business connection id (--discover)", status: "skipped", message: "the bot has a webhook, so getUpdates is not possible" });
+  });
+
   it("when a required flag is missing, then the exit code is 2 naming it", async () => {
     const r = await doctor("--username", "anna_secretary_bot");
     expect(r.code).toBe(2);
