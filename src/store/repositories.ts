@@ -7,6 +7,19 @@
  * the notifications it owes (AlertEngine) reach the disk together or not at all.
  */
 
+/**
+ * The record types of the slices. The store keeps them as JSON and knows nothing of their meaning:
+ * each owner defines its own (BotStatus in model.ts, AlertState and OutboxEntry in alerts/, StoredBot
+ * in fleet.ts), and watch-state.ts names the service's choice.
+ */
+export interface StateShapes {
+  results: object;
+  alerts: object;
+  outbox: Identified;
+  silences: Identified;
+  bots: object;
+}
+
 /** A record with an id of its own: a row of a table keyed by id (an outbox entry, a silence). */
 export interface Identified {
   readonly id: string;
@@ -53,4 +66,29 @@ export interface Durability {
   onWritten(listener: () => void): () => void;
   /** Commits the state as it is, changed or not: how a process learns that it can write (`writable`). */
   touch(): Promise<void>;
+}
+
+/**
+ * A whole store, whatever its engine (the lowdb file, SQLite): the slices, each owned by one part of the
+ * service, and the commit bookkeeping. `test/store/contract.ts` holds every engine to the same cases.
+ */
+export interface StateRepositories<S extends StateShapes> extends Durability {
+  /** The last sweep of each bot, by bot name (Monitor). */
+  readonly results: KeyValueRepository<S["results"]>;
+  /** Alert states by alert key (AlertEngine); an idle alert is deleted. */
+  readonly alerts: KeyValueRepository<S["alerts"]>;
+  /** Notifications not yet delivered, oldest first (Outbox). */
+  readonly outbox: ListRepository<S["outbox"]>;
+  /** Silences created through the admin API. */
+  readonly silences: ListRepository<S["silences"]>;
+  /** Bots registered through the admin API, by name, tokens sealed (Fleet). */
+  readonly bots: KeyValueRepository<S["bots"]>;
+  /** Business connection ids recorded through the admin API, by bot name (Fleet). */
+  readonly connections: KeyValueRepository<string>;
+  /** Commits whatever is pending; resolves once it is on disk (tests, shutdown). */
+  flush(): Promise<void>;
+  /** Commits whatever is pending, batched bookkeeping included, and lets go of the file. */
+  close(): Promise<void>;
+  /** Commits that reached the disk and the bytes they wrote (as the engine counts them). */
+  readonly stats: { writes: number; bytes: number };
 }

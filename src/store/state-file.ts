@@ -1,17 +1,6 @@
-import type { Identified } from "./repositories.ts";
+import type { StateShapes } from "./repositories.ts";
 
-/**
- * The record types of the slices. The store keeps them as JSON and knows nothing of their meaning:
- * each owner defines its own (BotStatus in model.ts, AlertState and OutboxEntry in alerts/, StoredBot
- * in fleet.ts), and watch-state.ts names the service's choice.
- */
-export interface StateShapes {
-  results: object;
-  alerts: object;
-  outbox: Identified;
-  silences: Identified;
-  bots: object;
-}
+export type { StateShapes } from "./repositories.ts";
 
 /** The state file (version 1): everything the monitor keeps across restarts. */
 export interface StateData<S extends StateShapes> {

@@ -2,7 +2,7 @@ import { Low } from "lowdb";
 import { AtomicJsonFile } from "./atomic-json-file.ts";
 import { armTimer } from "../clock.ts";
 import { DocumentList, DocumentTable } from "./document-repositories.ts";
-import type { Durability, KeyValueRepository, ListRepository } from "./repositories.ts";
+import type { KeyValueRepository, ListRepository, StateRepositories } from "./repositories.ts";
 import { emptyState, stateChunks, stateFrom, type StateData, type StateShapes } from "./state-file.ts";
 
 export type { StateData, StateShapes } from "./state-file.ts";
@@ -45,7 +45,7 @@ interface Waiter {
  * Each write streams the whole state to the file in chunks (stateChunks): no full copy of the file is
  * ever held in memory, and the event loop keeps running while a big fleet's file is written.
  */
-export class StateStore<S extends StateShapes> implements Durability {
+export class StateStore<S extends StateShapes> implements StateRepositories<S> {
   /** The last sweep of each bot, by bot name (Monitor). */
   readonly results: KeyValueRepository<S["results"]>;
   /** Alert states by alert key (AlertEngine); an idle alert is deleted. */

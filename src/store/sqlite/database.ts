@@ -129,7 +129,14 @@ export class SqliteDatabase {
         if (this.db.isTransaction) this.db.exec("ROLLBACK");
         throw err;
       }
-      this.exec("COMMIT");
+      try {
+        this.exec("COMMIT");
+      } catch (err) {
+        // A COMMIT that failed (disk full, I/O error) may leave the transaction open: the next call
+        // would join it. Roll it back, so the caller can retry the whole change later.
+        if (this.db.isTransaction) this.db.exec("ROLLBACK");
+        throw err;
+      }
       return result;
     } finally {
       if (disk) this.exec("PRAGMA synchronous = NORMAL");

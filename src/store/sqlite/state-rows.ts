@@ -52,7 +52,7 @@ export function insertOutboxEntry(db: SqliteDatabase, e: StateSlices["outbox"][n
   );
 }
 
-/** Every slice as the monitor holds it in memory at start. */
+/** Every slice as the monitor holds it in memory at start; lists (silences, the outbox) in the order they were added. */
 export function readState(db: SqliteDatabase): StateSlices {
   const all = (sql: string) => db.all<Row>(sql);
   return {
@@ -67,7 +67,7 @@ export function readState(db: SqliteDatabase): StateSlices {
       all("SELECT bot, checked_at, status FROM bot_results ORDER BY bot").map((r) => [r.bot as string, { ...parse<StateSlices["results"][string]>(r.status), checkedAt: r.checked_at as string }]),
     ),
     alerts: Object.fromEntries(all("SELECT alert_key, state FROM alert_states ORDER BY alert_key").map((r) => [r.alert_key as string, parse<StateSlices["alerts"][string]>(r.state)])),
-    silences: all("SELECT id, matchers, starts_at, ends_at, reason, created_by FROM silences ORDER BY starts_at, id").map((r) => ({
+    silences: all("SELECT id, matchers, starts_at, ends_at, reason, created_by FROM silences ORDER BY rowid").map((r) => ({
       id: r.id as string,
       matchers: parse<Record<string, string>>(r.matchers),
       startsAt: r.starts_at as string,

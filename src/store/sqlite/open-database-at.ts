@@ -1,0 +1,61 @@
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
+import { isLegacyStateFile, readLegacyStateFile } from "../legacy-state-file.ts";
+import { companionFiles } from "./database-file.ts";
+import { SqliteDatabase } from "./database.ts";
+import { importLegacyState } from "./import-legacy.ts";
+
+/**
+ * Opens the database at `store.path` (README, "Storage and history"). A JSON state file of the earlier
+ * lowdb format found there is imported first, so that a crash at any moment loses nothing:
+ * 1. import into `<path>.tmp-db`, committed to disk, closed (a leftover from a crash here is discarded);
+ * 2. rename the JSON to `<path>.imported`, fsync the directory;
+ * 3. rename `<path>.tmp-db` to `<path>`, fsync the directory.
+ * A start that finds `<path>.imported` and `<path>.tmp-db` but nothing at `<path>` was stopped between
+ * 2 and 3: it finishes step 3.
+ */
+export async function openDatabaseAt(path: string): Promise<{ db: SqliteDatabase; imported?: Record<string, number> }> {
+  const staged = `${path}.tmp-db`;
+  let imported: Record<string, number> | undefined;
+  if (isLegacyStateFile(path)) {
+    const legacy = await readLegacyStateFile(path);
+    removeDatabase(staged);
+    const db = SqliteDatabase.open({ path: staged });
+    try {
+      if (legacy) imported = importLegacyState(db, legacy);
+      // A checkpoint moves everything into the file itself: the -wal is not renamed with it.
+      db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    } finally {
+      db.close();
+    }
+    fsyncFile(staged);
+    renameSync(path, `${path}.imported`);
+    fsyncFile(dirname(path));
+    moveStaged(staged, path);
+  } else if (!existsSync(path) && existsSync(`${path}.imported`) && existsSync(staged)) {
+    moveStaged(staged, path);
+  } else {
+    // A staged import left by a crash before the JSON was renamed: the JSON is still there to import.
+    removeDatabase(staged);
+  }
+  return { db: SqliteDatabase.open({ path }), ...(imported ? { imported } : {}) };
+}
+
+function moveStaged(staged: string, path: string): void {
+  for (const companion of ["-wal", "-shm"]) rmSync(`${path}${companion}`, { force: true });
+  renameSync(staged, path);
+  fsyncFile(dirname(path));
+}
+
+function removeDatabase(path: string): void {
+  for (const file of companionFiles(path)) rmSync(file, { force: true });
+}
+
+function fsyncFile(path: string): void {
+  const fd = openSync(path, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,249 @@
+import { armTimer } from "../../clock.ts";
+import type { StateRepositories, StateShapes } from "../repositories.ts";
+import type { SqliteDatabase } from "./database.ts";
+import { MemoryList, MemoryTable } from "./memory-slices.ts";
+import { openDatabaseAt } from "./open-database-at.ts";
+import { writeSliceRow, type SliceName } from "./slice-writes.ts";
+import { readState } from "./state-rows.ts";
+import { verdictOf } from "./verdict.ts";
+
+export interface SqliteStoreOptions {
+  /** The database file (store.path); a JSON state file of the earlier format found there is imported. */
+  path: string;
+  /** How often batched bookkeeping (last-sweep times of results whose verdict held) is written. */
+  bookkeepingIntervalMs?: number;
+  /** How soon a failed commit is tried again. */
+  retryIntervalMs?: number;
+  onError?: (err: Error) => void;
+}
+
+interface Waiter {
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+/** Slices someone waits on: their commits are fsynced (`durability: "disk"`). */
+const ACKNOWLEDGED: ReadonlySet<SliceName> = new Set(["outbox", "silences", "bots", "connections"]);
+const SLICES: readonly SliceName[] = ["results", "alerts", "outbox", "silences", "bots", "connections"];
+
+/**
+ * The state store on SQLite (README, "Storage and history"): the same repositories as the lowdb store.
+ * Everything is loaded at open and every read is served from memory. A change marks its row dirty; the
+ * changes of one synchronous step are committed together, in one transaction, right after that step
+ * (a microtask), and each write's promise resolves once that commit returned: fsynced when it holds an
+ * admin change or an outbox entry. A value put unchanged writes nothing, and a result whose verdict
+ * held (verdict.ts) only refreshes memory: those are written in one batch at most once a minute.
+ * A failed commit (disk full, read-only) leaves the changes dirty in memory, is reported to onError,
+ * rejects its writers, and is retried; `writable` is false until a commit succeeds.
+ */
+export class SqliteStore<S extends StateShapes> implements StateRepositories<S> {
+  readonly results: MemoryTable<S["results"]>;
+  readonly alerts: MemoryTable<S["alerts"]>;
+  readonly outbox: MemoryList<S["outbox"]>;
+  readonly silences: MemoryList<S["silences"]>;
+  readonly bots: MemoryTable<S["bots"]>;
+  readonly connections: MemoryTable<string>;
+  /** Commits that succeeded; SQLite does not count bytes (bench/store-writes.ts reads /proc/self/io). */
+  readonly stats = { writes: 0, bytes: 0 };
+  /** What the earlier state file held, when this open imported one. */
+  readonly imported: Record<string, number> | undefined;
+
+  private readonly db: SqliteDatabase;
+  private readonly options: SqliteStoreOptions;
+  private readonly dirty = new Map<SliceName, Set<string>>(SLICES.map((s) => [s, new Set<string>()]));
+  /** What is on disk of each row, to tell an unchanged put (JSON; verdicts for results). */
+  private readonly onDisk = new Map<SliceName, Map<string, string>>(SLICES.map((s) => [s, new Map<string, string>()]));
+  /** Results whose bookkeeping alone changed. */
+  private readonly bookkeeping = new Set<string>();
+  private waiters: Waiter[] = [];
+  private scheduled = false;
+  private touched = false;
+  private started = 0;
+  private durable = 0;
+  private failing = false;
+  private closed = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private bookkeepingTimer: NodeJS.Timeout | undefined;
+  private readonly written = new Set<() => void>();
+
+  private constructor(db: SqliteDatabase, options: SqliteStoreOptions, imported: Record<string, number> | undefined) {
+    this.db = db;
+    this.options = options;
+    this.imported = imported;
+    const state = readState(db) as unknown as {
+      results: Record<string, S["results"]>;
+      alerts: Record<string, S["alerts"]>;
+      outbox: S["outbox"][];
+      silences: S["silences"][];
+      bots: Record<string, S["bots"]>;
+      connections: Record<string, string>;
+    };
+    this.results = new MemoryTable(state.results, (k) => this.changed("results", k));
+    this.alerts = new MemoryTable(state.alerts, (k) => this.changed("alerts", k));
+    this.outbox = new MemoryList(state.outbox, (k) => this.changed("outbox", k));
+    this.silences = new MemoryList(state.silences, (k) => this.changed("silences", k));
+    this.bots = new MemoryTable(state.bots, (k) => this.changed("bots", k));
+    this.connections = new MemoryTable(state.connections, (k) => this.changed("connections", k));
+    for (const slice of SLICES) for (const [key, value] of this.slice(slice)) this.onDisk.get(slice)!.set(key, this.fingerprint(slice, value));
+  }
+
+  /** Opens (creating, migrating or importing into) the database at `options.path` and loads it. */
+  static async open<S extends StateShapes>(options: SqliteStoreOptions): Promise<SqliteStore<S>> {
+    const { db, imported } = await openDatabaseAt(options.path);
+    return new SqliteStore<S>(db, options, imported);
+  }
+
+  mark(): number {
+    return this.started;
+  }
+
+  isOnDisk(mark: number): boolean {
+    return this.durable > mark;
+  }
+
+  get writable(): boolean {
+    return this.durable > 0 && !this.failing;
+  }
+
+  onWritten(listener: () => void): () => void {
+    this.written.add(listener);
+    return () => this.written.delete(listener);
+  }
+
+  /** Commits a write even when nothing changed (the header's user_version): how the store learns it can write. */
+  touch(): Promise<void> {
+    this.touched = true;
+    return this.waitForCommit(true);
+  }
+
+  flush(): Promise<void> {
+    if (!this.pending()) return Promise.resolve();
+    return this.waitForCommit(true);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.bookkeepingTimer);
+    this.bookkeepingDue();
+    this.commit();
+    this.closed = true;
+    clearTimeout(this.retryTimer); // a commit that failed just now is not retried on a closed file
+    this.db.close();
+  }
+
+  private slice(name: SliceName): Map<string, unknown> {
+    return (this[name] as MemoryTable<unknown> | MemoryList<{ id: string }>).map;
+  }
+
+  private fingerprint(slice: SliceName, value: unknown): string {
+    return slice === "results" ? verdictOf(value) : JSON.stringify(value);
+  }
+
+  private pending(): boolean {
+    return this.touched || SLICES.some((s) => this.dirty.get(s)!.size > 0);
+  }
+
+  /** `key` of `slice` changed in memory: a row to write, bookkeeping to batch, or nothing. */
+  private changed(slice: SliceName, key: string): Promise<void> {
+    if (this.closed) return Promise.reject(new Error(`database ${this.options.path}: the store is closed`));
+    const dirty = this.dirty.get(slice)!;
+    const value = this.slice(slice).get(key);
+    const disk = this.onDisk.get(slice)!.get(key);
+    if (!dirty.has(key) && (value === undefined ? disk === undefined : disk === this.fingerprint(slice, value))) {
+      if (slice === "results" && value !== undefined) this.batchBookkeeping(key);
+      return Promise.resolve();
+    }
+    dirty.add(key);
+    this.bookkeeping.delete(key);
+    const committed = this.waitForCommit(false);
+    committed.catch(() => undefined); // a writer that does not wait need not catch: onError hears of it
+    return committed;
+  }
+
+  private batchBookkeeping(key: string): void {
+    this.bookkeeping.add(key);
+    this.bookkeepingTimer ??= armTimer(() => {
+      this.bookkeepingTimer = undefined;
+      this.bookkeepingDue();
+      this.commit();
+    }, this.options.bookkeepingIntervalMs ?? 60_000);
+  }
+
+  /** The batched results are written with the next commit. */
+  private bookkeepingDue(): void {
+    for (const bot of this.bookkeeping) this.dirty.get("results")!.add(bot);
+    this.bookkeeping.clear();
+  }
+
+  /** A promise for the next commit: at once (`now`), or after this synchronous step. */
+  private waitForCommit(now: boolean): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (now) this.commit();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      // The rest of this synchronous step joins the commit (an alert's step and the notifications it owes).
+      queueMicrotask(() => this.commit());
+    }
+    return done;
+  }
+
+  /** Writes every dirty row in one transaction; fsynced when it holds an acknowledged slice. */
+  private commit(): void {
+    this.scheduled = false;
+    if (this.closed || !this.pending()) return this.settle(this.waiters.splice(0));
+    const waiters = this.waiters.splice(0);
+    const number = ++this.started;
+    const disk = this.touched || SLICES.some((s) => ACKNOWLEDGED.has(s) && this.dirty.get(s)!.size > 0);
+    try {
+      this.db.transaction(
+        () => {
+          for (const slice of SLICES) {
+            const values = this.slice(slice);
+            for (const key of this.dirty.get(slice)!) writeSliceRow(this.db, slice, key, values.get(key));
+          }
+          if (this.touched) this.db.exec(`PRAGMA user_version = ${number % 2 ** 31}`);
+        },
+        { durability: disk ? "disk" : "process" },
+      );
+      this.committed();
+    } catch (err) {
+      return this.failed(err as Error, waiters);
+    }
+    this.durable = number;
+    this.failing = false;
+    this.settle(waiters);
+    for (const listener of this.written) listener();
+  }
+
+  /** The dirty rows are on disk now: remember what they hold. */
+  private committed(): void {
+    for (const slice of SLICES) {
+      const values = this.slice(slice);
+      const disk = this.onDisk.get(slice)!;
+      for (const key of this.dirty.get(slice)!) {
+        const value = values.get(key);
+        if (value === undefined) disk.delete(key);
+        else disk.set(key, this.fingerprint(slice, value));
+      }
+      this.dirty.get(slice)!.clear();
+    }
+    this.touched = false;
+    this.stats.writes++;
+  }
+
+  private failed(err: Error, waiters: Waiter[]): void {
+    this.failing = true;
+    this.options.onError?.(err);
+    for (const w of waiters) w.reject(err);
+    clearTimeout(this.retryTimer);
+    this.retryTimer = armTimer(() => {
+      this.retryTimer = undefined;
+      this.commit();
+    }, this.options.retryIntervalMs ?? 1000);
+  }
+
+  private settle(waiters: Waiter[]): void {
+    for (const w of waiters) w.resolve();
+  }
+}
