@@ -15,7 +15,7 @@ export const identity = defineCheck({
     const me = await telegram.getMe();
     const actual = me.username ?? "";
     if (normalize(actual) !== normalize(bot.username))
-      return fail(`the token belongs to @${actual} (id ${me.id}), not @${normalize(bot.username)}`, REMEDIATION.identity);
+      return fail(`the token belongs to ${actual ? `@${actual}` : "a bot without a username"} (id ${me.id}), not @${normalize(bot.username)}`, REMEDIATION.identity);
     if (bot.botId && me.id !== bot.botId)
       return fail(`the token belongs to bot id ${me.id}, not ${bot.botId}`, REMEDIATION.identity);
     return ok(`@${actual} (id ${me.id})`);

@@ -21,12 +21,13 @@ export const rights = defineCheck({
     .strict(),
   async run({ telegram }, { require }) {
     const granted = grantedRights(await telegram.getBusinessConnection());
-    const missing = [...new Set(require)].filter((r) => !granted[r]);
+    const required = [...new Set(require)];
+    const missing = required.filter((r) => !granted[r]);
     if (missing.length > 0) {
       const impact = missing.includes("can_reply") ? "down" : "degraded";
       return fail(`missing rights: ${missing.join(", ")}`, REMEDIATION.rights, impact);
     }
-    if (require.some((r) => GIFTS_AND_STARS.includes(r))) {
+    if (required.some((r) => GIFTS_AND_STARS.includes(r))) {
       try {
         await telegram.getBusinessAccountStarBalance();
       } catch (err) {
@@ -35,6 +36,6 @@ export const rights = defineCheck({
         throw err;
       }
     }
-    return ok(`all ${require.length} required rights granted`);
+    return ok(`all ${required.length} required rights granted`);
   },
 });

@@ -41,7 +41,7 @@ const ROWS: Row[] = [
   {
     when: "getMe's result has no username",
     given: { faults: [jsonAnswer("getMe", { ok: true, result: { id: 7000001, is_bot: true, first_name: "Anna", can_connect_to_business: true } })] },
-    then: { status: "fail", message: "the token belongs to @ (id 7000001), not @anna_secretary_bot", remediation: wrongBot },
+    then: { status: "fail", message: "the token belongs to a bot without a username (id 7000001), not @anna_secretary_bot", remediation: wrongBot },
   },
   {
     when: "the token is revoked",

@@ -45,6 +45,11 @@ const ROWS: Row[] = [
     then: { status: "ok", message: "all 2 required rights granted" },
   },
   {
+    when: "a right is required twice, once under grammY's name, then it counts once",
+    given: { checks: { rights: { require: ["can_reply", "can_reply", "can_delete_outgoing_messages", "can_delete_sent_messages"] } } },
+    then: { status: "ok", message: "all 2 required rights granted" },
+  },
+  {
     when: "a server before Bot API 9.0 sends only the top-level can_reply",
     given: { faults: [connectionAnswer({ can_reply: true })], checks: { rights: { require: ["can_reply"] } } },
     then: { status: "ok", message: "all 1 required rights granted" },
