@@ -28,17 +28,17 @@ const WRITE: Record<SliceName, (db: SqliteDatabase, key: string, value: never) =
     ),
 };
 
-const DELETE: Record<SliceName, string> = {
-  results: "DELETE FROM bot_results WHERE bot = ?",
-  alerts: "DELETE FROM alert_states WHERE alert_key = ?",
-  bots: "DELETE FROM api_bots WHERE name = ?",
-  connections: "DELETE FROM connections WHERE bot = ?",
-  silences: "DELETE FROM silences WHERE id = ?",
-  outbox: "DELETE FROM outbox WHERE id = ?",
+const DELETE: Record<SliceName, readonly string[]> = {
+  results: ["DELETE FROM bot_results WHERE bot = ?", "DELETE FROM bot_sweeps WHERE bot = ?"],
+  alerts: ["DELETE FROM alert_states WHERE alert_key = ?"],
+  bots: ["DELETE FROM api_bots WHERE name = ?"],
+  connections: ["DELETE FROM connections WHERE bot = ?"],
+  silences: ["DELETE FROM silences WHERE id = ?"],
+  outbox: ["DELETE FROM outbox WHERE id = ?"],
 };
 
 /** Writes `key` of `slice` as memory holds it now: its row replaced, or deleted when `value` is undefined. */
 export function writeSliceRow(db: SqliteDatabase, slice: SliceName, key: string, value: unknown): void {
-  if (value === undefined) db.run(DELETE[slice], key);
+  if (value === undefined) for (const sql of DELETE[slice]) db.run(sql, key);
   else WRITE[slice](db, key, value as never);
 }

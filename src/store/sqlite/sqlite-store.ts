@@ -5,6 +5,7 @@ import { MemoryList, MemoryTable } from "./memory-slices.ts";
 import { openDatabaseAt } from "./open-database-at.ts";
 import { writeSliceRow, type SliceName } from "./slice-writes.ts";
 import { readState } from "./state-rows.ts";
+import { upsertSweep } from "./sweep-rows.ts";
 import { verdictOf } from "./verdict.ts";
 
 export interface SqliteStoreOptions {
@@ -32,7 +33,8 @@ const SLICES: readonly SliceName[] = ["results", "alerts", "outbox", "silences",
  * changes of one synchronous step are committed together, in one transaction, right after that step
  * (a microtask), and each write's promise resolves once that commit returned: fsynced when it holds an
  * admin change or an outbox entry. A value put unchanged writes nothing, and a result whose verdict
- * held (verdict.ts) only refreshes memory: those are written in one batch at most once a minute.
+ * held (verdict.ts) only refreshes memory: their sweep times are written in one batch at most once a
+ * minute, one narrow `bot_sweeps` row per bot (migration 002), their verdict rows left as they are.
  * A failed commit (disk full, read-only) leaves the changes dirty in memory, is reported to onError,
  * rejects its writers, and is retried; `writable` is false until a commit succeeds.
  */
@@ -55,6 +57,8 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
   private readonly onDisk = new Map<SliceName, Map<string, string>>(SLICES.map((s) => [s, new Map<string, string>()]));
   /** Results whose bookkeeping alone changed. */
   private readonly bookkeeping = new Set<string>();
+  /** Of those, the batch that is due: only their `bot_sweeps` row is written, with the next commit. */
+  private readonly sweepsDue = new Set<string>();
   private waiters: Waiter[] = [];
   private scheduled = false;
   private touched = false;
@@ -141,7 +145,7 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
   }
 
   private pending(): boolean {
-    return this.touched || SLICES.some((s) => this.dirty.get(s)!.size > 0);
+    return this.touched || this.sweepsDue.size > 0 || SLICES.some((s) => this.dirty.get(s)!.size > 0);
   }
 
   /** `key` of `slice` changed in memory: a row to write, bookkeeping to batch, or nothing. */
@@ -156,6 +160,7 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
     }
     dirty.add(key);
     this.bookkeeping.delete(key);
+    this.sweepsDue.delete(key); // the whole row is written, its sweep time with it
     const committed = this.waitForCommit(false);
     committed.catch(() => undefined); // a writer that does not wait need not catch: onError hears of it
     return committed;
@@ -170,10 +175,18 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
     }, this.options.bookkeepingIntervalMs ?? 60_000);
   }
 
-  /** The batched results are written with the next commit. */
+  /** The batched results' sweep times are written with the next commit (their verdict rows are as they were). */
   private bookkeepingDue(): void {
-    for (const bot of this.bookkeeping) this.dirty.get("results")!.add(bot);
+    for (const bot of this.bookkeeping) this.sweepsDue.add(bot);
     this.bookkeeping.clear();
+  }
+
+  /** The sweep time of each result in the due batch; one gone since is not written (its delete is dirty). */
+  private writeSweeps(): void {
+    for (const bot of this.sweepsDue) {
+      const result = this.results.get(bot);
+      if (result !== undefined && !this.dirty.get("results")!.has(bot)) upsertSweep(this.db, bot, (result as { checkedAt: string }).checkedAt);
+    }
   }
 
   /** A promise for the next commit: at once (`now`), or after this synchronous step. */
@@ -202,6 +215,7 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
             const values = this.slice(slice);
             for (const key of this.dirty.get(slice)!) writeSliceRow(this.db, slice, key, values.get(key));
           }
+          this.writeSweeps();
           if (this.touched) this.db.exec(`PRAGMA user_version = ${number % 2 ** 31}`);
         },
         { durability: disk ? "disk" : "process" },
@@ -228,6 +242,7 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
       }
       this.dirty.get(slice)!.clear();
     }
+    this.sweepsDue.clear();
     this.touched = false;
     this.stats.writes++;
   }

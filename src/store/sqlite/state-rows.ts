@@ -1,5 +1,6 @@
 import type { LegacyState } from "../legacy-state-file.ts";
 import type { SqliteDatabase } from "./database.ts";
+import { upsertSweep, withSweep } from "./sweep-rows.ts";
 
 /**
  * The state slices as rows (migration 001), written and read whole: the mapping the store's repositories
@@ -23,13 +24,14 @@ export function upsertConnection(db: SqliteDatabase, bot: string, connectionId: 
   db.run("INSERT INTO connections (bot, connection_id) VALUES (?, ?) ON CONFLICT (bot) DO UPDATE SET connection_id = excluded.connection_id", bot, connectionId);
 }
 
-/** A bot's result, written when its verdict changed; `checked_at` alone is refreshed in batches. */
+/** A bot's result, written when its verdict changed; its sweep time alone is refreshed in batches (`bot_sweeps`). */
 export function upsertResult(db: SqliteDatabase, bot: string, status: StateSlices["results"][string]): void {
   db.run(
     `INSERT INTO bot_results (bot, health, since, checked_at, status) VALUES (?, ?, ?, ?, ?)
      ON CONFLICT (bot) DO UPDATE SET health = excluded.health, since = excluded.since, checked_at = excluded.checked_at, status = excluded.status`,
     bot, status.health, status.since, status.checkedAt, JSON.stringify(status),
   );
+  upsertSweep(db, bot, status.checkedAt);
 }
 
 export function upsertAlertState(db: SqliteDatabase, key: string, state: StateSlices["alerts"][string]): void {
@@ -64,7 +66,10 @@ export function readState(db: SqliteDatabase): StateSlices {
     ),
     connections: Object.fromEntries(all("SELECT bot, connection_id FROM connections ORDER BY bot").map((r) => [r.bot as string, r.connection_id as string])),
     results: Object.fromEntries(
-      all("SELECT bot, checked_at, status FROM bot_results ORDER BY bot").map((r) => [r.bot as string, { ...parse<StateSlices["results"][string]>(r.status), checkedAt: r.checked_at as string }]),
+      all("SELECT r.bot, r.checked_at, r.status, s.checked_at AS swept_at FROM bot_results r LEFT JOIN bot_sweeps s ON s.bot = r.bot ORDER BY r.bot").map((r) => [
+        r.bot as string,
+        withSweep({ ...parse<StateSlices["results"][string]>(r.status), checkedAt: r.checked_at as string }, r.swept_at as number | null),
+      ]),
     ),
     alerts: Object.fromEntries(all("SELECT alert_key, state FROM alert_states ORDER BY alert_key").map((r) => [r.alert_key as string, parse<StateSlices["alerts"][string]>(r.state)])),
     silences: all("SELECT id, matchers, starts_at, ends_at, reason, created_by FROM silences ORDER BY rowid").map((r) => ({
