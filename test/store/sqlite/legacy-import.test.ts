@@ -12,7 +12,8 @@ import { SqliteDatabase } from "../../../src/store/sqlite/database.ts";
 import { importLegacyState } from "../../../src/store/sqlite/import-legacy.ts";
 import { readState } from "../../../src/store/sqlite/state-rows.ts";
 
-const TOKEN = "123456789:AAEhBOweik6ad9r_QXMENQjcrGbqCr4K-ra";
+// Built here so that no real-looking token is committed: a fake with the shape of BotFather's tokens.
+const TOKEN = `123456789:AA${"f".repeat(33)}`;
 const tempDir = () => mkdtempSync(join(tmpdir(), "legacy-"));
 const at = "2026-11-24T12:00:00.000Z";
 
