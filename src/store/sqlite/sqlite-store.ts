@@ -1,5 +1,6 @@
 import { armTimer } from "../../clock.ts";
 import type { StateRepositories, StateShapes } from "../repositories.ts";
+import type { StateData } from "../state-file.ts";
 import type { SqliteDatabase } from "./database.ts";
 import { MemoryList, MemoryTable } from "./memory-slices.ts";
 import { openDatabaseAt } from "./open-database-at.ts";
@@ -74,14 +75,8 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
     this.db = db;
     this.options = options;
     this.imported = imported;
-    const state = readState(db) as unknown as {
-      results: Record<string, S["results"]>;
-      alerts: Record<string, S["alerts"]>;
-      outbox: S["outbox"][];
-      silences: S["silences"][];
-      bots: Record<string, S["bots"]>;
-      connections: Record<string, string>;
-    };
+    // The database holds what the state file holds: the same slices, typed by the store's shapes.
+    const state = readState(db) as unknown as Omit<StateData<S>, "version">;
     this.results = new MemoryTable(state.results, (k) => this.changed("results", k));
     this.alerts = new MemoryTable(state.alerts, (k) => this.changed("alerts", k));
     this.outbox = new MemoryList(state.outbox, (k) => this.changed("outbox", k));
