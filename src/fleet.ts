@@ -11,6 +11,7 @@ import type { SecretBox } from "./store/secret-box.ts";
 import type { AlertEngine } from "./alerts/engine.ts";
 import { inShard } from "./shard.ts";
 import { RefusalError } from "./errors.ts";
+import type { HistoryLog } from "./history/history.ts";
 
 export type BotSource = "config" | "api";
 
@@ -47,6 +48,8 @@ export interface FleetOptions {
   /** Present when store.secretKey is set: without it the API cannot store tokens. */
   secretBox?: SecretBox;
   logger: Logger;
+  /** A removed bot's health becomes unknown in the history: nothing is known of it from then on. */
+  history?: Pick<HistoryLog, "recordHealth">;
 }
 
 /**
@@ -174,6 +177,7 @@ export class Fleet {
   }
 
   private unwatch(name: string): void {
+    if (this.o.store.results.has(name)) this.o.history?.recordHealth(name, { at: Date.now(), health: "unknown", message: "removed from the fleet" });
     this.o.monitor.remove(name);
     this.sources.delete(name);
     this.o.scheduler.remove(name);

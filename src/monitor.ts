@@ -21,6 +21,8 @@ export interface MonitorOptions {
   onCheck?: (bot: CheckedBot, result: CheckResult) => void;
   /** The Telegram user account for live tests (round-trip), when configured. */
   testAccount?: TestAccount;
+  /** Hears every result kept, with the one it replaces (the history records what changed). */
+  onRecorded?: (status: BotStatus, previous: BotStatus | undefined) => void;
 }
 
 /** A finished sweep: `recorded` false when the result was dropped (stopped, or the bot removed meanwhile). */
@@ -165,6 +167,7 @@ export class Monitor {
     // The bot may have been removed or replaced while its sweep ran: do not resurrect it.
     if (this.watched.get(name) !== w) return false;
     void this.options.store.results.put(name, status);
+    this.options.onRecorded?.(status, previous);
     this.log(status, previous);
     return true;
   }

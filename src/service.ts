@@ -8,7 +8,12 @@ import { Metrics, SWEEP_SCHEDULE } from "./metrics/metrics.ts";
 import { Scheduler } from "./runner/scheduler.ts";
 import { OwnSchedules } from "./runner/own-schedules.ts";
 import type { CheckRegistry } from "./runner/define-check.ts";
-import { StateStore } from "./store/state-store.ts";
+import { join, dirname } from "node:path";
+import { SqliteStore } from "./store/sqlite/sqlite-store.ts";
+import { HistoryMaintenance } from "./store/sqlite/history-maintenance.ts";
+import type { SqliteHistoryStore } from "./store/sqlite/history-store.ts";
+import { recordSweep } from "./history/sweep-recorder.ts";
+import { notificationRecorder } from "./history/notification-recorder.ts";
 import type { WatchState, WatchStore } from "./watch-state.ts";
 import { telegramSettings } from "./telegram/client.ts";
 import { createTransport } from "./telegram/transport.ts";
@@ -28,8 +33,10 @@ export interface ServiceOptions {
   logger: Logger;
   /** Overrides config.server.port (tests pass 0). */
   port?: number;
-  /** Overrides config.store.flushInterval (tests shorten it). */
+  /** How often batched bookkeeping (last-sweep times) is written (tests shorten it; default 1 min). */
   storeFlushMs?: number;
+  /** How often the monitor's heartbeat is recorded (tests shorten it; default 15 s). */
+  heartbeatMs?: number;
   /** Outbox timings (tests shorten the back-off). */
   outbox?: Pick<OutboxOptions, "baseBackoffMs" | "maxBackoffMs" | "expireAfterMs" | "sendTimeoutMs">;
   /** How often the monitor-level alert is evaluated (default min(interval, 30 s)). */
@@ -48,6 +55,8 @@ export interface Service {
   monitor: Monitor;
   scheduler: Scheduler<Sweep>;
   store: WatchStore;
+  /** Uptime, incidents, the audit log and notification attempts (README, "Storage and history"). */
+  history: SqliteHistoryStore;
   metrics: Metrics;
   http: HttpServer;
   outbox: Outbox;
@@ -69,14 +78,21 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   // Before anything can log: every secret in the config is masked wherever it would appear.
   configSecrets(config).forEach(registerSecret);
   const metrics = new Metrics(VERSION, { channels: Object.keys(config.alerts.channels), checks });
-  const store = await StateStore.open<WatchState>({
+  const store = await SqliteStore.open<WatchState>({
     path: config.store.path,
-    flushIntervalMs: options.storeFlushMs ?? 1000,
+    // The earlier release's default state file, imported when the database is new (upgrade with defaults).
+    legacyPath: join(dirname(config.store.path), "state.json"),
+    ...(options.storeFlushMs !== undefined && { bookkeepingIntervalMs: options.storeFlushMs }),
     onError: (err) => logger.error({ err }, "state write failed; will retry"),
   });
+  if (store.imported) logger.warn({ from: store.importedFrom, to: config.store.path, imported: store.imported }, "state file of the earlier format imported into the database; the file is kept as *.imported");
+  const history = store.history;
+  history.begin(Date.now());
+  const maintenance = new HistoryMaintenance({ history, retentionMs: config.store.retention, logger, ...(options.heartbeatMs !== undefined && { heartbeatMs: options.heartbeatMs }) });
   const transport = createTransport({ maxSockets: Math.max(64, config.schedule.concurrency * 2) });
   const channels = createChannels(config.alerts.channels, channelDeps(config), options.channels);
   const outbox = new Outbox({ store, channels, logger, onResult: metrics.observeNotification, ...options.outbox });
+  outbox.listen(notificationRecorder(history));
   const onSweepError = (name: string, err: unknown) => {
     logger.error({ err, bot: name }, "sweep failed");
     metrics.observeSweepError();
@@ -90,6 +106,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     logger,
     onRequest: metrics.observeRequest,
     onCheck: metrics.observeCheck,
+    onRecorded: (status, previous) => recordSweep(history, status, previous),
     ...(testAccount && { testAccount }),
   });
   const engine = new AlertEngine({
@@ -107,6 +124,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     statuses: () => monitor.statuses(),
     onError: metrics.observeAlertError,
     monitorEvaluationMs: options.monitorEvaluationMs ?? Math.min(config.schedule.interval, 30_000),
+    history,
   });
   const ownSchedules = new OwnSchedules({
     checks,
@@ -148,6 +166,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     alerts: engine,
     ...(config.store.secretKey && { secretBox: new SecretBox(config.store.secretKey) }),
     logger,
+    history,
   });
   fleet.load(config.bots);
 
@@ -160,6 +179,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     logger,
     metricsToken: config.server.metricsToken || undefined,
     trustProxy: config.server.trustProxy,
+    history,
     // Live while starting and stopping; serving, only while sweeps keep starting (two intervals at most).
     live: () => scheduler.isLive || !ready,
     ready: () => ready,
@@ -173,6 +193,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         store,
         logger,
         onAuthFailure: () => metrics.observeAuthFailure(),
+        history,
       }),
     }),
   });
@@ -180,6 +201,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   ownSchedules.start();
   outbox.start();
   engine.start();
+  maintenance.start();
   ready = true;
   logger.info(
     { url: http.url, bots: monitor.size, interval: config.schedule.interval, shard: config.shard },
@@ -191,6 +213,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     (stopping ??= (async () => {
       ready = false;
       engine.stop();
+      maintenance.stop();
       const [sweeps, liveTests] = await Promise.all([scheduler.stop(deadlineMs), ownSchedules.stop(deadlineMs)]);
       await testAccount?.close();
       outbox.stop();
@@ -203,5 +226,5 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       logger.info("secretary-watch stopped");
     })());
 
-  return { url: http.url, monitor, scheduler, store, metrics, http, outbox, alerts: engine, fleet, stop };
+  return { url: http.url, monitor, scheduler, store, history, metrics, http, outbox, alerts: engine, fleet, stop };
 }

@@ -8,6 +8,9 @@ import { tallyReachability, telegramUnreachable } from "./reachability.ts";
 import { isMuted, type Silence } from "./silences.ts";
 import { isIdle, step, type AlertEvent, type AlertPolicy, type AlertState, type Observation } from "./state-machine.ts";
 import type { AlertMessage, Severity } from "./types.ts";
+import type { HistoryLog } from "../history/history.ts";
+import type { IncidentCheck } from "../history/incidents.ts";
+import { alertHistoryEvents } from "./history-events.ts";
 
 /** What the engine keeps in the state store (alert states) and reads there (the admin API's silences). */
 export interface AlertStore {
@@ -30,12 +33,16 @@ export interface AlertEngineOptions {
   /** Counts an alert step that failed (secretary_alert_errors_total); it is logged too. */
   onError?: (key: string, err: unknown) => void;
   now?: () => Date;
+  /** Where firings, escalations, reminders, silencings and resolutions are recorded (SPEC §11). */
+  history?: Pick<HistoryLog, "recordAlert">;
 }
 
 /** What one alert's step needs, built inside the step so that any failure in it is the step's. */
 interface Decision {
   observation: Observation;
   compose: (event: AlertEvent) => AlertMessage;
+  /** The failing checks, for the incident. */
+  checks: IncidentCheck[];
 }
 
 /**
@@ -53,6 +60,8 @@ interface Decision {
 export class AlertEngine {
   private readonly o: AlertEngineOptions;
   private timer: NodeJS.Timeout | undefined;
+  /** Firings already recorded as silenced, by alert key (their `since`): "silenced" is recorded once. */
+  private readonly silencedFirings = new Map<string, string>();
 
   constructor(options: AlertEngineOptions) {
     this.o = options;
@@ -72,7 +81,8 @@ export class AlertEngine {
       const at = new Date(status.checkedAt);
       const silences = [...this.o.maintenance, ...this.o.store.silences.list()];
       const muted = isMuted({ name: bot.name, labels: bot.labels }, silences, at);
-      return { observation: { health: status.health, at, muted }, compose: (event) => composeMessage(event, status, bot, this.compose) };
+      const checks = status.checks.filter((c) => c.status === "fail" || c.status === "warn").map((c) => ({ check: c.check, status: c.status, message: c.message ?? "" }));
+      return { observation: { health: status.health, at, muted }, compose: (event) => composeMessage(event, status, bot, this.compose), checks };
     });
   }
 
@@ -89,12 +99,14 @@ export class AlertEngine {
         ].slice(0, 3);
         return { unknownBots: tally.unknownBots, totalBots: tally.sweptBots, sample };
       };
-      return { observation: { health, at, muted: false }, compose: (event) => composeMonitorMessage(event, info(), this.compose) };
+      return { observation: { health, at, muted: false }, compose: (event) => composeMonitorMessage(event, info(), this.compose), checks: [] };
     });
   }
 
-  /** Forgets a removed bot's alert state. */
+  /** Forgets a removed bot's alert state; an alert firing for it resolves in the history (its bot is gone). */
   forget(name: string): void {
+    const previous = this.o.store.alerts.get(name);
+    if (previous?.firing) this.record(name, previous, { ...previous, firing: null }, [], (this.o.now?.() ?? new Date()).getTime(), false, []);
     void this.o.store.alerts.delete(name);
   }
 
@@ -145,7 +157,7 @@ export class AlertEngine {
   /** One alert's step, all or nothing (see the class comment). */
   private transition(key: string, decide: () => Decision): void {
     try {
-      const { observation, compose } = decide();
+      const { observation, compose, checks } = decide();
       const alerts = this.o.store.alerts;
       const previous = alerts.get(key);
       const { state, events } = step(previous, observation, this.o.policy);
@@ -156,12 +168,22 @@ export class AlertEngine {
       if (isIdle(state)) void alerts.delete(key);
       else void alerts.put(key, state);
       const queued = this.o.outbox.add(entries);
+      this.record(key, previous, state, events, observation.at.getTime(), observation.muted, checks);
       for (const { event } of owed)
         this.o.logger.info({ alert: key, kind: event.kind, severity: event.severity, since: event.since }, `alert ${event.kind}`);
       queued.catch((err: unknown) => this.fail(key, err, "notification queued, but not delivered"));
     } catch (err) {
       this.fail(key, err, "alert step failed; the alert is unchanged and the next sweep tries again");
     }
+  }
+
+  /** The step's events in the history, in the same synchronous step as the state (one commit). */
+  private record(key: string, previous: AlertState | undefined, state: AlertState, events: readonly AlertEvent[], at: number, muted: boolean, checks: IncidentCheck[]): void {
+    if (!this.o.history) return;
+    const silencedBefore = this.silencedFirings.get(key) === state.firing?.since;
+    for (const event of alertHistoryEvents({ key, previous, state, events, at, muted, silencedBefore, checks })) this.o.history.recordAlert(event);
+    if (muted && state.firing) this.silencedFirings.set(key, state.firing.since);
+    else if (!state.firing) this.silencedFirings.delete(key);
   }
 
   private fail(key: string, err: unknown, what: string): void {

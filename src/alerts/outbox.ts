@@ -25,8 +25,14 @@ export interface OutboxStore extends Durability {
   readonly outbox: ListRepository<OutboxEntry>;
 }
 
+/** What an attempt came to: how many attempts so far, and the error when it was not sent (redacted). */
+export interface AttemptDetail {
+  attempts: number;
+  error?: string;
+}
+
 /** Hears every delivery attempt's outcome. */
-export type DeliveryListener = (channel: string, kind: AlertMessage["kind"], result: DeliveryResult, message: AlertMessage) => void;
+export type DeliveryListener = (channel: string, kind: AlertMessage["kind"], result: DeliveryResult, message: AlertMessage, detail: AttemptDetail) => void;
 
 export interface OutboxOptions {
   store: OutboxStore;
@@ -203,7 +209,7 @@ export class Outbox {
       const lane = `${entry.channel}\u0000${entry.message.key}`;
       if (now - Date.parse(entry.createdAt) > this.o.expireAfterMs || !this.channels.has(entry.channel)) {
         this.remove(entry);
-        this.report(entry.channel, entry.message.kind, "dropped", entry.message);
+        this.report(entry.channel, entry.message.kind, "dropped", entry.message, { attempts: entry.attempts, error: entry.lastError ?? (this.channels.has(entry.channel) ? "not delivered in time" : "channel removed") });
         this.o.logger.error({ channel: entry.channel, alert: entry.message.key, kind: entry.message.kind, lastError: entry.lastError }, "notification dropped: not delivered in time or channel gone");
         continue;
       }
@@ -250,7 +256,7 @@ export class Outbox {
       await channel.send(entry.message, signal);
       this.remove(entry);
       this.catchUp(entry.channel);
-      this.report(entry.channel, entry.message.kind, "sent", entry.message);
+      this.report(entry.channel, entry.message.kind, "sent", entry.message, { attempts: entry.attempts + 1 });
       this.o.logger.info({ channel: entry.channel, alert: entry.message.key, kind: entry.message.kind, attempts: entry.attempts + 1 }, "notification sent");
     } catch (err) {
       if (!this.running) return;
@@ -258,7 +264,7 @@ export class Outbox {
       const failed = { ...entry, attempts: entry.attempts + 1, lastError: redactSecrets(error.message) };
       if (error.permanent) {
         this.remove(entry);
-        this.report(entry.channel, entry.message.kind, "dropped", entry.message);
+        this.report(entry.channel, entry.message.kind, "dropped", entry.message, { attempts: failed.attempts, error: failed.lastError });
         this.o.logger.error({ channel: entry.channel, alert: entry.message.key, error: failed.lastError }, "notification refused by the channel; not retried");
       } else {
         const backoff = Math.min(this.o.maxBackoffMs, this.o.baseBackoffMs * 2 ** (failed.attempts - 1));
@@ -266,7 +272,7 @@ export class Outbox {
         const retryInMs = Math.max(backoff, Math.min(this.o.maxRetryAfterMs, error.retryAfterMs ?? 0));
         // Only while still queued (expiry may have dropped it meanwhile): the outbox writes it at once.
         if (this.o.store.outbox.get(entry.id)) this.setDue(failed, retryInMs);
-        this.report(entry.channel, entry.message.kind, "failed", entry.message);
+        this.report(entry.channel, entry.message.kind, "failed", entry.message, { attempts: failed.attempts, error: failed.lastError });
         this.o.logger.warn({ channel: entry.channel, alert: entry.message.key, attempts: failed.attempts, retryInMs, error: failed.lastError }, "notification not delivered; will retry");
       }
     } finally {

@@ -34,8 +34,18 @@ export const server = z
   .describe("The HTTP server: status page, /status, /metrics, admin API");
 
 export const store = z.strictObject({
-  path: z.string().min(1).default("./data/state.json").describe("lowdb JSON state file"),
+  path: z
+    .string()
+    .min(1)
+    .default("./data/secretary-watch.db")
+    .describe("The embedded SQLite database (state and history); a JSON state file of the earlier format found here is imported"),
+  url: z
+    .string()
+    .default("")
+    .refine((v) => v === "", { error: expected('"" (a PostgreSQL store shared by replicas is not in this release; leave store.url empty for the embedded database)') })
+    .describe("postgres://…: a PostgreSQL shared by every replica (not in this release)"),
   secretKey: secret("Encrypts tokens of bots registered through the admin API (AES-256-GCM); without it the API refuses to store tokens"),
+  retention: durationBetween(DAY, 10 * 365 * DAY).default(180 * DAY).describe("History older than this is pruned, in the background (1d to 10y)"),
 });
 
 export const schedule = z.strictObject({

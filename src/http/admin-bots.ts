@@ -13,6 +13,7 @@ import { createTransport } from "../telegram/transport.ts";
 import type { WireUser } from "../telegram/wire.ts";
 import { committed, isObject, param, parse, wrap } from "./admin-requests.ts";
 import { botView } from "./status-view.ts";
+import { audit } from "./admin-audit.ts";
 
 export interface BotRoutesOptions {
   config: Config;
@@ -65,6 +66,7 @@ export function botRoutes(o: BotRoutesOptions): express.Router {
       if (req.query.verify === "true" || req.query.verify === "1") await verify(entry, o.config, transport);
       registerSecret(entry.token);
       const { bot, saved } = o.fleet.register(entry);
+      audit(req, res, `registered bot ${bot.name} (@${bot.username})`, bot.name);
       await committed(saved);
       o.logger.info({ bot: bot.name }, "bot registered through the admin API");
       res.status(201).json(view(bot));
@@ -86,6 +88,7 @@ export function botRoutes(o: BotRoutesOptions): express.Router {
       if (req.query.verify === "true" || req.query.verify === "1") await verify(entry, o.config, transport);
       registerSecret(entry.token);
       const { bot, saved } = o.fleet.update(name, entry);
+      audit(req, res, `changed bot ${name}: ${Object.keys(req.body).sort().join(", ") || "nothing"}`, name);
       await committed(saved);
       o.logger.info({ bot: name, fields: Object.keys(req.body) }, "bot changed through the admin API");
       res.json(view(bot));
@@ -95,7 +98,10 @@ export function botRoutes(o: BotRoutesOptions): express.Router {
   router.delete(
     "/bots/:name",
     wrap(async (req, res) => {
-      await committed(o.fleet.remove(param(req, "name")));
+      const name = param(req, "name");
+      const saved = o.fleet.remove(name);
+      audit(req, res, `removed bot ${name}`, name);
+      await committed(saved);
       o.logger.info({ bot: param(req, "name") }, "bot removed through the admin API");
       res.status(204).end();
     }),
@@ -105,6 +111,7 @@ export function botRoutes(o: BotRoutesOptions): express.Router {
     "/bots/:name/run",
     wrap(async (req, res) => {
       const bot = found(param(req, "name"));
+      audit(req, res, `ran a sweep of ${bot.name}`, bot.name);
       const status = await o.fleet.sweepNow(bot.name);
       res.json(botView(bot, status));
     }),
@@ -116,6 +123,7 @@ export function botRoutes(o: BotRoutesOptions): express.Router {
       found(param(req, "name"));
       const { id } = parse(connectionInput, req.body);
       const { bot, saved } = o.fleet.recordConnection(param(req, "name"), id);
+      audit(req, res, `recorded the business connection id of ${bot.name}`, bot.name);
       await committed(saved);
       o.logger.info({ bot: bot.name }, "business connection id recorded");
       res.json(view(bot));

@@ -1,3 +1,4 @@
+import { audit } from "./admin-audit.ts";
 import { randomUUID } from "node:crypto";
 import express from "express";
 import type { Logger } from "pino";
@@ -58,7 +59,9 @@ export function silenceRoutes(o: SilenceRoutesOptions): express.Router {
         reason: input.reason,
         ...(input.createdBy && { createdBy: input.createdBy }),
       };
-      await committed(silences.add([silence]), () => void silences.remove(silence.id));
+      const saved = silences.add([silence]);
+      audit(req, res, `created silence ${silence.id} (${Object.entries(silence.matchers).map(([k, v]) => `${k}=${v}`).join(", ")}) until ${endsAt}: ${silence.reason}`);
+      await committed(saved, () => void silences.remove(silence.id));
       o.logger.info({ silence: silence.id, matchers: silence.matchers, endsAt }, "silence created");
       res.status(201).json(silence);
     }),
@@ -69,7 +72,9 @@ export function silenceRoutes(o: SilenceRoutesOptions): express.Router {
     wrap(async (req, res) => {
       const id = param(req, "id");
       if (!silences.get(id)) throw new RefusalError(404, `no silence with id "${id}"`, "id");
-      await committed(silences.remove(id));
+      const saved = silences.remove(id);
+      audit(req, res, `deleted silence ${id}`);
+      await committed(saved);
       res.status(204).end();
     }),
   );

@@ -7,6 +7,8 @@ import type { Fleet } from "../fleet.ts";
 import type { Monitor } from "../monitor.ts";
 import type { ListRepository } from "../store/repositories.ts";
 import { adminAuth } from "./admin-auth.ts";
+import { auditTrail } from "./admin-audit.ts";
+import type { HistoryLog } from "../history/history.ts";
 import { botRoutes } from "./admin-bots.ts";
 import { silenceRoutes } from "./admin-silences.ts";
 import type { LoginLimiter } from "./login-limiter.ts";
@@ -22,6 +24,8 @@ export interface AdminOptions {
   /** Counts failed logins (secretary_admin_auth_failures_total). */
   onAuthFailure?: () => void;
   limiter?: LoginLimiter;
+  /** Where admin changes are recorded (the audit log). */
+  history?: Pick<HistoryLog, "recordAudit">;
 }
 
 /**
@@ -35,6 +39,7 @@ export interface AdminOptions {
 export function adminRouter(o: AdminOptions): express.Router {
   const router = express.Router();
   router.use(adminAuth(o));
+  router.use(auditTrail(o.history));
   router.use(express.json({ limit: "64kb", strict: true, type: () => true }));
   router.use(botRoutes(o));
   router.use(silenceRoutes(o));

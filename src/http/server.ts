@@ -9,6 +9,7 @@ import { botView, fleetView, type AlertSource } from "./status-view.ts";
 import { statusPageRouter } from "./status-page.ts";
 import { errorHandler } from "./errors.ts";
 import { RefusalError } from "../errors.ts";
+import type { HistoryReader } from "../history/history.ts";
 
 export interface HttpOptions {
   host: string;
@@ -31,6 +32,8 @@ export interface HttpOptions {
    * client is then the right-most address of the chain that is not one of them (Express's `trust proxy`).
    */
   trustProxy?: readonly string[];
+  /** Uptime, incidents and the daily bars (README, "Storage and history"); absent, the views show none. */
+  history?: HistoryReader;
 }
 
 export interface HttpServer {

@@ -1,38 +1,8 @@
 import type { CheckStatus, Health } from "../../model.ts";
 import { applyAlertEvent, type AlertHistoryEvent, type Incident, type IncidentCheck } from "../../history/incidents.ts";
 import type { HealthTransition, MonitorRun } from "../../history/uptime.ts";
+import type { AuditEntry, CheckTransition, NotificationAttempt, Page } from "../../history/events.ts";
 import type { SqliteDatabase } from "./database.ts";
-
-/** Times are epoch ms throughout. */
-export interface CheckTransition {
-  bot: string;
-  check: string;
-  at: number;
-  status: CheckStatus;
-  message?: string | null;
-}
-
-export interface NotificationAttempt {
-  at: number;
-  alertKey: string;
-  incidentId: string | null;
-  channel: string;
-  kind: string;
-  result: string;
-  attempts: number;
-  error?: string | null;
-}
-
-/** One admin change. Never a secret: the admin token's name, not the token; a summary, not the body. */
-export interface AuditEntry {
-  at: number;
-  tokenName: string;
-  address: string;
-  method: string;
-  route: string;
-  bot?: string | null;
-  summary: string;
-}
 
 export interface BotWindow {
   before: HealthTransition | undefined;
@@ -41,12 +11,6 @@ export interface BotWindow {
   /** The bot's first transition, ever kept: its first sweep. */
   firstSeen: number | undefined;
   runs: MonitorRun[];
-}
-
-export interface Page {
-  from?: number;
-  to?: number;
-  limit?: number;
 }
 
 const DEFAULT_LIMIT = 100;
@@ -146,6 +110,19 @@ export class SqliteHistory {
       ? this.db.all<IncidentRow>(`SELECT * FROM incidents WHERE ${overlap} ORDER BY start_at DESC LIMIT ?`, to, from, limit)
       : this.db.all<IncidentRow>(`SELECT * FROM incidents WHERE bot = ? AND ${overlap} ORDER BY start_at DESC LIMIT ?`, options.bot, to, from, limit);
     return rows.map((row) => ({ ...incidentOf(row), notifications: this.notificationsOf(row.id) }));
+  }
+
+  /** The bot's open incident (its alert firing now), with its notifications; null when none. */
+  openIncident(bot: string): Incident | null {
+    const row = this.db.get<IncidentRow>("SELECT * FROM incidents WHERE bot = ? AND end_at IS NULL ORDER BY start_at DESC LIMIT 1", bot);
+    return row ? { ...incidentOf(row), notifications: this.notificationsOf(row.id) } : null;
+  }
+
+  /** Every open incident, by bot (the newest, should a lost resolution have left an older one open). */
+  openIncidents(): Map<string, Incident> {
+    const open = new Map<string, Incident>();
+    for (const row of this.db.all<IncidentRow>("SELECT * FROM incidents WHERE end_at IS NULL ORDER BY start_at")) open.set(row.bot, { ...incidentOf(row), notifications: this.notificationsOf(row.id) });
+    return open;
   }
 
   /** Audit entries in [from, to), newest first. */

@@ -13,12 +13,17 @@ import { importLegacyState } from "./import-legacy.ts";
  * 3. rename `<path>.tmp-db` to `<path>`, fsync the directory.
  * A start that finds `<path>.imported` and `<path>.tmp-db` but nothing at `<path>` was stopped between
  * 2 and 3: it finishes step 3.
+ *
+ * `besides` names where the earlier release kept its state by default (`./data/state.json`): when there
+ * is no database at `path` yet and a state file of that format is there, it is the one imported (and
+ * renamed `*.imported` where it is), so an upgrade that kept the default settings loses nothing.
  */
-export async function openDatabaseAt(path: string): Promise<{ db: SqliteDatabase; imported?: Record<string, number> }> {
+export async function openDatabaseAt(path: string, besides?: string): Promise<{ db: SqliteDatabase; imported?: Record<string, number>; importedFrom?: string }> {
   const staged = `${path}.tmp-db`;
   let imported: Record<string, number> | undefined;
-  if (isLegacyStateFile(path)) {
-    const legacy = await readLegacyStateFile(path);
+  const source = isLegacyStateFile(path) ? path : besides !== undefined && besides !== path && !existsSync(path) && isLegacyStateFile(besides) ? besides : undefined;
+  if (source !== undefined) {
+    const legacy = await readLegacyStateFile(source);
     removeDatabase(staged);
     const db = SqliteDatabase.open({ path: staged });
     try {
@@ -29,16 +34,16 @@ export async function openDatabaseAt(path: string): Promise<{ db: SqliteDatabase
       db.close();
     }
     fsyncFile(staged);
-    renameSync(path, `${path}.imported`);
-    fsyncFile(dirname(path));
+    renameSync(source, `${source}.imported`);
+    fsyncFile(dirname(source));
     moveStaged(staged, path);
-  } else if (!existsSync(path) && existsSync(`${path}.imported`) && existsSync(staged)) {
+  } else if (!existsSync(path) && (existsSync(`${path}.imported`) || (besides !== undefined && existsSync(`${besides}.imported`))) && existsSync(staged)) {
     moveStaged(staged, path);
   } else {
     // A staged import left by a crash before the JSON was renamed: the JSON is still there to import.
     removeDatabase(staged);
   }
-  return { db: SqliteDatabase.open({ path }), ...(imported ? { imported } : {}) };
+  return { db: SqliteDatabase.open({ path }), ...(imported ? { imported, importedFrom: source } : {}) };
 }
 
 function moveStaged(staged: string, path: string): void {

@@ -4,6 +4,7 @@ import type { StateData } from "../state-file.ts";
 import type { SqliteDatabase } from "./database.ts";
 import { MemoryList, MemoryTable } from "./memory-slices.ts";
 import { openDatabaseAt } from "./open-database-at.ts";
+import { SqliteHistoryStore } from "./history-store.ts";
 import { writeSliceRow, type SliceName } from "./slice-writes.ts";
 import { readState } from "./state-rows.ts";
 import { upsertSweep } from "./sweep-rows.ts";
@@ -12,6 +13,8 @@ import { verdictOf } from "./verdict.ts";
 export interface SqliteStoreOptions {
   /** The database file (store.path); a JSON state file of the earlier format found there is imported. */
   path: string;
+  /** Where the earlier release kept its state by default: imported from there when `path` has no database yet. */
+  legacyPath?: string;
   /** How often batched bookkeeping (last-sweep times of results whose verdict held) is written. */
   bookkeepingIntervalMs?: number;
   /** How soon a failed commit is tried again. */
@@ -48,8 +51,12 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
   readonly connections: MemoryTable<string>;
   /** Commits that succeeded; SQLite does not count bytes (bench/store-writes.ts reads /proc/self/io). */
   readonly stats = { writes: 0, bytes: 0 };
+  /** The history (src/history/history.ts): its writes join this store's commits. */
+  readonly history: SqliteHistoryStore;
   /** What the earlier state file held, when this open imported one. */
   readonly imported: Record<string, number> | undefined;
+  /** The state file it was imported from. */
+  importedFrom: string | undefined;
 
   private readonly db: SqliteDatabase;
   private readonly options: SqliteStoreOptions;
@@ -75,6 +82,7 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
     this.db = db;
     this.options = options;
     this.imported = imported;
+    this.history = new SqliteHistoryStore(db, () => void this.waitForCommit(false).catch(() => undefined));
     // The database holds what the state file holds: the same slices, typed by the store's shapes.
     const state = readState(db) as unknown as Omit<StateData<S>, "version">;
     this.results = new MemoryTable(state.results, (k) => this.changed("results", k));
@@ -88,8 +96,10 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
 
   /** Opens (creating, migrating or importing into) the database at `options.path` and loads it. */
   static async open<S extends StateShapes>(options: SqliteStoreOptions): Promise<SqliteStore<S>> {
-    const { db, imported } = await openDatabaseAt(options.path);
-    return new SqliteStore<S>(db, options, imported);
+    const { db, imported, importedFrom } = await openDatabaseAt(options.path, options.legacyPath);
+    const store = new SqliteStore<S>(db, options, imported);
+    store.importedFrom = importedFrom;
+    return store;
   }
 
   mark(): number {
@@ -125,6 +135,7 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
     clearTimeout(this.retryTimer);
     clearTimeout(this.bookkeepingTimer);
     this.bookkeepingDue();
+    this.history.end(Date.now());
     this.commit();
     this.closed = true;
     clearTimeout(this.retryTimer); // a commit that failed just now is not retried on a closed file
@@ -140,7 +151,7 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
   }
 
   private pending(): boolean {
-    return this.touched || this.sweepsDue.size > 0 || SLICES.some((s) => this.dirty.get(s)!.size > 0);
+    return this.touched || this.sweepsDue.size > 0 || this.history.pending().any || SLICES.some((s) => this.dirty.get(s)!.size > 0);
   }
 
   /** `key` of `slice` changed in memory: a row to write, bookkeeping to batch, or nothing. */
@@ -202,7 +213,8 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
     if (this.closed || !this.pending()) return this.settle(this.waiters.splice(0));
     const waiters = this.waiters.splice(0);
     const number = ++this.started;
-    const disk = this.touched || SLICES.some((s) => ACKNOWLEDGED.has(s) && this.dirty.get(s)!.size > 0);
+    const disk = this.touched || this.history.pending().disk || SLICES.some((s) => ACKNOWLEDGED.has(s) && this.dirty.get(s)!.size > 0);
+    let historyWrites = 0;
     try {
       this.db.transaction(
         () => {
@@ -211,11 +223,13 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
             for (const key of this.dirty.get(slice)!) writeSliceRow(this.db, slice, key, values.get(key));
           }
           this.writeSweeps();
+          historyWrites = this.history.writeQueued();
           if (this.touched) this.db.exec(`PRAGMA user_version = ${number % 2 ** 31}`);
         },
         { durability: disk ? "disk" : "process" },
       );
       this.committed();
+      this.history.committed(historyWrites);
     } catch (err) {
       return this.failed(err as Error, waiters);
     }

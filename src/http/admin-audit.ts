@@ -1,0 +1,35 @@
+import type { Request, RequestHandler, Response } from "express";
+import type { HistoryLog } from "../history/history.ts";
+
+/** The name the audit log gives the one admin token (server.adminToken). */
+export const ADMIN_TOKEN_NAME = "admin";
+
+type AuditFn = (summary: string, bot?: string) => void;
+
+/**
+ * The audit log's side of the admin API (SPEC §11): every admin change is recorded with who made it (the
+ * token's name, never the token), from where (req.ip: the peer, or the client a trusted proxy forwarded),
+ * the route's pattern and the bot, and a summary a person reads (never a body: it may hold a token).
+ * A handler calls `audit` in the same synchronous step as its change, so both join one commit.
+ */
+export function auditTrail(log: Pick<HistoryLog, "recordAudit"> | undefined): RequestHandler {
+  return (req, res, next) => {
+    const record: AuditFn = (summary, bot) =>
+      log?.recordAudit({
+        at: Date.now(),
+        tokenName: ADMIN_TOKEN_NAME,
+        address: req.ip ?? "unknown",
+        method: req.method,
+        route: `${req.baseUrl}${typeof req.route?.path === "string" ? req.route.path : req.path}`,
+        bot: bot ?? null,
+        summary,
+      });
+    res.locals.audit = record;
+    next();
+  };
+}
+
+/** Records the change the handler of `req` just made (see auditTrail). */
+export function audit(_req: Request, res: Response, summary: string, bot?: string): void {
+  (res.locals.audit as AuditFn | undefined)?.(summary, bot);
+}

@@ -1,0 +1,164 @@
+import { UPTIME_WINDOWS, type BotHistoryWindow, type History, type WindowUptimes } from "../../history/history.ts";
+import type { AlertHistoryEvent, Incident } from "../../history/incidents.ts";
+import type { AuditEntry, CheckTransition, NotificationAttempt, Page } from "../../history/events.ts";
+import { intersect } from "../../history/spans.ts";
+import { durationsOf, timeline, uptime, type DayCell, type HealthTransition, type Timeline } from "../../history/uptime.ts";
+import type { SqliteDatabase } from "./database.ts";
+import { SqliteHistory } from "./history.ts";
+import { DailyUptime } from "./rollups.ts";
+
+/** A history write waiting for the store's next commit; `disk` when it must be fsynced (the audit log). */
+interface QueuedWrite {
+  write(): void;
+  disk: boolean;
+}
+
+const LONGEST_WINDOW = Math.max(...Object.values(UPTIME_WINDOWS));
+
+/**
+ * The history on SQLite, as the service sees it (src/history/history.ts): writes are queued and joined
+ * to the store's next commit (SqliteStore calls `writeQueued` inside its transaction, so an admin change
+ * and its audit line reach the disk together, and a sweep's transitions are one transaction with its
+ * results); reads go to the tables and the daily rollups. The monitor's own run is this process's
+ * (`begin`): its known time lasts until now, whatever its last heartbeat.
+ */
+export class SqliteHistoryStore implements History {
+  readonly rows: SqliteHistory;
+  readonly rollups: DailyUptime;
+  private queue: QueuedWrite[] = [];
+  private run: number | undefined;
+  private readonly db: SqliteDatabase;
+  private readonly requestCommit: () => void;
+
+  constructor(db: SqliteDatabase, requestCommit: () => void) {
+    this.db = db;
+    this.rows = new SqliteHistory(db);
+    this.rollups = new DailyUptime(db, this.rows);
+    this.requestCommit = requestCommit;
+  }
+
+  /** This process's run of the monitor, once `begin` recorded it. */
+  get liveRun(): number | undefined {
+    return this.run;
+  }
+
+  /** Records this process's start (committed at once) and rolls up the days that ended meanwhile. */
+  begin(now: number): void {
+    this.run = this.rows.startRun(now);
+    this.rollups.rollUp(now, this.run);
+  }
+
+  /** Writes the heartbeat with the next commit: known time reaches it even if the process dies after. */
+  heartbeat(now: number): void {
+    const run = this.run;
+    if (run !== undefined) this.enqueue(() => this.rows.heartbeat(run, now), false);
+  }
+
+  /** Records a clean stop (the store's close calls it before its last commit). */
+  end(now: number): void {
+    const run = this.run;
+    if (run !== undefined) this.enqueue(() => this.rows.stopRun(run, now), false);
+    this.run = undefined;
+  }
+
+  // The log (HistoryLog): every call joins the next commit.
+  recordCheck(t: CheckTransition): void {
+    this.enqueue(() => this.rows.recordCheck(t), false);
+  }
+
+  recordHealth(bot: string, t: HealthTransition): void {
+    this.enqueue(() => this.rows.recordHealth(bot, t), false);
+  }
+
+  recordAlert(event: AlertHistoryEvent): void {
+    this.enqueue(() => void this.rows.recordAlert(event), false);
+  }
+
+  recordNotification(attempt: NotificationAttempt): void {
+    this.enqueue(() => this.rows.recordNotification(attempt), false);
+  }
+
+  recordAudit(entry: AuditEntry): void {
+    this.enqueue(() => this.rows.recordAudit(entry), true);
+  }
+
+  /** True when writes are waiting; `disk` when one of them must be fsynced. */
+  pending(): { any: boolean; disk: boolean } {
+    return { any: this.queue.length > 0, disk: this.queue.some((q) => q.disk) };
+  }
+
+  /**
+   * Runs the queued writes inside the store's transaction. They stay queued until `committed`: a commit
+   * that fails (disk full) is rolled back and retried with them.
+   */
+  writeQueued(): number {
+    const count = this.queue.length;
+    for (const q of this.queue) q.write();
+    return count;
+  }
+
+  /** The first `count` queued writes are on disk. */
+  committed(count: number): void {
+    this.queue = this.queue.slice(count);
+  }
+
+  // The reads (HistoryReader).
+  fleetUptime(now: number): Map<string, WindowUptimes> {
+    return this.rollups.fleet(now, UPTIME_WINDOWS, this.run) as Map<string, WindowUptimes>;
+  }
+
+  botUptime(bot: string, now: number): WindowUptimes {
+    const line = this.timeline(bot, now - LONGEST_WINDOW, now);
+    const out = {} as WindowUptimes;
+    for (const [name, windowMs] of Object.entries(UPTIME_WINDOWS) as [keyof WindowUptimes, number][]) {
+      const span = { from: now - windowMs, to: now };
+      const health = line.health.flatMap((s) => intersect(span, [s]).map((p) => ({ ...p, health: s.health })));
+      out[name] = uptime(durationsOf({ health, gaps: [] }, windowMs));
+    }
+    return out;
+  }
+
+  botHistory(bot: string, from: number, to: number): BotHistoryWindow {
+    const line = this.timeline(bot, from, to);
+    return { bot, from, to, uptime: uptime(durationsOf(line, to - from)), health: line.health, gaps: line.gaps, incidents: this.incidents({ bot, from, to, limit: 1000 }) };
+  }
+
+  dailyBar(bot: string, now: number, days: number): DayCell[] {
+    return this.rollups.bar(bot, now, days, this.run);
+  }
+
+  openIncident(bot: string): Incident | null {
+    return this.rows.openIncident(bot);
+  }
+
+  openIncidents(): Map<string, Incident> {
+    return this.rows.openIncidents();
+  }
+
+  incidents(query: Page & { bot?: string }): Incident[] {
+    return this.rows.incidents(query);
+  }
+
+  audit(query: Page): AuditEntry[] {
+    return this.rows.audit(query);
+  }
+
+  notifications(query: Page & { channel?: string; result?: string }): NotificationAttempt[] {
+    return this.rows.notifications(query);
+  }
+
+  private timeline(bot: string, from: number, to: number): Timeline {
+    const window = this.rows.botWindow(bot, from, to, this.run);
+    return timeline({ from, to, ...window });
+  }
+
+  private enqueue(write: () => void, disk: boolean): void {
+    this.queue.push({ write, disk });
+    this.requestCommit();
+  }
+
+  /** The database, for maintenance (pruning) that runs its own short transactions. */
+  get database(): SqliteDatabase {
+    return this.db;
+  }
+}
