@@ -33,7 +33,7 @@ export interface AlertEngineOptions {
   /** Counts an alert step that failed (secretary_alert_errors_total); it is logged too. */
   onError?: (key: string, err: unknown) => void;
   now?: () => Date;
-  /** Where firings, escalations, reminders, silencings and resolutions are recorded (SPEC §11). */
+  /** Where firings, escalations, reminders, silencings and resolutions are recorded (README, "Storage and history"). */
   history?: Pick<HistoryLog, "recordAlert">;
 }
 

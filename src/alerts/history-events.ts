@@ -2,7 +2,7 @@ import type { AlertHistoryEvent, IncidentCheck } from "../history/incidents.ts";
 import type { AlertEvent, AlertState } from "./state-machine.ts";
 
 /**
- * What one alert step tells the history (SPEC §11): the alert fired, escalated, reminded, was silenced or
+ * What one alert step tells the history (README, "Storage and history"): the alert fired, escalated, reminded, was silenced or
  * resolved. Read from the states before and after the step, not from the notifications it owes, so that a
  * firing that is muted (silence, maintenance) or whose resolution is not announced (sendResolved off) is
  * still an incident. Pure.

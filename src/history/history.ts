@@ -4,7 +4,7 @@ import type { Span } from "./spans.ts";
 import type { DayCell, HealthSegment, HealthTransition, Uptime } from "./uptime.ts";
 
 /**
- * The history's two faces (SPEC §11, README "Storage and history"): what the service records as things
+ * The history's two faces (README, "Storage and history"): what the service records as things
  * happen (HistoryLog) and what people read (HistoryReader). The store's engine implements both; times
  * are epoch ms, the HTTP and CLI views turn them into ISO strings.
  */

@@ -3,7 +3,7 @@ import type { HistoryLog } from "./history.ts";
 import { incidentId } from "./incidents.ts";
 
 /**
- * Every delivery attempt's outcome in the history (SPEC §11: channel, kind, result, attempts, error),
+ * Every delivery attempt's outcome in the history (README, "Storage and history": channel, kind, result, attempts, error),
  * tied to the incident it announces; a test notification belongs to none.
  */
 export function notificationRecorder(log: Pick<HistoryLog, "recordNotification">): DeliveryListener {

@@ -8,7 +8,7 @@ export function healthMessage(status: BotStatus): string | null {
 }
 
 /**
- * What a recorded result changes in the history (SPEC §11: every change, never every sweep): each check
+ * What a recorded result changes in the history (README, "Storage and history": every change, never every sweep): each check
  * whose status differs from the previous result's, and the bot's health when it differs. A result equal
  * to the previous one in every status records nothing. After a restart, `previous` is the stored result,
  * so the first sweep of a new run records only what really changed.

@@ -7,7 +7,7 @@ export const ADMIN_TOKEN_NAME = "admin";
 type AuditFn = (summary: string, bot?: string) => void;
 
 /**
- * The audit log's side of the admin API (SPEC §11): every admin change is recorded with who made it (the
+ * The audit log's side of the admin API (README, "Storage and history"): every admin change is recorded with who made it (the
  * token's name, never the token), from where (req.ip: the peer, or the client a trusted proxy forwarded),
  * the route's pattern and the bot, and a summary a person reads (never a body: it may hold a token).
  * A handler calls `audit` in the same synchronous step as its change, so both join one commit.

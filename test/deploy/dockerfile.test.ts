@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseConfig, resolveConfigPath } from "../../src/config/load.ts";
-import { StateStore } from "../../src/store/state-store.ts";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
 import type { WatchState } from "../../src/watch-state.ts";
 import { freePort } from "../support/loopback-daemon.ts";
 import { dockerIgnores, options, parseDockerfile, stages } from "./dockerfile.ts";
@@ -135,13 +135,15 @@ describe("the Dockerfile", () => {
     // A config mounted at /etc/secretary-watch/config.yaml is found without setting anything.
     writeFileSync(join(etc, "config.yaml"), "bots: []\n");
     expect(resolveConfigPath({ env: {}, cwd: app })).toEqual({ path: join(app, "config/secretary-watch.yaml") });
-    // The demo's store.path (./data/demo-state.json, relative to /app) writes into the data volume.
+    // The demo's store.path (relative to /app, config/demo.yaml) writes its database into the data volume.
+    const demoStore = /store: \{ path: \.\/(data\/[^,}\s]+)/.exec(readFileSync(join(ROOT, "config/demo.yaml"), "utf8"))?.[1];
+    expect(demoStore).toBe("data/demo.db");
     const errors: Error[] = [];
-    const store = await StateStore.open<WatchState>({ path: join(app, "data/demo-state.json"), flushIntervalMs: 10, onError: (e) => errors.push(e) });
+    const store = await SqliteStore.open<WatchState>({ path: join(app, demoStore!), onError: (e) => errors.push(e) });
     await store.touch();
     await store.close();
     expect(errors).toEqual([]);
-    expect(readdirSync(varLib)).toContain("demo-state.json");
+    expect(readdirSync(varLib)).toContain("demo.db");
   });
 
   it("when the build context is sent, then .dockerignore keeps what the image copies and leaves out node_modules, state, tests, git and local configs", () => {
@@ -153,7 +155,7 @@ describe("the Dockerfile", () => {
     }
     for (const kept of ["package.json", "package-lock.json", "src/cli/main.ts", "checks/index.ts", "config/demo.yaml", "config/demo-world.yaml", "bin/secretary-watch.js"])
       expect(dockerIgnores(ignore, kept), kept).toBe(false);
-    for (const left of ["node_modules/zod/package.json", "data/demo-state.json", "test/e2e/service.test.ts", ".git/HEAD", "config/secretary-watch.yaml", "grafana/dashboards/secretary-watch.json"])
+    for (const left of ["node_modules/zod/package.json", "data/demo.db", "test/e2e/service.test.ts", ".git/HEAD", "config/secretary-watch.yaml", "grafana/dashboards/secretary-watch.json"])
       expect(dockerIgnores(ignore, left), left).toBe(true);
   });
 

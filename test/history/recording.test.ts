@@ -1,0 +1,169 @@
+/**
+ * What the service records in the history as things happen (SPEC §11), on the SQLite store on disk:
+ * sweeps record changes only, an alert's firing is one incident across a restart, a muted firing and an
+ * unannounced resolution are still recorded, a removed bot's firing ends, and writes reach the disk with
+ * the store's commit.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { AlertEngine } from "../../src/alerts/engine.ts";
+import { Outbox } from "../../src/alerts/outbox.ts";
+import type { AlertPolicy } from "../../src/alerts/state-machine.ts";
+import type { Channel } from "../../src/alerts/types.ts";
+import { recordSweep } from "../../src/history/sweep-recorder.ts";
+import { notificationRecorder } from "../../src/history/notification-recorder.ts";
+import { createLogger } from "../../src/log.ts";
+import type { BotStatus, Health, MonitoredBot } from "../../src/model.ts";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.ts";
+import type { WatchState } from "../../src/watch-state.ts";
+
+const logger = createLogger({ level: "silent" });
+const POLICY: AlertPolicy = { failAfter: 2, recoverAfter: 1, repeatIntervalMs: 10 * 60_000, sendResolved: true };
+const T0 = Date.UTC(2026, 10, 24, 12);
+const M = 60_000;
+const anna: MonitoredBot = { name: "anna", token: "1:anna", username: "anna_secretary_bot", ownerId: 1, probeChats: [], labels: { team: "ops" }, checks: {} };
+
+/** A sweep of anna `minute` minutes after T0; `webhook` fails when the health is bad. */
+function sweep(minute: number, health: Health, previous?: BotStatus): BotStatus {
+  const at = new Date(T0 + minute * M).toISOString();
+  const webhook = health === "healthy" ? "ok" : health === "unknown" ? "unknown" : health === "down" ? "fail" : "warn";
+  const result = (check: string, status: "ok" | "fail" | "warn" | "unknown", message?: string) => {
+    const before = previous?.checks.find((c) => c.check === check);
+    return { check, status, ...(message && { message }), durationMs: 1, at, since: before?.status === status ? before.since : at };
+  };
+  return {
+    name: anna.name,
+    username: anna.username,
+    health,
+    since: previous?.health === health ? previous.since : at,
+    checkedAt: at,
+    checks: [result("token", "ok"), result("webhook", webhook, webhook === "ok" ? undefined : "last_error_message: Connection refused")],
+    observed: {},
+  };
+}
+
+let dir: string;
+let path: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "recording-"));
+  path = join(dir, "watch.db");
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+async function open() {
+  const store = await SqliteStore.open<WatchState>({ path });
+  const sent: string[] = [];
+  const channel: Channel = { name: "mail", type: "test", accepts: () => true, send: async (m) => void sent.push(`${m.kind} ${m.key}`) };
+  const outbox = new Outbox({ store, channels: [channel], logger, baseBackoffMs: 10 });
+  outbox.listen(notificationRecorder(store.history));
+  const engine = new AlertEngine({ store, outbox, logger, policy: POLICY, maintenance: [], statuses: () => [], monitorEvaluationMs: 60_000, history: store.history });
+  /** Records a sweep the way the service does: the result, its changes in the history, the alert step. */
+  const record = (status: BotStatus) => {
+    recordSweep(store.history, status, store.results.get(status.name));
+    void store.results.put(status.name, status);
+    engine.onSweep(anna, status);
+  };
+  return { store, outbox, engine, record, sent };
+}
+
+describe("recording the history", () => {
+  it("when sweeps repeat the same verdicts, then only the first and each change are recorded, with the failing check's message", async () => {
+    const { store, record } = await open();
+    let last: BotStatus | undefined;
+    for (const [minute, health] of [[0, "healthy"], [1, "healthy"], [2, "down"], [3, "down"], [4, "down"], [5, "healthy"], [6, "healthy"]] as const) {
+      last = sweep(minute, health, last);
+      record(last);
+    }
+    await store.close();
+    const reopened = await SqliteStore.open<WatchState>({ path });
+    const window = reopened.history.rows.botWindow("anna", T0, T0 + 10 * M);
+    expect(window.transitions.map((t) => [(t.at - T0) / M, t.health])).toEqual([[0, "healthy"], [2, "down"], [5, "healthy"]]);
+    expect(window.transitions[1]!.message).toBe("webhook fail: last_error_message: Connection refused");
+    expect(window.checks.map((c) => `${(c.at - T0) / M} ${c.check} ${c.status}`)).toEqual(["0 token ok", "0 webhook ok", "2 webhook fail", "5 webhook ok"]);
+    await reopened.close();
+  });
+
+  it("when the monitor restarts while an alert fires, then the firing goes on as one incident that ends when the bot recovers", async () => {
+    const first = await open();
+    let last = sweep(0, "down");
+    first.record(last);
+    first.record((last = sweep(1, "down", last)));
+    await first.store.flush();
+    expect(first.store.history.openIncident("anna")).toMatchObject({ start: T0, firedAt: T0 + M, end: null, worst: "down", checks: [{ check: "webhook", status: "fail" }] });
+    await first.store.close();
+
+    const second = await open();
+    second.record((last = sweep(5, "down", last)));
+    second.record((last = sweep(6, "healthy", last)));
+    await second.store.flush();
+    const incidents = second.store.history.incidents({});
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]).toMatchObject({ id: `anna@${new Date(T0).toISOString()}`, start: T0, firedAt: T0 + M, end: T0 + 6 * M, silenced: false });
+    expect(second.store.history.openIncident("anna")).toBeNull();
+    await second.store.close();
+  });
+
+  it("when a firing is muted by a silence and its resolution is not announced, then the incident is still recorded, silenced, and ends", async () => {
+    const { store, engine, record } = await open();
+    await store.silences.add([{ id: "s1", matchers: { name: "anna" }, startsAt: new Date(T0).toISOString(), endsAt: new Date(T0 + 3 * M).toISOString(), reason: "deploy" }]);
+    let last = sweep(0, "down");
+    record(last);
+    record((last = sweep(1, "down", last)));
+    record((last = sweep(2, "down", last)));
+    expect(store.outbox.size).toBe(0); // muted: nothing announced
+    record((last = sweep(4, "healthy", last)));
+    expect(store.outbox.size).toBe(0); // nothing was announced, so no resolution is
+    await store.flush();
+    const kinds = store.history.database.all<{ kind: string }>("SELECT kind FROM alert_events ORDER BY id").map((r) => r.kind);
+    expect(kinds).toEqual(["fired", "silenced", "resolved"]);
+    expect(store.history.incidents({})).toMatchObject([{ start: T0, end: T0 + 4 * M, silenced: true }]);
+    engine.stop();
+    await store.close();
+  });
+
+  it("when a firing bot is removed from the fleet, then its incident ends and nothing is left open for it", async () => {
+    const { store, engine, record } = await open();
+    let last = sweep(0, "degraded");
+    record(last);
+    record((last = sweep(1, "degraded", last)));
+    record((last = sweep(2, "down", last)));
+    await store.flush();
+    expect(store.history.openIncident("anna")).toMatchObject({ worst: "down" });
+    engine.forget("anna");
+    await store.flush();
+    expect(store.history.openIncident("anna")).toBeNull();
+    expect(store.history.database.all<{ kind: string }>("SELECT kind FROM alert_events ORDER BY id").map((r) => r.kind)).toEqual(["fired", "escalated", "resolved"]);
+    await store.close();
+  });
+
+  it("when a notification is delivered, then its attempt is recorded with the incident it announces", async () => {
+    const { store, outbox, record, sent } = await open();
+    outbox.start();
+    let last = sweep(0, "down");
+    record(last);
+    record((last = sweep(1, "down", last)));
+    await expect.poll(() => sent).toEqual(["firing anna"]);
+    await expect.poll(() => store.history.notifications({}).length).toBe(1);
+    expect(store.history.notifications({})[0]).toMatchObject({ alertKey: "anna", channel: "mail", kind: "firing", result: "sent", attempts: 1, error: null });
+    expect(store.history.openIncident("anna")!.notifications).toMatchObject([{ channel: "mail", kind: "firing", result: "sent" }]);
+    outbox.stop();
+    await store.close();
+  });
+
+  it("when the disk refuses a commit, then the history writes wait with the state and reach the database with the next commit", async () => {
+    const { store, record } = await open();
+    record(sweep(0, "healthy"));
+    await store.flush();
+    const db = store.history.database;
+    db.exec("CREATE TRIGGER refuse BEFORE INSERT ON health_transitions BEGIN SELECT RAISE(ABORT, 'disk says no'); END");
+    record(sweep(1, "down", store.results.get("anna")));
+    await expect(store.flush()).rejects.toThrow(/disk says no/);
+    expect(store.writable).toBe(false);
+    db.exec("DROP TRIGGER refuse");
+    await store.flush();
+    expect(store.history.rows.botWindow("anna", T0, T0 + 5 * M).transitions.map((t) => t.health)).toEqual(["healthy", "down"]);
+    await store.close();
+  });
+});
