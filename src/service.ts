@@ -83,12 +83,15 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     // The earlier release's default state file, imported when the database is new (upgrade with defaults).
     legacyPath: join(dirname(config.store.path), "state.json"),
     ...(options.storeFlushMs !== undefined && { bookkeepingIntervalMs: options.storeFlushMs }),
-    onError: (err) => logger.error({ err }, "state write failed; will retry"),
+    onError: (err) => {
+      logger.error({ err }, "state write failed; will retry");
+      metrics.observeStoreError("commit");
+    },
   });
   if (store.imported) logger.warn({ from: store.importedFrom, to: config.store.path, imported: store.imported }, "state file of the earlier format imported into the database; the file is kept as *.imported");
   const history = store.history;
   history.begin(Date.now());
-  const maintenance = new HistoryMaintenance({ history, retentionMs: config.store.retention, logger, ...(options.heartbeatMs !== undefined && { heartbeatMs: options.heartbeatMs }) });
+  const maintenance = new HistoryMaintenance({ history, retentionMs: config.store.retention, logger, onError: metrics.observeStoreError, ...(options.heartbeatMs !== undefined && { heartbeatMs: options.heartbeatMs }) });
   const transport = createTransport({ maxSockets: Math.max(64, config.schedule.concurrency * 2) });
   const channels = createChannels(config.alerts.channels, channelDeps(config), options.channels);
   const outbox = new Outbox({ store, channels, logger, onResult: metrics.observeNotification, ...options.outbox });

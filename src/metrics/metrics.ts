@@ -8,6 +8,10 @@ import { SWEEP_METHODS } from "../runner/sweep-telegram.ts";
 import { FleetRegistry } from "./derived-gauge.ts";
 import { registerScrapeFamilies, type MetricsSource } from "./scrape-families.ts";
 
+/** What the store does that can fail (secretary_store_errors_total). */
+export const STORE_OPERATIONS = ["commit", "rollup", "prune"] as const;
+export type StoreOperation = (typeof STORE_OPERATIONS)[number];
+
 export type { MetricsSource } from "./scrape-families.ts";
 
 /** What the service knows before anything happens: its counters' series start at 0 for these. */
@@ -47,6 +51,7 @@ export class Metrics {
   private readonly authFailures: Counter;
   private readonly alertErrors: Counter;
   private readonly sweepErrors: Counter;
+  private readonly storeErrors: Counter<"operation">;
   private readonly scheduleLag: Histogram<"schedule">;
 
   constructor(version: string, known: KnownLabels = {}) {
@@ -95,6 +100,13 @@ export class Metrics {
       registers,
     });
     this.sweepErrors = new Counter({ name: "secretary_sweep_errors_total", help: "Sweeps that ended in an error; each is logged.", registers });
+    this.storeErrors = new Counter({
+      name: "secretary_store_errors_total",
+      help: "Store operations that failed (commit: retried every second; rollup, prune: retried at the next midnight or start); each is logged.",
+      labelNames: ["operation"],
+      registers,
+    });
+    for (const operation of STORE_OPERATIONS) this.storeErrors.inc({ operation }, 0);
     this.scheduleLag = new Histogram({
       name: "secretary_schedule_lag_seconds",
       help: 'Time from a sweep\'s slot to its start, per schedule (sweep, or an own-interval check\'s id).',
@@ -135,6 +147,10 @@ export class Metrics {
 
   observeAlertError = (): void => {
     this.alertErrors.inc();
+  };
+
+  observeStoreError = (operation: StoreOperation): void => {
+    this.storeErrors.inc({ operation });
   };
 
   observeSweepError = (): void => {

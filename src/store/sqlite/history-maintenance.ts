@@ -11,6 +11,8 @@ export interface HistoryMaintenanceOptions {
   logger: Logger;
   /** How often the run's heartbeat is written: after a crash, at most this much is wrongly known. */
   heartbeatMs?: number;
+  /** Counts a failed rollup or prune (secretary_store_errors_total). */
+  onError?: (operation: "rollup" | "prune") => void;
 }
 
 /** Rows pruned per transaction: short ones, so sweeps' commits never wait long for the write lock. */
@@ -53,6 +55,7 @@ export class HistoryMaintenance {
       if (rolled > 0) this.o.logger.info({ days: rolled }, "history rolled up");
     } catch (err) {
       this.o.logger.error({ err }, "history rollup failed; it is tried again at the next midnight or start");
+      this.o.onError?.("rollup");
     }
     this.prune();
   }
@@ -71,6 +74,7 @@ export class HistoryMaintenance {
         else if (total > 0) this.o.logger.info({ rows: total, before: new Date(cut).toISOString() }, "history pruned");
       } catch (err) {
         this.o.logger.error({ err }, "history pruning failed; it is tried again at the next midnight or start");
+        this.o.onError?.("prune");
       }
     };
     this.pruning = setImmediate(next);
