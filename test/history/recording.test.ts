@@ -44,6 +44,12 @@ function sweep(minute: number, health: Health, previous?: BotStatus): BotStatus 
   };
 }
 
+/** Successive sweeps of anna, each carrying the previous one's `since`s. */
+function sweeps(): (minute: number, health: Health) => BotStatus {
+  let last: BotStatus | undefined;
+  return (minute, health) => (last = sweep(minute, health, last));
+}
+
 let dir: string;
 let path: string;
 beforeEach(() => {
@@ -87,16 +93,16 @@ describe("recording the history", () => {
 
   it("when the monitor restarts while an alert fires, then the firing goes on as one incident that ends when the bot recovers", async () => {
     const first = await open();
-    let last = sweep(0, "down");
-    first.record(last);
-    first.record((last = sweep(1, "down", last)));
+    const next = sweeps();
+    first.record(next(0, "down"));
+    first.record(next(1, "down"));
     await first.store.flush();
     expect(first.store.history.openIncident("anna")).toMatchObject({ start: T0, firedAt: T0 + M, end: null, worst: "down", checks: [{ check: "webhook", status: "fail" }] });
     await first.store.close();
 
     const second = await open();
-    second.record((last = sweep(5, "down", last)));
-    second.record((last = sweep(6, "healthy", last)));
+    second.record(next(5, "down"));
+    second.record(next(6, "healthy"));
     await second.store.flush();
     const incidents = second.store.history.incidents({});
     expect(incidents).toHaveLength(1);
@@ -108,12 +114,12 @@ describe("recording the history", () => {
   it("when a firing is muted by a silence and its resolution is not announced, then the incident is still recorded, silenced, and ends", async () => {
     const { store, engine, record } = await open();
     await store.silences.add([{ id: "s1", matchers: { name: "anna" }, startsAt: new Date(T0).toISOString(), endsAt: new Date(T0 + 3 * M).toISOString(), reason: "deploy" }]);
-    let last = sweep(0, "down");
-    record(last);
-    record((last = sweep(1, "down", last)));
-    record((last = sweep(2, "down", last)));
+    const next = sweeps();
+    record(next(0, "down"));
+    record(next(1, "down"));
+    record(next(2, "down"));
     expect(store.outbox.size).toBe(0); // muted: nothing announced
-    record((last = sweep(4, "healthy", last)));
+    record(next(4, "healthy"));
     expect(store.outbox.size).toBe(0); // nothing was announced, so no resolution is
     await store.flush();
     const kinds = store.history.database.all<{ kind: string }>("SELECT kind FROM alert_events ORDER BY id").map((r) => r.kind);
@@ -125,10 +131,10 @@ describe("recording the history", () => {
 
   it("when a firing bot is removed from the fleet, then its incident ends and nothing is left open for it", async () => {
     const { store, engine, record } = await open();
-    let last = sweep(0, "degraded");
-    record(last);
-    record((last = sweep(1, "degraded", last)));
-    record((last = sweep(2, "down", last)));
+    const next = sweeps();
+    record(next(0, "degraded"));
+    record(next(1, "degraded"));
+    record(next(2, "down"));
     await store.flush();
     expect(store.history.openIncident("anna")).toMatchObject({ worst: "down" });
     engine.forget("anna");
@@ -141,9 +147,9 @@ describe("recording the history", () => {
   it("when a notification is delivered, then its attempt is recorded with the incident it announces", async () => {
     const { store, outbox, record, sent } = await open();
     outbox.start();
-    let last = sweep(0, "down");
-    record(last);
-    record((last = sweep(1, "down", last)));
+    const next = sweeps();
+    record(next(0, "down"));
+    record(next(1, "down"));
     await expect.poll(() => sent).toEqual(["firing anna"]);
     await expect.poll(() => store.history.notifications({}).length).toBe(1);
     expect(store.history.notifications({})[0]).toMatchObject({ alertKey: "anna", channel: "mail", kind: "firing", result: "sent", attempts: 1, error: null });
