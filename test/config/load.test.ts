@@ -59,10 +59,25 @@ describe("parseConfig", () => {
     expect(config.server).toEqual({ host: "0.0.0.0", port: 9464, adminToken: "", publicUrl: "", metricsToken: "", trustProxy: [] });
     expect(config.schedule).toEqual({ interval: 60_000, concurrency: 32 });
     expect(config.shard).toEqual({ index: 0, count: 1 });
+    expect(config.store).toEqual({ path: "./data/secretary-watch.db", url: "", secretKey: "", retention: 180 * 86_400_000 });
     expect(config.checks.webhook).toEqual({ enabled: true, mode: "webhook", maxPendingUpdates: 100, errorWindow: 600_000 });
     expect(config.checks["round-trip"]).toEqual({ enabled: false, mode: "reply", interval: 900_000, timeout: 120_000, slowAfter: 30_000 });
     expect(config.alerts).toMatchObject({ failAfter: 2, recoverAfter: 2, repeatInterval: 14_400_000, sendResolved: true, channels: {} });
     expect(config.bots).toEqual([]);
+  });
+
+  it("when store.url or store.retention is out of what this release does, then the problem names the key and what is expected", () => {
+    const problems = (text: string) => {
+      try {
+        parseConfig(text, {}, "t.yaml");
+      } catch (err) {
+        return (err as { problems: string[] }).problems;
+      }
+      return [];
+    };
+    expect(problems("store: { url: 'postgres://u:p@db:5432/watch' }\n")).toEqual([expect.stringMatching(/^store\.url: expected "" \(a PostgreSQL store shared by replicas is not in this release/)]);
+    expect(problems("store: { retention: 1h }\n")).toEqual([expect.stringMatching(/^store\.retention: .*1d/)]);
+    expect(parseConfig("store: { retention: 30d }\n", {}, "t.yaml").store.retention).toBe(30 * 86_400_000);
   });
 
   it("when ${PORT} is an unquoted value, then server.port is the number", () => {
