@@ -115,6 +115,10 @@ describe("the Grafana dashboard", () => {
           if (PER_BOT.test(metric!)) expect(selector, `${p.title} ${t.refId}: ${metric}`).toContain('bot=~"$bot"');
           if (PER_CHECK.test(metric!)) expect(selector, `${p.title} ${t.refId}: ${metric}`).toContain('check=~"$check"');
         }
+    // The per-bot series the recording rules write, too.
+    for (const p of panels)
+      for (const t of p.targets ?? [])
+        for (const [, series, selector = ""] of t.expr.matchAll(/(secretary:bot_[\w:]+)(\{[^}]*\})?/g)) expect(selector, `${p.title} ${t.refId}: ${series}`).toContain('bot=~"$bot"');
   });
 
   it("when an ops team opens it, then it has every view the issue asks for", () => {
@@ -140,6 +144,27 @@ describe("the Grafana dashboard", () => {
     // Notification deliveries and the outbox.
     expect(panelsUsing(/secretary_notifications_total/).length).toBeGreaterThan(0);
     expect(panelsUsing(/secretary_notification_outbox_size/).length).toBeGreaterThan(0);
+  });
+
+  it("when an ops team looks for uptime, then a row of its own shows each bot's 1d, 7d and 30d from the recording rules, worst first, and a fleet figure", () => {
+    const rows = dashboard.panels.filter((p) => p.type === "row");
+    const row = rows.find((p) => /uptime/i.test(p.title));
+    expect(row?.collapsed).toBe(false);
+    // The panels under the row: below it and above the next one.
+    const next = rows.map((r) => r.gridPos.y).filter((y) => y > row!.gridPos.y).sort((a, b) => a - b)[0] ?? Infinity;
+    const inRow = panels.filter((p) => p.type !== "row" && p.gridPos.y > row!.gridPos.y && p.gridPos.y < next);
+    const windows = ["1d", "7d", "30d"];
+    const readsEachWindow = (p: Panel) => windows.every((w) => p.targets!.some((t) => t.expr.includes(`secretary:bot_up:ratio_${w}{`)));
+    const table = inRow.find((p) => p.type === "table" && readsEachWindow(p));
+    // One row per bot: every target keeps `bot` and only `bot`, so the merge joins the three windows on it.
+    for (const t of table?.targets ?? []) expect(t.expr, t.refId).toMatch(/^(min|max) by \(bot\) \(secretary:bot_up:ratio_\d+d\{bot=~"\$bot"\}\)$/);
+    expect(table?.transformations?.map((t) => t.id)).toEqual(["merge", "organize"]);
+    expect(table?.options?.sortBy).toEqual([expect.objectContaining({ desc: false })]);
+    expect(table?.fieldConfig?.defaults).toMatchObject({ unit: "percentunit", min: 0, max: 1 });
+    // The fleet: one figure per window over every bot shown.
+    const fleet = inRow.find((p) => p.type === "stat" && readsEachWindow(p));
+    for (const t of fleet?.targets ?? []) expect(t.expr, t.refId).toMatch(/^avg\(secretary:bot_up:ratio_\d+d\{bot=~"\$bot"\}\)$/);
+    expect(fleet?.fieldConfig?.defaults).toMatchObject({ unit: "percentunit", min: 0, max: 1 });
   });
 
   it("when Grafana provisions it, then the data source is Prometheus by uid and the dashboard provider reads JSON files", () => {

@@ -5,6 +5,8 @@ import { fileURLToPath } from "node:url";
 export const DASHBOARD_FILE = fileURLToPath(new URL("../../grafana/dashboards/secretary-watch.json", import.meta.url));
 export const RULES_FILE = fileURLToPath(new URL("../../grafana/prometheus/secretary-watch.rules.yml", import.meta.url));
 export const RULES_TEST_FILE = fileURLToPath(new URL("../../grafana/prometheus/secretary-watch.rules.test.yml", import.meta.url));
+/** The uptime rules' 7-day and 30-day cases, evaluated hourly (a file of their own: promtool has one interval per file). */
+export const RULES_HOURLY_TEST_FILE = fileURLToPath(new URL("../../grafana/prometheus/secretary-watch.rules.hourly.test.yml", import.meta.url));
 
 export interface DataSourceRef {
   type?: string;

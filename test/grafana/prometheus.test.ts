@@ -3,7 +3,9 @@
  * the sandbox, Debian's Prometheus scrapes it every second with the rules loaded, and every query the
  * dashboard and the rules hold is run there.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
 import { loadConfigFile } from "../../src/config/load.ts";
@@ -29,6 +31,18 @@ const NO_DATA_IN_DEMO = new Map<string, string>([
 
 const dashboard = loadDashboard();
 const finite = (s: PromSample) => Number.isFinite(Number(s.value[1]));
+
+/**
+ * The rule file as this test's Prometheus loads it: the same rules, every group at the test's 1 s evaluation
+ * interval. At their own intervals (1m, 1h) the uptime groups would record nothing for up to an hour.
+ */
+function rulesAtTestInterval(): string {
+  const rules = YAML.parse(readFileSync(RULES_FILE, "utf8")) as { groups: Array<{ interval?: string }> };
+  for (const group of rules.groups) delete group.interval;
+  const file = join(mkdtempSync(join(tmpdir(), "secretary-watch-rules-")), basename(RULES_FILE));
+  writeFileSync(file, YAML.stringify(rules));
+  return file;
+}
 
 describe("the dashboard and the alert rules on a real Prometheus scraping the demo", () => {
   let fleet: DemoFleet;
@@ -64,7 +78,7 @@ describe("the dashboard and the alert rules on a real Prometheus scraping the de
       port: 0,
       storeFlushMs: 50,
     });
-    prometheus = await startPrometheus({ targets: [`127.0.0.1:${new URL(service.url).port}`], ruleFiles: [RULES_FILE], interval: "1s" });
+    prometheus = await startPrometheus({ targets: [`127.0.0.1:${new URL(service.url).port}`], ruleFiles: [rulesAtTestInterval()], interval: "1s" });
     // A few scrapes after the first alerts went out (the series exist at 0 from the start, hence `> 0`):
     // every family the demo produces exists by then.
     await until(
@@ -167,12 +181,14 @@ describe("the dashboard and the alert rules on a real Prometheus scraping the de
       },
       10_000,
     );
-    const fromFile = (YAML.parse(readFileSync(RULES_FILE, "utf8")) as { groups: Array<{ rules: Array<{ alert: string; expr: string }> }> }).groups.flatMap((g) => g.rules);
-    expect(rules.map((r) => r.name).sort()).toEqual(fromFile.map((r) => r.alert).sort());
+    const fromFile = (YAML.parse(readFileSync(RULES_FILE, "utf8")) as { groups: Array<{ rules: Array<{ alert?: string; record?: string; expr: string }> }> }).groups
+      .flatMap((g) => g.rules)
+      .map((r) => ({ ...r, name: (r.alert ?? r.record)! }));
+    expect(rules.map((r) => r.name).sort()).toEqual(fromFile.map((r) => r.name).sort());
     for (const r of rules) expect({ rule: r.name, health: r.health, lastError: r.lastError ?? "" }).toEqual({ rule: r.name, health: "ok", lastError: "" });
     for (const r of fromFile) {
       const answer = await prometheus.query(r.expr);
-      expect(answer.status === "error" ? `${answer.errorType}: ${answer.error}` : "ok", r.alert).toBe("ok");
+      expect(answer.status === "error" ? `${answer.errorType}: ${answer.error}` : "ok", r.name).toBe("ok");
     }
   });
 
@@ -193,5 +209,41 @@ describe("the dashboard and the alert rules on a real Prometheus scraping the de
     expect(everDegraded.result.map((s) => s.metric.bot)).toEqual(expect.arrayContaining(degraded.map((s) => s.metric.bot)));
     for (const s of [...down, ...degraded]) expect(s.metric.username, s.metric.bot).toBe(`${s.metric.bot!.replaceAll("-", "_")}_secretary_bot`);
     expect([...down, ...degraded].map((s) => s.metric.bot)).not.toContain("anna");
+  });
+
+  it("when the uptime rules are evaluated on the demo, then every bot whose health was known has a ratio per window in [0, 1] under its bot, equal to the raw samples' where those say always up or always down", async () => {
+    type Ratios = Map<string, number>;
+    const byBot = (samples: PromSample[]): Ratios => new Map(samples.map((s) => [s.metric.bot!, Number(s.value[1])]));
+    // The definition, on the raw samples: scrapes not down ÷ scrapes with a known health.
+    const raw = 'sum by (job, bot) (sum_over_time(secretary_bot_health{health=~"healthy|degraded"}[1d])) / sum by (job, bot) (sum_over_time(secretary_bot_health{health!="unknown"}[1d]) > 0)';
+    const read = async () => {
+      const at = String(Date.now() / 1000);
+      const query = async (expr: string) => (await prometheus.api<{ result: PromSample[] }>(`query?${new URLSearchParams({ query: expr, time: at })}`)).result;
+      const windows = await Promise.all(["1d", "7d", "30d"].map((w) => query(`secretary:bot_up:ratio_${w}`)));
+      return { windows, definition: byBot(await query(raw)) };
+    };
+    // The rules run each second: wait until the tiles have caught up with every bot known so far.
+    const { windows, definition } = await until(
+      "the uptime ratios to cover every bot the raw samples know",
+      async () => {
+        const r = await read();
+        const known = [...r.definition.keys()].sort();
+        return known.length > 0 && r.windows.every((w) => JSON.stringify([...byBot(w).keys()].sort()) === JSON.stringify(known)) ? r : undefined;
+      },
+      10_000,
+    );
+    for (const samples of windows) {
+      for (const s of samples) {
+        const { __name__: name, ...labels } = s.metric;
+        expect(Object.keys(labels).sort(), name).toEqual(["bot", "job"]);
+        const value = Number(s.value[1]);
+        expect(value >= 0 && value <= 1, `${name} ${s.metric.bot} = ${value}`).toBe(true);
+        const exact = definition.get(s.metric.bot!)!;
+        if (exact === 0 || exact === 1) expect(value, `${name} ${s.metric.bot}`).toBe(exact);
+      }
+      const ratios = byBot(samples);
+      // The demo's known cases: a revoked token is down all along, anna healthy; the hung bot is unknown, so it has none.
+      expect([ratios.get("revoked"), ratios.get("anna"), ratios.has("hung")]).toEqual([0, 1, false]);
+    }
   });
 });
