@@ -9,8 +9,14 @@
  * runs once more with Node's defaults, to show what they cost in memory. Prints one table and writes
  * it to bench/RESULTS.md.
  *
- *   npm run bench                      1,000 bots at 10 s, then 10,000 bots at 60 s (about 6 minutes)
- *   npm run bench -- --quick           1,000 bots only (about 1 minute)
+ * Then the SQLite store on its own (children again): bench/store-writes.ts for each fleet size (bytes a
+ * minute of unchanged sweeps from /proc/self/io, the database's size, an admin write's latency) and
+ * bench/history-read.ts at the largest (90 days of history: one bot's history, the fleet's uptime for
+ * /status, a start from that database).
+ *
+ *   npm run bench                      1,000 bots at 10 s, then 10,000 bots at 60 s, then the store (about 14 minutes)
+ *   npm run bench -- --quick           1,000 bots only, the store at 1,000 for 20 s (about 2 minutes)
+ *   npm run bench -- --no-store        without the store's rows
  *   npm run bench -- 2000:20           any fleet: bots:interval-seconds[:concurrency[:intervals]][:fresh|:restart]
  *     … --node-defaults                  the monitor with Node's own heap sizing
  *     … "--node-options=--max-semi-space-size=8 --heap-growing-percent=20"   with other V8 flags
@@ -19,9 +25,11 @@ import { fork, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
+import type { HistoryReadResult } from "./history-read.ts";
 import type { MonitorResult } from "./monitor.ts";
 import type { RawLoopResult } from "./raw-loop.ts";
 import type { StandInStats } from "./stand-in.ts";
+import type { StoreWritesResult } from "./store-writes.ts";
 
 interface Scenario {
   bots: number;
@@ -90,6 +98,17 @@ function nextMessage<T>(proc: ChildProcess, key: string): Promise<T> {
     proc.on("message", onMessage);
     proc.once("exit", onExit);
   });
+}
+
+/** Every message carrying `key` until the child exits (0: resolved with them; otherwise rejected). */
+function allMessages<T>(proc: ChildProcess, key: string): Promise<T[]> {
+  const got: T[] = [];
+  proc.on("message", (m: unknown) => {
+    if (m && typeof m === "object" && key in m) got.push((m as Record<string, T>)[key]!);
+  });
+  return new Promise((resolve, reject) =>
+    proc.once("exit", (code, signal) => (code === 0 ? resolve(got) : reject(new Error(`${String(proc.spawnargs.find((a) => a.endsWith(".ts")))} exited (${code ?? signal})`)))),
+  );
 }
 
 const log = (text: string) => process.stderr.write(`[bench] ${text}\n`);
@@ -165,7 +184,29 @@ const f1 = (x: number) => x.toLocaleString("en-US", { minimumFractionDigits: 1, 
 const f2 = (x: number) => x.toFixed(2);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function table(runs: Run[]): string {
+/** The SQLite store's figures (store-writes.ts per fleet size, history-read.ts at one). */
+interface StoreRun {
+  writes: StoreWritesResult[];
+  history: HistoryReadResult | undefined;
+}
+
+function table(runs: Run[], store: StoreRun | undefined): string {
+  // A fleet's store figures go in its first column (not again under Node defaults: the store is the same).
+  const firstOf = (r: Run) => runs.find((x) => x.scenario.bots === r.scenario.bots) === r;
+  const writesOf = (r: Run) => (firstOf(r) ? store?.writes.find((w) => w.bots === r.scenario.bots) : undefined);
+  const historyOf = (r: Run) => (firstOf(r) && store?.history?.bots === r.scenario.bots ? store.history : undefined);
+  const mb = (bytes: number, digits = 1) => `${(bytes / 2 ** 20).toFixed(digits)} MB`;
+  const storeRows: [string, (r: Run) => string, string][] = !store
+    ? []
+    : [
+        ["SQLite store: bytes written per minute, sweeps unchanged (/proc/self/io write_bytes)", (r) => { const w = writesOf(r); return w ? mb((w.bytesWritten / w.seconds) * 60, 3) : "–"; }, "≤ 1 MB (≤ 0.2 MB at 1,000)"],
+        ["SQLite store: database size (every bot's state)", (r) => { const w = writesOf(r); return w ? mb(w.fileBytes) : "–"; }, ""],
+        ["SQLite store: admin write acknowledged on disk p50 / p99", (r) => { const w = writesOf(r); return w ? `${f1(w.adminP50Ms)} / ${f1(w.adminP99Ms)} ms` : "–"; }, "p99 < 20 ms"],
+        ["history, 90 days generated (one bot in five flapping): database", (r) => { const h = historyOf(r); return h ? `${mb(h.databaseBytes, 0)}, ${f0(h.transitions)} transitions` : "–"; }, ""],
+        ["history: one bot's 90 days (window, uptime, bar, incidents), median", (r) => { const h = historyOf(r); return h ? `${f1(h.oneBotMs)} ms` : "–"; }, "< 20 ms"],
+        ["history: every bot's uptime 24 h / 7 d / 30 d / 90 d for /status, median (first read)", (r) => { const h = historyOf(r); return h ? `${f1(h.fleetMs)} ms (${f0(h.fleetFirstMs)})` : "–"; }, "≤ 100 ms (/status < 250 ms)"],
+        ["start from that database with every bot's state: open + rollup of one day", (r) => { const h = historyOf(r); return h ? `${f1((h.openMs + h.rollUpMs) / 1000)} s (${f0(h.openMs)} + ${f0(h.rollUpMs)} ms)` : "–"; }, "< 2 s"],
+      ];
   const cpuPerK = (cpuMs: number, requests: number) => (cpuMs / requests) * 1000;
   const rows: [string, (r: Run) => string, string][] = [
     ["interval / concurrency / measured", (r) => `${r.scenario.intervalMs / 1000} s / ${r.scenario.concurrency} / ${f0(r.monitor.windowSeconds)} s`, "60 s / – / –"],
@@ -212,6 +253,7 @@ function table(runs: Run[]): string {
     ],
     ["health at the end", (r) => Object.entries(r.monitor.health).map(([h, k]) => `${h} ${k}`).join(", "), ""],
     ["stand-in CPU (share of one core)", (r) => `${f0(100 * r.standInCpuShare)} %`, ""],
+    ...storeRows,
   ];
   const column = (r: Run) => `${f0(r.scenario.bots)} bots${r.scenario.nodeOptions.length === 0 ? ", Node defaults" : ""}`;
   const header = `| | ${runs.map(column).join(" | ")} | target (10,000 bots) |`;
@@ -225,6 +267,18 @@ const runs: Run[] = [];
 const loadBefore = os.loadavg()[0]!;
 const planned = scenarios(process.argv.slice(2));
 for (const bots of new Set(planned.map((s) => s.bots))) runs.push(...(await runFleet(planned.filter((s) => s.bots === bots))));
+const quick = process.argv.includes("--quick");
+let store: StoreRun | undefined;
+if (!process.argv.includes("--no-store")) {
+  const fleets = [...new Set(planned.map((s) => s.bots))];
+  const seconds = quick ? 20 : 60;
+  log(`SQLite store: ${seconds} s of unchanged sweeps and 100 admin writes at ${fleets.map(f0).join(" and ")} bots`);
+  const writes = await allMessages<StoreWritesResult>(child("store-writes.ts", [seconds, ...fleets, "--engine=sqlite"]), "storeWrites");
+  const historyBots = Math.max(...fleets);
+  log(`SQLite store: 90 days of history for ${f0(historyBots)} bots (filling takes a while), its reads and a start from it`);
+  const [history] = await allMessages<HistoryReadResult>(child("history-read.ts", [historyBots, 90]), "historyRead");
+  store = { writes, history };
+}
 const loadAfter = os.loadavg()[0]!;
 
 /** The V8 flags the monitor ran with, as the header states them. */
@@ -240,7 +294,10 @@ const header = [
   `stand-in: the sandbox (src/sandbox) in its own process, ${LATENCY_MS} ms per answer; fleet: 80 % healthy, 20 % broken (revoked, missing rights, out of scope, webhook errors)`,
   `raw fetch loop: the same requests, pace and concurrency from a bare platform-fetch loop, ${Math.min(...runs.map((r) => r.raw.seconds)).toFixed(0)} s measured; CPU is process.cpuUsage() of each child`,
   `monitor: startService in a child process with ${monitorFlags(planned)} unless the column says Node defaults; /metrics scraped every 15 s during the window`,
+  ...(store
+    ? [`SQLite store: bench/store-writes.ts (${store.writes[0]?.seconds ?? "–"} s of unchanged sweeps, then 100 admin writes during sweeps) and bench/history-read.ts (generated history, warm page cache), each in a child process`]
+    : []),
 ];
-process.stdout.write(`\n${header.join("\n")}\n\n${table(runs)}\n`);
+process.stdout.write(`\n${header.join("\n")}\n\n${table(runs, store)}\n`);
 // Markdown: a line break after each header line.
-writeFileSync(here("RESULTS.md"), `# Benchmark results (last run of \`npm run bench\`)\n\n${header.join("  \n")}\n\n${table(runs)}\n`);
+writeFileSync(here("RESULTS.md"), `# Benchmark results (last run of \`npm run bench\`)\n\n${header.join("  \n")}\n\n${table(runs, store)}\n`);

@@ -4,20 +4,39 @@
  * 100 ms) with the same verdicts and new sweep times, from a start on the filled store. Bytes written
  * are the process's own `/proc/self/io` (`write_bytes`: what it sent to the disk) over that minute,
  * the batched writes at close included. Then, while sweeps go on, 100 admin writes (a connection id),
- * one every 50 ms (at most 15 s of them), each timed until its promise resolves (acknowledged on disk). Usage: `npx node bench/store-writes.ts [seconds] [bots...]` (default 60 s,
- * 1,000 and 10,000 bots); the store lives in a directory under bench/ (on disk, not a tmpfs).
+ * one every 50 ms (at most 15 s of them), each timed until its promise resolves (acknowledged on disk),
+ * and the store's files' size at the end. Usage: `npx node bench/store-writes.ts [seconds] [bots...]
+ * [--engine=sqlite|lowdb] [--admin-writes=100]` (default 60 s, 1,000 and 10,000 bots, both engines); the store lives in a
+ * directory under bench/ (on disk, not a tmpfs). Forked by bench/run.ts, it also sends each line's
+ * figures to its parent (`{ storeWrites: StoreWritesResult }`).
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { openLowdbStore, openSqliteStore } from "../src/store/open-store.ts";
 import type { StateRepositories } from "../src/store/repositories.ts";
 import type { WatchState } from "../src/watch-state.ts";
+import { sweepResult as sweep } from "./sweep-result.ts";
 
-const seconds = Number(process.argv[2] ?? 60);
-const fleets = process.argv.length > 3 ? process.argv.slice(3).map(Number) : [1_000, 10_000];
+export interface StoreWritesResult {
+  engine: string;
+  bots: number;
+  seconds: number;
+  /** /proc/self/io write_bytes over the unchanged sweeps, close included. */
+  bytesWritten: number;
+  /** The store's files (database, -wal, -shm; or the state file) at the end. */
+  fileBytes: number;
+  adminP50Ms: number;
+  adminP99Ms: number;
+  adminWrites: number;
+}
+
+const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const engineArg = process.argv.find((a) => a.startsWith("--engine="))?.slice("--engine=".length);
+const seconds = Number(args[0] ?? 60);
+const fleets = args.length > 1 ? args.slice(1).map(Number) : [1_000, 10_000];
 const STEP_MS = 100;
 const ADMIN_EVERY_MS = 50;
-const ADMIN_WRITES = 100;
+const ADMIN_WRITES = Number(process.argv.find((a) => a.startsWith("--admin-writes="))?.slice("--admin-writes=".length) ?? 100);
 /** lowdb acknowledges after its flush window (about 1 s): its sample is what fits in this. */
 const ADMIN_BUDGET_MS = 15_000;
 
@@ -30,13 +49,6 @@ const ENGINES: Record<string, (dir: string) => Promise<Store>> = {
 function writeBytes(): number {
   const line = readFileSync("/proc/self/io", "utf8").split("\n").find((l) => l.startsWith("write_bytes:"));
   return Number(line!.split(":")[1]);
-}
-
-/** A bot's last sweep as the monitor stores it: five checks, all well. */
-function sweep(name: string, at: string): WatchState["results"] {
-  const since = "2026-11-24T12:00:00.000Z";
-  const checks = ["token", "business", "connection", "rights", "latency"].map((check) => ({ check, status: "ok", message: `${check} is fine`, durationMs: 41.7, latencyMs: 40, at, since }));
-  return { name, username: `${name}_bot`, health: "healthy", since, checkedAt: at, checks, observed: { connectionEnabled: true, rights: { can_reply: true } } } as unknown as WatchState["results"];
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
@@ -83,14 +95,19 @@ async function run(engine: string, bots: number) {
     done = true;
     await background;
     await timed.close();
+    const fileBytes = readdirSync(dir).reduce((sum, file) => sum + statSync(join(dir, file)).size, 0);
     latencies.sort((a, b) => a - b);
+    const result: StoreWritesResult = { engine, bots, seconds, bytesWritten: written, fileBytes, adminP50Ms: percentile(latencies, 50), adminP99Ms: percentile(latencies, 99), adminWrites: latencies.length };
+    process.send?.({ storeWrites: result });
     console.log(
       `${engine.padEnd(6)} ${String(bots).padStart(6)} bots: ${(written / 2 ** 20).toFixed(3)} MB written in ${seconds} s of unchanged sweeps (close included); ` +
-        `admin write acknowledged p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms (${latencies.length} writes)`,
+        `admin write acknowledged p50 ${result.adminP50Ms.toFixed(2)} ms, p99 ${result.adminP99Ms.toFixed(2)} ms (${latencies.length} writes); files ${(fileBytes / 2 ** 20).toFixed(1)} MB`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-for (const bots of fleets) for (const engine of Object.keys(ENGINES)) await run(engine, bots);
+if (engineArg !== undefined && !(engineArg in ENGINES)) throw new Error(`--engine=${engineArg}: unknown engine (${Object.keys(ENGINES).join(" or ")})`);
+for (const bots of fleets) for (const engine of engineArg ? [engineArg] : Object.keys(ENGINES)) await run(engine, bots);
+process.disconnect?.();

@@ -8,7 +8,8 @@ import type { SqliteDatabase } from "./database.ts";
  *
  * Kept whatever their age: each bot's last health transition before the cut and each check's last status
  * change before it (the next window starts in that state), incidents still open, the running totals of
- * the day before the cut (a window's full days subtract them), and the run that is still going.
+ * the day before the cut (a window's full days subtract them; `fleet_uptime` holds the same), the bots'
+ * numbers (`uptime_bots`: the packed days are indexed by them), and the run that is still going.
  */
 const DELETIONS = (cut: number): { table: string; where: string; params: number[] }[] => [
   {
@@ -38,6 +39,7 @@ export function pruneStep(db: SqliteDatabase, cut: number, batch = 1000): number
     }
     deleted += db.run("DELETE FROM incidents WHERE id IN (SELECT id FROM incidents WHERE end_at IS NOT NULL AND end_at < ? LIMIT ?)", cut, batch).changes;
     deleted += db.run("DELETE FROM daily_uptime WHERE (day, bot) IN (SELECT day, bot FROM daily_uptime WHERE day < ? LIMIT ?)", utcDay(cut) - 1, batch).changes;
+    deleted += db.run("DELETE FROM fleet_uptime WHERE day IN (SELECT day FROM fleet_uptime WHERE day < ? LIMIT ?)", utcDay(cut) - 1, batch).changes;
     return deleted;
   });
 }

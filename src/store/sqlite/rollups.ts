@@ -1,39 +1,41 @@
 import type { Health } from "../../model.ts";
-import { DAY_MS, intersect, length, utcDay, type Span } from "../../history/spans.ts";
-import { coverage, dailyBar, durationsOf, timeline, uptime, worstOf, type DayCell, type Durations, type HealthTransition, type KnownHealth, type Uptime } from "../../history/uptime.ts";
+import { DAY_MS, utcDay } from "../../history/spans.ts";
+import { coverage, dailyBar, uptime, type DayCell, type KnownHealth, type Uptime } from "../../history/uptime.ts";
 import type { SqliteDatabase } from "./database.ts";
+import { BotNames, emptyDay, readDayTransitions, readFleetDay, writeFleetDay, type CallIds, type FleetDay } from "./fleet-days.ts";
+import { CoveredTime, NONE, Tally, healthCode, healthOf, tallyPass, transitionsFrom, worstHealth, type Transitions } from "./health-pass.ts";
 import type { SqliteHistory } from "./history.ts";
 
 /**
  * Daily uptime rollups (after Gatus' hourly `endpoint_uptimes`, but exact): one row per bot and UTC day
  * with that day's known, up and healthy milliseconds, its worst health, the health it started and ended
- * in, and running totals (`cum_*`: every day up to and including this one). A window's full days are
- * then two rows per bot (the running total at its last day minus the one before its first), and only the
- * partial days at its ends are computed from transitions: `/status` for 10,000 bots reads five days of
- * rows, not ninety.
+ * in, and running totals (`cum_*`: every day up to and including this one); and the same running totals
+ * and end healths of the whole fleet packed in one row per day (`fleet_uptime`, migration 003).
+ *
+ * A window [from, now) is then, per bot, exactly: the running total at the last rolled-up day, minus the
+ * one at the end of the day before `from`'s day, minus the part of `from`'s day before `from`, plus the
+ * time since the last rolled-up day. Only those two pieces are computed from transitions, in one pass
+ * each over their transitions into typed arrays (health-pass.ts), and the piece since the last rolled-up
+ * day is shared by every window: `/status` for 10,000 bots reads five packed rows and two or three
+ * days' worth of transitions, and makes no object per bot until the answer.
  *
  * A day is rolled up once it is over (rollUp: after midnight UTC, and at start); its transitions and the
- * monitor's runs that day are final by then. Days are additive (test/history/uptime.test.ts), so the sums
- * equal the exact figure.
+ * monitor's runs that day are final by then. Days are additive (test/history/uptime.test.ts) and every
+ * figure is an integer of milliseconds, so the sums equal the exact figure.
  */
-interface DayRow {
-  start: Health | null;
-  end: Health | null;
-  cumKnown: number;
-  cumUp: number;
-  cumHealthy: number;
-}
 
-/** Rollups this many days behind (the monitor was stopped for days) are not walked day by day. */
+/** Rollups this many days behind (the monitor was stopped for days) are not walked through to a window's start. */
 const MAX_DAYS_BEHIND = 3;
 
 export class DailyUptime {
   private readonly db: SqliteDatabase;
   private readonly history: SqliteHistory;
+  private readonly names: BotNames;
 
   constructor(db: SqliteDatabase, history: SqliteHistory) {
     this.db = db;
     this.history = history;
+    this.names = new BotNames(db);
   }
 
   /** The last rolled-up day, or undefined. */
@@ -56,105 +58,102 @@ export class DailyUptime {
   }
 
   private rollDay(day: number, now: number, liveRun?: number): void {
-    const previous = this.rowsOf(day - 1);
-    const starts = this.startsFrom(previous, day);
-    const covered = this.coverageOf(day * DAY_MS, (day + 1) * DAY_MS, now, liveRun);
-    const transitions = this.transitionsOf(day * DAY_MS, (day + 1) * DAY_MS);
+    const from = day * DAY_MS;
+    const to = from + DAY_MS;
+    const ids = this.names.ids();
+    const previous = readFleetDay(this.db, day - 1, ids);
+    const starts = previous?.end ?? this.lastHealthsBefore(from, ids);
+    const transitions = this.transitionsOf(from, to, ids);
+    const bots = ids.size;
+    const tally = new Tally(bots);
+    const worst = new Int8Array(bots).fill(-1);
+    const end = tallyPass({ starts, transitions, countFrom: from, to, covered: this.coveredTime(from, to, now, liveRun), into: tally, sign: 1, worst });
+    const totals = emptyDay(bots);
     const insert = this.db.statement(
       `INSERT INTO daily_uptime (bot, day, known_ms, up_ms, healthy_ms, worst, start_health, end_health, cum_known_ms, cum_up_ms, cum_healthy_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    for (const bot of new Set([...starts.keys(), ...transitions.keys()])) {
-      const prev = previous.get(bot);
-      const start = starts.get(bot) ?? null;
-      const own = transitions.get(bot) ?? [];
-      const line = timeline({ from: day * DAY_MS, to: (day + 1) * DAY_MS, before: start === null ? undefined : { at: -Infinity, health: start }, transitions: own, runs: [] }, covered);
-      const d = durationsOf(line, DAY_MS);
+    for (let bot = 0; bot < bots; bot++) {
+      totals.known[bot] = (previous?.known[bot] ?? 0) + tally.known[bot]!;
+      totals.up[bot] = (previous?.up[bot] ?? 0) + tally.up[bot]!;
+      totals.healthy[bot] = (previous?.healthy[bot] ?? 0) + tally.healthy[bot]!;
+      // A bot that is neither known at the day's start nor changed that day has no row (and no health yet).
+      if (end[bot] === NONE) continue;
+      totals.end[bot] = end[bot]!;
       insert.run(
-        bot, day, d.knownMs, d.upMs, d.healthyMs, worstOf(line.health.map((s) => s.health)), start, own.at(-1)?.health ?? start,
-        (prev?.cumKnown ?? 0) + d.knownMs, (prev?.cumUp ?? 0) + d.upMs, (prev?.cumHealthy ?? 0) + d.healthyMs,
+        ids.name(bot), day, tally.known[bot]!, tally.up[bot]!, tally.healthy[bot]!, worstHealth(worst[bot]!), healthOf(starts[bot] ?? NONE), healthOf(end[bot]!),
+        totals.known[bot]!, totals.up[bot]!, totals.healthy[bot]!,
       );
     }
+    this.names.save(ids);
+    writeFleetDay(this.db, day, totals, transitions);
   }
 
   /**
-   * Uptime of every bot over each window ending at `now` (window name → length in ms), exact: full days
-   * from the rollups' running totals, the partial days at both ends from those days' transitions.
+   * Uptime of every bot over each window ending at `now` (window name → length in ms), exact: the
+   * running totals of two rolled-up days, less the piece of the first day before the window, plus the
+   * time since the last rolled-up day, both from their transitions.
    */
   fleet(now: number, windows: Record<string, number>, liveRun?: number): Map<string, Record<string, Uptime>> {
-    const lastRolled = Math.min(this.lastDay() ?? -Infinity, utcDay(now) - 1);
-    const rowCache = new Map<number, Map<string, DayRow>>();
-    const rows = (day: number) => rowCache.get(day) ?? rowCache.set(day, this.rowsOf(day)).get(day)!;
-    const startCache = new Map<number, Map<string, Health | null>>();
-    /** Every bot's health at the start of `day`. */
-    const startOf = (day: number): Map<string, Health | null> => {
-      let starts = startCache.get(day);
-      if (starts) return starts;
-      if (day <= lastRolled) starts = new Map([...rows(day)].map(([bot, r]) => [bot, r.start]));
-      else if (day - 1 <= lastRolled) starts = this.startsFrom(rows(day - 1), day);
-      else if (day - 1 - lastRolled <= MAX_DAYS_BEHIND) starts = advance(startOf(day - 1), this.transitionsOf((day - 1) * DAY_MS, day * DAY_MS));
-      else starts = this.lastHealthsBefore(day * DAY_MS);
-      startCache.set(day, starts);
-      return starts;
-    };
-    const pieces = new Map<string, Map<string, Durations>>();
-    const piece = (from: number, to: number) => {
-      const key = `${from}:${to}`;
-      return pieces.get(key) ?? pieces.set(key, this.piece(from, to, startOf(utcDay(from)), now, liveRun)).get(key)!;
-    };
-    const out = new Map<string, Record<string, Uptime>>();
-    for (const [name, windowMs] of Object.entries(windows)) {
-      const from = now - windowMs;
-      const firstFull = Math.ceil(from / DAY_MS);
-      const parts: Map<string, Durations>[] = [];
-      let exactFrom = from;
-      if (firstFull <= lastRolled) {
-        if (from < firstFull * DAY_MS) parts.push(piece(from, firstFull * DAY_MS));
-        parts.push(fullDays(rows(firstFull - 1), rows(lastRolled)));
-        exactFrom = (lastRolled + 1) * DAY_MS;
-      }
-      for (let at = exactFrom; at < now; at = (utcDay(at) + 1) * DAY_MS) parts.push(piece(at, Math.min(now, (utcDay(at) + 1) * DAY_MS)));
-      // Summed in place: 10,000 bots × 5 parts, no array or object per bot and part.
-      const sums = new Map<string, Durations>();
-      for (const part of parts) {
-        for (const [bot, d] of part) {
-          const sum = sums.get(bot);
-          if (!sum) {
-            sums.set(bot, { ...d });
-            continue;
-          }
-          sum.knownMs += d.knownMs;
-          sum.upMs += d.upMs;
-          sum.healthyMs += d.healthyMs;
-          sum.downMs += d.downMs;
-        }
-      }
-      for (const [bot, sum] of sums) {
-        const record = out.get(bot) ?? out.set(bot, {}).get(bot)!;
-        record[name] = uptime({ ...sum, windowMs });
-      }
-    }
-    return out;
-  }
+    const last = this.lastDay();
+    const rolled = last === undefined ? undefined : Math.min(last, utcDay(now) - 1);
+    const ids = this.names.ids();
+    const days = new Map<number, FleetDay | undefined>();
+    const dayOf = (day: number) => (days.has(day) ? days.get(day) : days.set(day, readFleetDay(this.db, day, ids)).get(day));
+    const reads = new Map<string, Transitions>();
+    const transitionsOf = (from: number, to: number) => reads.get(`${from}:${to}`) ?? reads.set(`${from}:${to}`, this.transitionsOf(from, to, ids)).get(`${from}:${to}`)!;
 
-  /** Every bot's durations over [from, to), a part of one day starting in `starts`, from its transitions. */
-  private piece(from: number, to: number, starts: Map<string, Health | null>, now: number, liveRun?: number): Map<string, Durations> {
-    const dayStart = utcDay(from) * DAY_MS;
-    const covered = this.coverageOf(from, to, now, liveRun);
-    const coveredMs = length(covered);
-    const transitions = this.transitionsOf(dayStart, to);
-    const out = new Map<string, Durations>();
-    for (const [bot, start] of starts) {
-      if (transitions.has(bot)) continue;
-      // No change that day up to `to`: the health it started the day in, over whatever the monitor saw.
-      const knownMs = start === null || start === "unknown" ? 0 : coveredMs;
-      out.set(bot, { windowMs: to - from, knownMs, upMs: start === "down" ? 0 : knownMs, healthyMs: start === "healthy" ? knownMs : 0, downMs: start === "down" ? knownMs : 0 });
-    }
-    for (const [bot, own] of transitions) {
-      const start = starts.get(bot) ?? null;
-      const before = own.filter((t) => t.at < from).at(-1) ?? (start === null ? undefined : { at: -Infinity, health: start });
-      const line = timeline({ from, to, before, transitions: own.filter((t) => t.at >= from), runs: [] }, covered);
-      out.set(bot, durationsOf(line, to - from));
+    // First every read (each may number new bots), then the arithmetic over arrays of the final size.
+    const sinceRolled = rolled === undefined ? undefined : (rolled + 1) * DAY_MS;
+    const plans = Object.entries(windows).map(([name, windowMs]) => {
+      const from = now - windowMs;
+      const first = utcDay(from);
+      if (rolled !== undefined && first <= rolled) {
+        // Running totals from the end of the day before `first` to the end of `rolled`, less [first's start, from).
+        return { name, windowMs, from, totals: { last: dayOf(rolled), before: dayOf(first - 1) }, lead: { starts: dayOf(first - 1)?.end, transitions: readDayTransitions(this.db, first) ?? transitionsOf(first * DAY_MS, from), from: first * DAY_MS } };
+      }
+      // No rolled-up day in the window: walk from the last rolled-up day, or from the last health before it.
+      const walk = sinceRolled !== undefined && from - sinceRolled <= MAX_DAYS_BEHIND * DAY_MS;
+      const scanFrom = walk ? sinceRolled : from;
+      return { name, windowMs, from, scan: { scanFrom, starts: walk ? dayOf(rolled!)?.end : this.lastHealthsBefore(from, ids), transitions: transitionsOf(scanFrom, now) } };
+    });
+    const tail = sinceRolled === undefined || sinceRolled >= now ? undefined : { starts: dayOf(rolled!)?.end, transitions: transitionsOf(sinceRolled, now) };
+    const earliest = Math.min(now, ...plans.map((p) => p.lead?.from ?? p.scan!.scanFrom));
+    const covered = this.coveredTime(earliest, now, now, liveRun);
+
+    const bots = ids.size;
+    const present = new Uint8Array(bots);
+    const pass = (starts: Uint8Array | undefined, transitions: Transitions, countFrom: number, to: number, into: Tally, sign: 1 | -1) => {
+      const end = tallyPass({ starts: starts ?? new Uint8Array(0), transitions, countFrom, to, covered, into, sign });
+      for (let bot = 0; bot < bots; bot++) if (end[bot] !== NONE) present[bot] = 1;
+    };
+    const sinceTally = new Tally(bots);
+    if (tail) pass(tail.starts, tail.transitions, sinceRolled!, now, sinceTally, 1);
+    const tallies = plans.map((plan) => {
+      const tally = new Tally(bots);
+      if (plan.totals) {
+        const { last: at, before } = plan.totals;
+        for (let bot = 0; bot < bots; bot++) {
+          if ((at?.end[bot] ?? NONE) !== NONE) present[bot] = 1;
+          tally.known[bot] = (at?.known[bot] ?? 0) - (before?.known[bot] ?? 0) + sinceTally.known[bot]!;
+          tally.up[bot] = (at?.up[bot] ?? 0) - (before?.up[bot] ?? 0) + sinceTally.up[bot]!;
+          tally.healthy[bot] = (at?.healthy[bot] ?? 0) - (before?.healthy[bot] ?? 0) + sinceTally.healthy[bot]!;
+        }
+        pass(plan.lead.starts, plan.lead.transitions, plan.lead.from, plan.from, tally, -1);
+      } else pass(plan.scan!.starts, plan.scan!.transitions, plan.from, now, tally, 1);
+      return tally;
+    });
+
+    const out = new Map<string, Record<string, Uptime>>();
+    for (let bot = 0; bot < bots; bot++) {
+      if (!present[bot]) continue;
+      const record: Record<string, Uptime> = {};
+      plans.forEach((plan, i) => {
+        const t = tallies[i]!;
+        const knownMs = t.known[bot]!;
+        record[plan.name] = uptime({ windowMs: plan.windowMs, knownMs, upMs: t.up[bot]!, healthyMs: t.healthy[bot]!, downMs: knownMs - t.up[bot]! });
+      });
+      out.set(ids.name(bot), record);
     }
     return out;
   }
@@ -176,59 +175,27 @@ export class DailyUptime {
     return cells;
   }
 
-  /** The monitor's known time within [from, to); its own live run counts until `now`. */
-  private coverageOf(from: number, to: number, now: number, liveRun?: number): Span[] {
-    return intersect({ from, to }, coverage(this.history.runs(from, Math.max(to, now), liveRun)));
-  }
-
-  /** Healths at the start of `day` from the day before's rows (bots that ended it somewhere). */
-  private startsFrom(previous: Map<string, DayRow>, day: number): Map<string, Health | null> {
-    if (previous.size === 0 && day > 0) return this.lastHealthsBefore(day * DAY_MS);
-    return new Map([...previous].map(([bot, r]) => [bot, r.end]));
+  /** The monitor's known time as a function, over [from, to); its own live run counts until `now`. */
+  private coveredTime(from: number, to: number, now: number, liveRun?: number): CoveredTime {
+    return new CoveredTime(coverage(this.history.runs(from, Math.max(to, now), liveRun)));
   }
 
   /** Every bot's last health before `at`, from the transitions (no rollups to start from: a scan). */
-  private lastHealthsBefore(at: number): Map<string, Health | null> {
+  private lastHealthsBefore(at: number, ids: CallIds): Uint8Array {
     const rows = this.db.arrays(
       `SELECT t.bot, t.health FROM health_transitions t
        JOIN (SELECT bot, MAX(at) AS at FROM health_transitions WHERE at < ? GROUP BY bot) last ON t.bot = last.bot AND t.at = last.at
        ORDER BY t.id`,
       at,
     );
-    return new Map(rows.map(([bot, health]) => [bot as string, health as Health]));
+    const numbered = rows.map(([bot, health]) => [ids.id(bot as string), healthCode(health as Health)] as const);
+    const starts = new Uint8Array(ids.size);
+    for (const [bot, code] of numbered) starts[bot] = code;
+    return starts;
   }
 
-  private rowsOf(day: number): Map<string, DayRow> {
-    const rows = this.db.arrays("SELECT bot, start_health, end_health, cum_known_ms, cum_up_ms, cum_healthy_ms FROM daily_uptime WHERE day = ?", day);
-    return new Map(rows.map(([bot, start, end, k, u, h]) => [bot as string, { start: start as Health | null, end: end as Health | null, cumKnown: Number(k), cumUp: Number(u), cumHealthy: Number(h) }]));
+  /** Transitions in [from, to), in time order (health_transitions_by_time covers it). */
+  private transitionsOf(from: number, to: number, ids: CallIds): Transitions {
+    return transitionsFrom(this.db.arrays("SELECT bot, at, health, id FROM health_transitions WHERE at >= ? AND at < ? ORDER BY at, bot", from, to), ids);
   }
-
-  /** Transitions in [from, to), by bot, in time order. */
-  private transitionsOf(from: number, to: number): Map<string, HealthTransition[]> {
-    const byBot = new Map<string, HealthTransition[]>();
-    for (const [bot, at, health] of this.db.arrays("SELECT bot, at, health FROM health_transitions WHERE at >= ? AND at < ? ORDER BY at", from, to)) {
-      const list = byBot.get(bot as string) ?? byBot.set(bot as string, []).get(bot as string)!;
-      list.push({ at: Number(at), health: health as Health });
-    }
-    return byBot;
-  }
-}
-
-/** The healths after a day's transitions. */
-function advance(starts: Map<string, Health | null>, transitions: Map<string, HealthTransition[]>): Map<string, Health | null> {
-  const next = new Map(starts);
-  for (const [bot, list] of transitions) next.set(bot, list.at(-1)!.health);
-  return next;
-}
-
-/** Durations over the full days after `before`'s day up to `last`'s, from running totals. */
-function fullDays(before: Map<string, DayRow>, last: Map<string, DayRow>): Map<string, Durations> {
-  const out = new Map<string, Durations>();
-  for (const [bot, row] of last) {
-    const b = before.get(bot);
-    const knownMs = row.cumKnown - (b?.cumKnown ?? 0);
-    const upMs = row.cumUp - (b?.cumUp ?? 0);
-    out.set(bot, { windowMs: 0, knownMs, upMs, healthyMs: row.cumHealthy - (b?.cumHealthy ?? 0), downMs: knownMs - upMs });
-  }
-  return out;
 }

@@ -5,7 +5,7 @@ import type { Migration } from "./migration.ts";
  * one read for the fleet, and without this index that read scans every incident ever kept.
  */
 export const openIncidents: Migration = {
-  version: 3,
+  version: 4,
   name: "open incidents index",
   sqlite: `
     CREATE INDEX incidents_open ON incidents (bot, start_at) WHERE end_at IS NULL;
