@@ -24,7 +24,8 @@ export async function startTestService(
   extra: Omit<ServiceOptions, "config" | "logger"> = {},
   /** Reuse a previous run's folder (and so its state file): a restart. */
   dir = mkdtempSync(join(tmpdir(), "secretary-watch-test-")),
-  store: { secretKey?: string } = {},
+  /** store settings; `path` moves the database out of the default `storePath(dir)`. */
+  store: { secretKey?: string; path?: string } = {},
 ): Promise<{ service: Service; logs: LogSink; dir: string }> {
   const withStore = { ...config, store: { path: storePath(dir), ...store } };
   const parsed = parseConfig(JSON.stringify(withStore), {}, "test config");
