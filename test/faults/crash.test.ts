@@ -294,5 +294,5 @@ describe("crashes", () => {
     expect(history.falseKnown, "health known while the monitor was down").toEqual([]);
     expect(history.knownMismatch, "steady bots' known time").toEqual([]);
     expect(figures.gaps).toBe(CRASHES);
-  }, 150_000);
+  }, 180_000);
 });
