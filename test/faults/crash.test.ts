@@ -1,21 +1,25 @@
 /**
- * Issue 8, crashes: the real service (the CLI), 300 bots at a 500 ms interval so the state file is
- * rewritten all the time, is killed with SIGKILL again and again at random moments. After every kill
- * the state file must parse, and nothing it held may be lost: no silence the admin API answered 201
- * for, no firing alert (it is still firing, or its resolution is queued), no outbox entry (the alert
- * receiver is down the whole time, so nothing was delivered). A last start with the receiver up then
- * delivers every queued notification exactly once.
+ * Issue 8, crashes, on the database (issue 14, acceptance 4): the real service as `start` runs it
+ * (test/support/service-process.ts, for its short heartbeat and bookkeeping batch), 300 bots at a 500 ms
+ * interval, some flapping all the time, so the database is written all the time, is killed with SIGKILL
+ * again and again at random moments. After every kill nothing the database held may be lost: no silence
+ * the admin API answered 201 for, no firing alert (it is still firing, or its resolution is queued), no
+ * outbox entry (the alert receiver is down the whole time, so nothing was delivered). A last start with
+ * the receiver up then delivers every queued notification exactly once. Then the history: the monitor's
+ * runs have a gap over each time the process was down, no bot's health is known there, and a bot that
+ * was healthy throughout is known exactly while the monitor ran.
  *
- * The figures (crashes survived, kills that landed mid-write, what was lost) are printed at the end.
+ * The figures (crashes survived, kills that landed on a write, what was lost, the gaps) are printed at the end.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { WatchStateData as StateData } from "../../src/watch-state.ts";
 import { freePort } from "../support/loopback-daemon.ts";
 import { botName, botUsername, control, fleetBots, healthyWorldSpec } from "../support/healthy-fleet.ts";
-import { downReceiver, kill9OnNextWrite, killAll, leftoverTempFiles, readState, spawnCli, startSandboxProcess, waitReady, type PortReceiver } from "../support/faults-process.ts";
+import { downReceiver, kill9OnNextWrite, killAll, spawnService, startSandboxProcess, waitReady, type PortReceiver } from "../support/faults-process.ts";
+import { readDatabase, type DatabaseState as StateData } from "../support/database-reader.ts";
+import { crashHistory, type Outage } from "../support/crash-history.ts";
 import { sleep } from "../support/service-harness.ts";
 
 const BOTS = 300;
@@ -23,13 +27,24 @@ const CRASHES = 15;
 /** Bots broken from the start; each crash round breaks one more and mends one of these. */
 const BROKEN_AT_START = 8;
 const ADMIN_TOKEN = "crash-test-admin-token-5d1f0c";
+/** Short, so that the history knows the monitor ran until just before each kill. */
+const TIMINGS = { heartbeatMs: 200, flushMs: 250 };
+/** The last bots are never broken nor flapped: healthy for the whole test. */
+const STEADY = 10;
 
 interface Figures {
   crashes: number;
-  /** Kills fired by the state write starting (odd rounds). */
+  /** Kills fired by a commit starting (odd rounds). */
   killsOnWrite: number;
-  /** Kills that left the write's temporary file behind: the write was cut short. */
-  killsMidWrite: number;
+  /** The write-ahead log's largest size after a kill (what the next start recovers from). */
+  walMaxBytes: number;
+  /** Flaps injected while the rounds ran (a bot's connection disabled for one sweep). */
+  flaps: number;
+  /** Gaps in the monitor's runs: the outages, and how much longer than the outage the largest gap was. */
+  gaps: number;
+  gapExcessMaxMs: number;
+  falseKnown: number;
+  steadyKnownRatio: number;
   silencesCreated: number;
   silencesLost: number;
   alertsFiringSeen: number;
@@ -45,7 +60,12 @@ interface Figures {
 const figures: Figures = {
   crashes: 0,
   killsOnWrite: 0,
-  killsMidWrite: 0,
+  walMaxBytes: 0,
+  flaps: 0,
+  gaps: 0,
+  gapExcessMaxMs: 0,
+  falseKnown: 0,
+  steadyKnownRatio: 0,
   silencesCreated: 0,
   silencesLost: 0,
   alertsFiringSeen: 0,
@@ -67,7 +87,7 @@ const messageId = (m: { key: string; kind: string; at: string }) => `${m.key} ${
 
 describe("crashes", () => {
   let dir: string;
-  let statePath: string;
+  let dbPath: string;
   let configPath: string;
   let sandboxUrl: string;
   let receiverPort: number;
@@ -77,7 +97,7 @@ describe("crashes", () => {
     telegram: { apiRoot: sandboxUrl, timeout: "5s" },
     schedule: { interval: "500ms", concurrency: 32 },
     server: { host: "127.0.0.1", port, adminToken: ADMIN_TOKEN },
-    store: { path: statePath, secretKey: "crash-test-secret-key-0123456789abcdef" },
+    store: { path: dbPath, secretKey: "crash-test-secret-key-0123456789abcdef" },
     alerts: { failAfter: 2, recoverAfter: 2, channels: { capture: { type: "webhook", url: `http://127.0.0.1:${receiverPort}/hook` } } },
     bots: fleetBots(BOTS),
   });
@@ -85,7 +105,7 @@ describe("crashes", () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "secretary-watch-crash-"));
-    statePath = join(dir, "state.json");
+    dbPath = join(dir, "secretary-watch.db");
     configPath = join(dir, "config.yaml");
     const worldPath = join(dir, "world.json");
     writeFileSync(worldPath, JSON.stringify(healthyWorldSpec(BOTS)));
@@ -101,17 +121,18 @@ describe("crashes", () => {
     await receiver?.close();
     await down?.close();
     console.log(
-      `[crash] ${figures.crashes} SIGKILLs survived (${figures.killsOnWrite} fired as a state write began, ${figures.killsMidWrite} cut a write short); ` +
+      `[crash] ${figures.crashes} SIGKILLs survived (${figures.killsOnWrite} fired as a commit began; write-ahead log up to ${figures.walMaxBytes} bytes after a kill; ${figures.flaps} flaps); ` +
         `silences created ${figures.silencesCreated}, lost ${figures.silencesLost}; ` +
         `firing alerts seen ${figures.alertsFiringSeen}, lost ${figures.alertsLost}; ` +
         `outbox entries seen ${figures.outboxEntriesSeen}, lost ${figures.outboxLost}; ` +
         `after the receiver came back: delivered ${figures.delivered}, twice ${figures.deliveredTwice}, never ${figures.notDelivered} ` +
-        `(crash rounds ${figures.loopMs} ms, final delivery ${figures.deliveryMs} ms)`,
+        `(crash rounds ${figures.loopMs} ms, final delivery ${figures.deliveryMs} ms); history: ${figures.gaps} gaps in the monitor's runs, ` +
+        `each at most ${figures.gapExcessMaxMs} ms longer than the outage, bots known while down ${figures.falseKnown}, steady bots known ${(figures.steadyKnownRatio * 100).toFixed(1)} % of the test`,
     );
   });
 
   /**
-   * Waits (up to 15 s) until the state file shows round `round`'s change: its bot firing, and the bot it
+   * Waits (up to 15 s) until the database shows round `round`'s change: its bot firing, and the bot it
    * mended resolved if that one was firing in `before`.
    */
   async function untilOnDisk(round: number, before: StateData | undefined): Promise<void> {
@@ -120,19 +141,32 @@ describe("crashes", () => {
     const done = (state: StateData) =>
       state.alerts[broken]?.firing !== undefined && (!mended || state.outbox.some((e) => e.message.key === mended && e.message.kind === "resolved"));
     const deadline = Date.now() + 15_000;
-    while (!done(readState(statePath))) {
-      if (Date.now() > deadline) throw new Error(`round ${round}: the state file never showed ${broken} firing${mended ? ` and ${mended} resolved` : ""}`);
+    while (!done(readDatabase(dbPath))) {
+      if (Date.now() > deadline) throw new Error(`round ${round}: the database never showed ${broken} firing${mended ? ` and ${mended} resolved` : ""}`);
       await sleep(50);
     }
   }
 
-  it(`when the service is killed with SIGKILL ${CRASHES} times during heavy state writes, then the state file always parses and no silence, firing alert or queued notification is lost; each is delivered exactly once when the receiver is back`, async () => {
+  it(`when the service is killed with SIGKILL ${CRASHES} times during heavy writes, then no silence, firing alert or queued notification is lost, each is delivered exactly once when the receiver is back, and the history has a gap wherever the process was down, with no bot known there`, async () => {
     const silences: string[] = [];
     const outboxSeen = new Set<string>();
     const firingSeen = new Set<string>();
     let previous: StateData | undefined;
-    let tempFiles = 0;
+    const outages: Outage[] = [];
+    let exitedAt: number | undefined;
+    const testStarted = Date.now();
     const loopStarted = Date.now();
+    // Flapping bots: a sweep of a random bot sees its connection disabled, twice a second.
+    let flapping = true;
+    const flapper = (async () => {
+      const flappable = BOTS - STEADY - (BROKEN_AT_START + CRASHES);
+      while (flapping) {
+        const bot = botUsername(BROKEN_AT_START + CRASHES + Math.floor(Math.random() * flappable));
+        await control(sandboxUrl, "POST", "/faults", { bot, methods: ["getBusinessConnection"], patchResult: { is_enabled: false }, count: 1 });
+        figures.flaps++;
+        await sleep(500);
+      }
+    })();
 
     for (let round = 0; round < CRASHES; round++) {
       // The world keeps changing, so alerts keep firing and resolving: new notifications every round.
@@ -142,7 +176,8 @@ describe("crashes", () => {
       const port = await freePort();
       writeConfig(port);
       const url = `http://127.0.0.1:${port}`;
-      const proc = spawnCli(["start", "--config", configPath]);
+      if (exitedAt !== undefined) outages.push({ from: exitedAt, to: Date.now() });
+      const proc = spawnService(configPath, TIMINGS);
       await waitReady(proc, `${url}/readyz`, 20_000);
 
       const res = await fetch(`${url}/api/v1/silences`, {
@@ -160,17 +195,15 @@ describe("crashes", () => {
       if (round % 2 === 0) await untilOnDisk(round, previous);
       await sleep(200 + Math.floor(Math.random() * 1000));
       expect(proc.alive(), `the service died on its own in round ${round}:\n${proc.output()}`).toBe(true);
-      // Odd rounds aim the kill at the next state write (the flush window is 1 s); even rounds kill blind.
+      // Odd rounds aim the kill at the next commit (the write-ahead log growing); even rounds kill blind.
       if (round % 2 === 1) {
-        if (await kill9OnNextWrite(proc, statePath, 2000)) figures.killsOnWrite++;
+        if (await kill9OnNextWrite(proc, dbPath, 2000)) figures.killsOnWrite++;
       } else await proc.kill9();
+      exitedAt = Date.now();
       figures.crashes++;
 
-      const state = readState(statePath);
-      expect(state.version).toBe(1);
-      const temps = leftoverTempFiles(statePath).length;
-      if (temps > tempFiles) figures.killsMidWrite++;
-      tempFiles = temps;
+      figures.walMaxBytes = Math.max(figures.walMaxBytes, statSync(`${dbPath}-wal`).size);
+      const state = readDatabase(dbPath);
 
       // Silences: every one answered 201 is on disk.
       const stored = new Set(state.silences.map((s) => s.id));
@@ -206,6 +239,8 @@ describe("crashes", () => {
     expect(previous!.outbox.some((e) => e.message.kind === "resolved")).toBe(true);
     expect(previous!.outbox.length).toBeGreaterThanOrEqual(BROKEN_AT_START);
 
+    flapping = false;
+    await flapper;
     figures.loopMs = Date.now() - loopStarted;
 
     // The receiver is back: a last start delivers every queued notification, each exactly once.
@@ -214,7 +249,8 @@ describe("crashes", () => {
     receiver = await down.up();
     const port = await freePort();
     writeConfig(port);
-    const proc = spawnCli(["start", "--config", configPath]);
+    outages.push({ from: exitedAt!, to: Date.now() });
+    const proc = spawnService(configPath, TIMINGS);
     await waitReady(proc, `http://127.0.0.1:${port}/readyz`, 20_000);
     // Retries already made before the crashes keep their back-off: wait for the latest one due.
     const latestDue = Math.max(...queued.map((e) => e.nextAttemptAt));
@@ -235,8 +271,28 @@ describe("crashes", () => {
     figures.deliveredTwice = twice.length;
     expect(missing, "queued notifications never delivered").toEqual([]);
     expect(twice, "notifications delivered more than once").toEqual([]);
-    const after = readState(statePath);
+    const after = readDatabase(dbPath);
     const stillQueued = new Set(queued.map((e) => e.id));
     expect(after.outbox.filter((e) => stillQueued.has(e.id))).toEqual([]);
-  }, 150_000);
+
+    // The history, read on the database file: a gap wherever the process was down, and no false "up".
+    const bots = Array.from({ length: BOTS }, (_, i) => botName(i));
+    const history = crashHistory(dbPath, {
+      from: testStarted - 1000,
+      to: Date.now(),
+      outages,
+      bots,
+      steady: bots.slice(-STEADY),
+      // The heartbeat's interval, plus the event loop's lag on a loaded 2-core machine.
+      maxHeartbeatLagMs: TIMINGS.heartbeatMs + 2000,
+    });
+    figures.gaps = history.runs.length - 1;
+    figures.gapExcessMaxMs = Math.max(...history.gapExcessMs);
+    figures.falseKnown = history.falseKnown.length;
+    figures.steadyKnownRatio = history.knownRatioOfSteady;
+    expect(history.runProblems, "the monitor's runs").toEqual([]);
+    expect(history.falseKnown, "health known while the monitor was down").toEqual([]);
+    expect(history.knownMismatch, "steady bots' known time").toEqual([]);
+    expect(figures.gaps).toBe(CRASHES);
+  }, 180_000);
 });

@@ -17,7 +17,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../support/loopback-daemon.ts";
 import { botName, botUsername, control, fleetBots, healthyWorldSpec } from "../support/healthy-fleet.ts";
-import { downReceiver, killAll, readState, spawnCli, startSandboxProcess, waitReady, type PortReceiver, type Proc } from "../support/faults-process.ts";
+import { downReceiver, killAll, spawnCli, startSandboxProcess, waitReady, type PortReceiver, type Proc } from "../support/faults-process.ts";
+import { readDatabase, type DatabaseState } from "../support/database-reader.ts";
 import { mountTmpfs, type ReadOnlyDisk } from "../support/read-only-disk.ts";
 import { sleep } from "../support/service-harness.ts";
 
@@ -53,7 +54,7 @@ describe("a read-only disk", () => {
 
   it("when notifications queued on disk meet a read-only disk, a kill -9 and a restart, then they are held while it is read-only and each is delivered exactly once afterwards; an alert decided meanwhile still goes out at once", async () => {
     const dir = mkdtempSync(join(tmpdir(), "secretary-watch-ro-"));
-    const statePath = join(disk!.dir, "state.json");
+    const dbPath = join(disk!.dir, "secretary-watch.db");
     const configPath = join(dir, "config.yaml");
     const worldPath = join(dir, "world.json");
     writeFileSync(worldPath, JSON.stringify(healthyWorldSpec(BOTS)));
@@ -68,7 +69,7 @@ describe("a read-only disk", () => {
           telegram: { apiRoot: sandboxUrl, timeout: "2s" },
           schedule: { interval: "500ms" },
           server: { host: "127.0.0.1", port },
-          store: { path: statePath },
+          store: { path: dbPath },
           alerts: { failAfter: 1, recoverAfter: 1, channels: { capture: { type: "webhook", url: `http://127.0.0.1:${receiverPort}/hook` } } },
           bots: fleetBots(BOTS),
         }),
@@ -77,22 +78,22 @@ describe("a read-only disk", () => {
       await waitReady(proc, `http://127.0.0.1:${port}/readyz`, 20_000);
       return proc;
     };
-    const onDisk = async (what: string, done: (state: ReturnType<typeof readState>) => boolean) => {
+    const onDisk = async (what: string, done: (state: DatabaseState) => boolean) => {
       const deadline = Date.now() + 15_000;
       for (;;) {
         const state = (() => {
           try {
-            return readState(statePath);
+            return readDatabase(dbPath);
           } catch {
             return undefined; // not written yet
           }
         })();
         if (state && done(state)) return state;
-        if (Date.now() > deadline) throw new Error(`the state file never showed ${what}`);
+        if (Date.now() > deadline) throw new Error(`the database never showed ${what}`);
         await sleep(50);
       }
     };
-    const count = (state: ReturnType<typeof readState>, kind: string, bots: number[]) =>
+    const count = (state: DatabaseState, kind: string, bots: number[]) =>
       bots.every((i) => state.outbox.some((e) => e.message.key === botName(i) && e.message.kind === kind));
 
     // Phase 1: the disk is writable, the receiver down. Alerts fire, two resolve; all of it waits on disk.
@@ -102,7 +103,7 @@ describe("a read-only disk", () => {
     for (const i of RESOLVING) await control(sandboxUrl, "PATCH", `/bots/${botUsername(i)}`, { revoked: false });
     const queued = (await onDisk("the resolved notifications", (s) => count(s, "resolved", RESOLVING))).outbox;
     await first.kill9();
-    const state = readState(statePath);
+    const state = readDatabase(dbPath);
     expect(state.outbox.map((e) => e.id)).toEqual(expect.arrayContaining(queued.map((e) => e.id)));
     figures.queuedOnDisk = state.outbox.length;
     expect(state.outbox.map((e) => `${e.message.key} ${e.message.kind}`).sort()).toEqual(["bot-0 firing", "bot-0 resolved", "bot-1 firing", "bot-1 resolved", "bot-2 firing", "bot-3 firing"]);

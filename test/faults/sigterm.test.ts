@@ -1,7 +1,7 @@
 /**
  * Issue 8, graceful shutdown: on SIGTERM the service turns /readyz to 503 first, starts no new sweep,
- * lets the sweeps in flight finish (or abandons them at the 10 s deadline), flushes the state file
- * and exits 0. A hung bot (the sandbox never answers it) keeps a sweep in flight at the signal.
+ * lets the sweeps in flight finish (or abandons them at the 10 s deadline), commits the state to its
+ * database and exits 0. A hung bot (the sandbox never answers it) keeps a sweep in flight at the signal.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,7 +11,8 @@ import { startSandbox, type Sandbox } from "../../src/sandbox/server.ts";
 import { freePort } from "../support/loopback-daemon.ts";
 import { HUNG_BOT } from "../support/demo-fleet.ts";
 import { control, fleetBots, healthyWorld, sandboxCalls } from "../support/healthy-fleet.ts";
-import { killAll, readState, spawnCli, waitReady, type Proc } from "../support/faults-process.ts";
+import { killAll, spawnCli, waitReady, type Proc } from "../support/faults-process.ts";
+import { readDatabase } from "../support/database-reader.ts";
 import { sleep, until } from "../support/service-harness.ts";
 
 const BOTS = 20;
@@ -94,25 +95,25 @@ describe("SIGTERM", () => {
 
   async function start(timeout: string) {
     const dir = mkdtempSync(join(tmpdir(), "secretary-watch-sigterm-"));
-    const statePath = join(dir, "state.json");
+    const dbPath = join(dir, "secretary-watch.db");
     const configPath = join(dir, "config.yaml");
     const port = await freePort();
     const config = {
       telegram: { apiRoot: sandbox.url, timeout },
       schedule: { interval: "1s", concurrency: 32 },
       server: { host: "127.0.0.1", port },
-      store: { path: statePath },
+      store: { path: dbPath },
       bots: [...fleetBots(BOTS), { name: "hung", token: HUNG_BOT.token, username: HUNG_BOT.username, owner: { id: 100000042 } }],
     };
     writeFileSync(configPath, JSON.stringify(config));
     const proc = spawnCli(["start", "--config", configPath]);
     const url = `http://127.0.0.1:${port}`;
     await waitReady(proc, `${url}/readyz`, 20_000);
-    return { proc, url, statePath };
+    return { proc, url, dbPath };
   }
 
   it("when SIGTERM arrives while a sweep waits on a hung bot, then /readyz turns 503 first, no new sweep starts, the sweep finishes, its result is flushed and the process exits 0", async () => {
-    const { proc, url, statePath } = await start("3s");
+    const { proc, url, dbPath } = await start("3s");
     // A finished sweep of the hung bot, then the start of the next one: that one is in flight now.
     await until("a result for the hung bot", async () => {
       const r = await fetch(`${url}/status/bots/hung`);
@@ -130,7 +131,7 @@ describe("SIGTERM", () => {
     // Sweeps running at the signal may finish their calls (a healthy one takes milliseconds); none starts.
     expect((await sandboxCalls(sandbox.url)) - callsAtSignal).toBeLessThanOrEqual(2 * 5);
 
-    const state = readState(statePath);
+    const state = readDatabase(dbPath);
     // The sweep in flight finished after the signal (its 3 s timeout), and its result is on disk.
     expect(Date.parse(state.results.hung!.checkedAt)).toBeGreaterThan(shutdown.signalAt);
     expect(state.results.hung!.health).toBe("unknown");
@@ -144,7 +145,7 @@ describe("SIGTERM", () => {
   }, 40_000);
 
   it("when SIGTERM arrives while a sweep can outlive the deadline, then the sweep is abandoned at the deadline, the state is flushed and the process exits 0", async () => {
-    const { proc, url, statePath } = await start("60s");
+    const { proc, url, dbPath } = await start("60s");
     const before = await hungCalls(sandbox);
     await until("the hung bot's sweep", async () => ((await hungCalls(sandbox)) > before ? true : undefined), 5000);
     await until("the healthy bots swept", async () => {
@@ -160,7 +161,7 @@ describe("SIGTERM", () => {
     expectReadyzTurned503(shutdown);
     expect(proc.output()).toMatch(/stopped with sweeps still running/);
 
-    const state = readState(statePath);
+    const state = readDatabase(dbPath);
     report("sweep abandoned", shutdown, "the hung sweep abandoned at the deadline");
     for (const [name, at] of Object.entries(shutdown.served)) expect(state.results[name]!.checkedAt >= at, name).toBe(true);
     expect(Object.keys(shutdown.served)).toHaveLength(BOTS);

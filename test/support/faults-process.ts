@@ -1,14 +1,13 @@
 /**
  * Support for the crash and shutdown tests (test/faults): the real command line as a child process
- * (service and sandbox), a webhook receiver on a chosen port, and the state file read as another
- * process would read it.
+ * (service and sandbox), a webhook receiver on a chosen port, and the moment the service writes to its
+ * database (test/support/database-reader.ts reads it as another process would).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync, watch } from "node:fs";
+import { watch } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { basename, dirname } from "node:path";
-import type { WatchStateData as StateData } from "../../src/watch-state.ts";
 
 export interface Proc {
   child: ChildProcess;
@@ -25,7 +24,26 @@ const running = new Set<ChildProcess>();
 
 /** `node src/cli/main.ts ...args` with the project's Node; LOG_LEVEL=warn unless `env` says otherwise. */
 export function spawnCli(args: string[], env: Record<string, string> = {}): Proc {
-  const child = spawn(process.execPath, ["src/cli/main.ts", ...args], {
+  return spawnNode("src/cli/main.ts", args, env);
+}
+
+/** Timings the CLI does not take, for test/support/service-process.ts. */
+export interface ServiceTimings {
+  heartbeatMs?: number;
+  flushMs?: number;
+}
+
+/** The service on `configPath` as `start --config` runs it, with shortened timings (service-process.ts). */
+export function spawnService(configPath: string, timings: ServiceTimings, env: Record<string, string> = {}): Proc {
+  const flags = [
+    ...(timings.heartbeatMs === undefined ? [] : ["--heartbeat-ms", String(timings.heartbeatMs)]),
+    ...(timings.flushMs === undefined ? [] : ["--flush-ms", String(timings.flushMs)]),
+  ];
+  return spawnNode("test/support/service-process.ts", ["--config", configPath, ...flags], env);
+}
+
+function spawnNode(script: string, args: string[], env: Record<string, string>): Proc {
+  const child = spawn(process.execPath, [script, ...args], {
     env: { ...process.env, LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -88,32 +106,16 @@ export async function startSandboxProcess(worldFile: string, port: number): Prom
   return { url, proc };
 }
 
-/** Reads and parses the state file; throws (with the reason) when it is not whole JSON. */
-export function readState(path: string): StateData {
-  const text = readFileSync(path, "utf8");
-  try {
-    return JSON.parse(text) as StateData;
-  } catch (err) {
-    throw new Error(`state file ${path} does not parse (${(err as Error).message}); ${text.length} bytes, ends with ${JSON.stringify(text.slice(-80))}`, {
-      cause: err,
-    });
-  }
-}
-
-/** Temporary files the atomic writer left next to the state file (a write cut short). */
-export function leftoverTempFiles(path: string): string[] {
-  const prefix = `.${basename(path)}.`;
-  return readdirSync(dirname(path)).filter((f) => f.startsWith(prefix) && f.endsWith(".tmp"));
-}
-
 /**
- * SIGKILLs `proc` the moment its next state write begins (inotify): when it creates its temporary
- * file, or when it changes the state file in place (which an atomic writer never does), so the kill
- * lands inside the write. Falls back to a plain SIGKILL after `timeoutMs`. Returns whether it was
- * the write that triggered the kill.
+ * SIGKILLs `proc` the moment it next writes to the database at `dbPath` (inotify): a commit appending to
+ * the write-ahead log, a checkpoint writing the file itself, or an import staging `<path>.tmp-db`, so the
+ * kill lands inside the write; `on` narrows it to those files (suffixes of the database's name, such as
+ * ".tmp-db-wal" or ".imported"). Falls back to a plain SIGKILL after `timeoutMs`. Returns whether it was
+ * a write that triggered the kill.
  */
-export async function kill9OnNextWrite(proc: Proc, statePath: string, timeoutMs: number): Promise<boolean> {
-  const prefix = `.${basename(statePath)}.${proc.child.pid}.`;
+export async function kill9OnNextWrite(proc: Proc, dbPath: string, timeoutMs: number, on: readonly string[] = ["", "-wal", ".tmp-db", ".tmp-db-wal"]): Promise<boolean> {
+  const name = basename(dbPath);
+  const written = new Set(on.map((suffix) => `${name}${suffix}`));
   let byWrite = false;
   await new Promise<void>((resolve) => {
     const done = () => {
@@ -122,8 +124,8 @@ export async function kill9OnNextWrite(proc: Proc, statePath: string, timeoutMs:
       if (proc.alive()) proc.child.kill("SIGKILL");
       resolve();
     };
-    const watcher = watch(dirname(statePath), (event, file) => {
-      if (file?.startsWith(prefix) || (file === basename(statePath) && event === "change")) {
+    const watcher = watch(dirname(dbPath), (_event, file) => {
+      if (file !== null && written.has(file)) {
         byWrite = true;
         done();
       }

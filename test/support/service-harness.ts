@@ -15,15 +15,19 @@ export class LogSink extends Writable {
   }
 }
 
+/** Where startTestService keeps the database in its folder (store.path). */
+export const storePath = (dir: string): string => join(dir, "state.json");
+
 /** Starts the service in process from a config object (validated like a file), state in a temp folder. */
 export async function startTestService(
   config: Record<string, unknown>,
   extra: Omit<ServiceOptions, "config" | "logger"> = {},
   /** Reuse a previous run's folder (and so its state file): a restart. */
   dir = mkdtempSync(join(tmpdir(), "secretary-watch-test-")),
-  store: { secretKey?: string } = {},
+  /** store settings; `path` moves the database out of the default `storePath(dir)`. */
+  store: { secretKey?: string; path?: string } = {},
 ): Promise<{ service: Service; logs: LogSink; dir: string }> {
-  const withStore = { ...config, store: { path: join(dir, "state.json"), ...store } };
+  const withStore = { ...config, store: { path: storePath(dir), ...store } };
   const parsed = parseConfig(JSON.stringify(withStore), {}, "test config");
   const logs = new LogSink();
   const service = await startService({ config: parsed, logger: createLogger({ level: "debug", destination: logs }), port: 0, storeFlushMs: 50, ...extra });
