@@ -5,7 +5,9 @@ import express, { type NextFunction, type Request, type Response } from "express
 import type { Logger } from "pino";
 import type { Monitor } from "../monitor.ts";
 import type { Metrics } from "../metrics/metrics.ts";
-import { botView, fleetView, type AlertSource } from "./status-view.ts";
+import { botView, fleetView, withHistoryFields, type AlertSource } from "./status-view.ts";
+import { botHistoryFields, fleetHistoryFields } from "./history-view.ts";
+import { historyRouter } from "./history-routes.ts";
 import { statusPageRouter } from "./status-page.ts";
 import { errorHandler } from "./errors.ts";
 import { RefusalError } from "../errors.ts";
@@ -87,7 +89,11 @@ export function createApp(o: HttpOptions): express.Express {
   });
 
   app.get("/status", (_req, res) => {
-    const view = fleetView(o.monitor.bots(), (n) => o.monitor.status(n), o.alerts);
+    let view = fleetView(o.monitor.bots(), (n) => o.monitor.status(n), o.alerts);
+    if (o.history) {
+      const fields = fleetHistoryFields(o.history, Date.now());
+      view = { ...view, bots: view.bots.map((b) => withHistoryFields(b, fields(b.name))) };
+    }
     res.status(view.bots.some((b) => b.health === "down") ? 503 : 200).json(view);
   });
 
@@ -97,11 +103,13 @@ export function createApp(o: HttpOptions): express.Express {
       res.status(404).json({ error: `no bot named "${req.params.name}"` });
       return;
     }
-    const view = botView(bot, o.monitor.status(bot.name), o.alerts);
+    let view = botView(bot, o.monitor.status(bot.name), o.alerts);
+    if (o.history) view = withHistoryFields(view, botHistoryFields(o.history, bot.name, Date.now()));
     res.status(view.health === "healthy" || view.health === "degraded" ? 200 : 503).json(view);
   });
 
   app.use(statusPageRouter(o));
+  if (o.history) app.use(historyRouter({ monitor: o.monitor, history: o.history }));
   if (o.admin) app.use("/api/v1", o.admin);
 
   app.use((_req, _res, next) => next(new RefusalError(404, "not found")));
