@@ -20,7 +20,7 @@ const SECRET_KEY = "history-e2e-secret-key-8a7b6c";
 /** Secret halves of the tokens in play: none may appear in any answer. */
 const SECRETS = [ADMIN, SECRET_KEY, "healthy-0-Qa1", "healthy-1-Qa1", "healthy-2-Qa1"];
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 /** An incident without its notifications, which grow while the broken channel is retried. */
 const withoutNotifications = ({ notifications: _, ...rest }: Json) => rest;
