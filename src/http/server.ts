@@ -90,10 +90,9 @@ export function createApp(o: HttpOptions): express.Express {
 
   app.get("/status", (_req, res) => {
     let view = fleetView(o.monitor.bots(), (n) => o.monitor.status(n), o.alerts);
-    if (o.history) {
-      const fields = fleetHistoryFields(o.history, Date.now());
-      view = { ...view, bots: view.bots.map((b) => withHistoryFields(b, fields(b.name))) };
-    }
+    const history = o.history;
+    const fields = history && readHistory(o.logger, () => fleetHistoryFields(history, Date.now()));
+    if (fields) view = { ...view, bots: view.bots.map((b) => withHistoryFields(b, fields(b.name))) };
     res.status(view.bots.some((b) => b.health === "down") ? 503 : 200).json(view);
   });
 
@@ -104,7 +103,9 @@ export function createApp(o: HttpOptions): express.Express {
       return;
     }
     let view = botView(bot, o.monitor.status(bot.name), o.alerts);
-    if (o.history) view = withHistoryFields(view, botHistoryFields(o.history, bot.name, Date.now()));
+    const history = o.history;
+    const fields = history && readHistory(o.logger, () => botHistoryFields(history, bot.name, Date.now()));
+    if (fields) view = withHistoryFields(view, fields);
     res.status(view.health === "healthy" || view.health === "degraded" ? 200 : 503).json(view);
   });
 
@@ -115,6 +116,20 @@ export function createApp(o: HttpOptions): express.Express {
   app.use((_req, _res, next) => next(new RefusalError(404, "not found")));
   app.use(errorHandler(o.logger));
   return app;
+}
+
+/**
+ * The history fields of /status, or undefined when the database cannot be read (I/O error, corruption):
+ * /status is what uptime probes watch, so it still answers the live verdicts, without `uptime` and
+ * `incident`, and the cause goes to the log.
+ */
+function readHistory<T>(logger: Logger, read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (err) {
+    logger.error({ err }, "history read failed; /status answers without uptime and incident");
+    return undefined;
+  }
 }
 
 function bearer(req: Request): string {
