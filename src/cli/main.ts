@@ -18,6 +18,7 @@ import { testChannels } from "./alerts-test-command.ts";
 import { doctorExitCode, doctorJson, parseDoctorArgs, runDoctor } from "./doctor-command.ts";
 import { checkExitCode, parseFailOn, renderCheckTable, runCheckOnce, UsageError } from "./check-command.ts";
 import { healthcheck } from "./healthcheck-command.ts";
+import { runHistory } from "./history-command.ts";
 import { demo, runUntilStopped, start } from "./start-command.ts";
 
 const USAGE = `secretary-watch ${VERSION}: health checks for Telegram bots in Secretary Mode
@@ -39,6 +40,8 @@ Usage:
   secretary-watch login [--api-id N] [--api-hash H] [--test]
                                                           log the test account in; prints its session string
   secretary-watch sandbox [--world FILE] [--port N]       run the simulated Telegram Bot API alone
+  secretary-watch history [--config PATH] [--bot NAME] [--since 7d] [--json]
+                                                          uptime and incidents from the store (beside the service too)
   secretary-watch healthcheck [--config PATH]             exit 0 when the service of that config answers /healthz
   secretary-watch --version                               print the version
 
@@ -90,6 +93,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import("./login-command.ts")).loginCommand(rest);
     case "doctor":
       return doctor(rest);
+    case "history":
+      return history(rest);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -166,6 +171,13 @@ async function doctor(args: string[]): Promise<number> {
   process.stdout.write(`asking ${config.telegram.apiRoot} (${whose})\n`);
   const steps = await runDoctor(config, doctorArgs, logger, (line) => process.stdout.write(`${line}\n`));
   return doctorExitCode(steps);
+}
+
+async function history(args: string[]): Promise<number> {
+  const { values } = parse(args, { config: { type: "string" }, bot: { type: "string" }, since: { type: "string" }, json: { type: "boolean" } });
+  if (values.help) return help();
+  const { config } = loadRequiredConfig("history", values.config);
+  return runHistory(config, values, (text) => process.stdout.write(text), (text) => process.stderr.write(text));
 }
 
 async function alertsCommand(args: string[]): Promise<number> {

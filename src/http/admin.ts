@@ -8,7 +8,8 @@ import type { Monitor } from "../monitor.ts";
 import type { ListRepository } from "../store/repositories.ts";
 import { adminAuth } from "./admin-auth.ts";
 import { auditTrail } from "./admin-audit.ts";
-import type { HistoryLog } from "../history/history.ts";
+import type { HistoryLog, HistoryReader } from "../history/history.ts";
+import { adminHistoryRoutes } from "./admin-history.ts";
 import { botRoutes } from "./admin-bots.ts";
 import { silenceRoutes } from "./admin-silences.ts";
 import type { LoginLimiter } from "./login-limiter.ts";
@@ -24,16 +25,16 @@ export interface AdminOptions {
   /** Counts failed logins (secretary_admin_auth_failures_total). */
   onAuthFailure?: () => void;
   limiter?: LoginLimiter;
-  /** Where admin changes are recorded (the audit log). */
-  history?: Pick<HistoryLog, "recordAudit">;
+  /** Where admin changes are recorded (the audit log), and the history the lists read (admin-history.ts). */
+  history?: Pick<HistoryLog, "recordAudit"> & Pick<HistoryReader, "incidents" | "audit" | "notifications">;
 }
 
 /**
  * The admin API (README, "Admin API"), mounted under /api/v1 only when server.adminToken is set:
- * the bearer-token check (admin-auth.ts), then the bots (admin-bots.ts) and the silences
- * (admin-silences.ts). Bodies are validated with the config's own schemas and messages, and every
- * refusal is a RefusalError naming the offending field, answered by the app's one error handler
- * (errors.ts). Every write is committed before it is answered: a crash right after a 2xx loses
+ * the bearer-token check (admin-auth.ts), then the bots (admin-bots.ts), the silences
+ * (admin-silences.ts) and the history lists (admin-history.ts). Bodies are validated with the
+ * config's own schemas and messages, and every refusal is a RefusalError naming the offending field,
+ * answered by the app's one error handler (errors.ts). Every write is committed before it is answered: a crash right after a 2xx loses
  * nothing. Tokens never leave: a bot is shown with `123456:****`.
  */
 export function adminRouter(o: AdminOptions): express.Router {
@@ -43,6 +44,7 @@ export function adminRouter(o: AdminOptions): express.Router {
   router.use(express.json({ limit: "64kb", strict: true, type: () => true }));
   router.use(botRoutes(o));
   router.use(silenceRoutes(o));
+  if (o.history) router.use(adminHistoryRoutes({ history: o.history }));
   router.use((_req, _res, next) => next(new RefusalError(404, "no such admin route")));
   return router;
 }

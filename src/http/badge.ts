@@ -10,6 +10,14 @@ export const BADGE_COLORS: Record<Health, string> = {
 export const NOT_FOUND_COLOR = "#9f9f9f";
 const LABEL_COLOR = "#555555";
 
+/** How a badge is served: an SVG that a README's image proxy re-fetches, and that runs nothing when opened in a tab. */
+export const BADGE_HEADERS = {
+  "Content-Type": "image/svg+xml; charset=utf-8",
+  "Cache-Control": "no-cache",
+  "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+  "X-Content-Type-Options": "nosniff",
+} as const;
+
 /** Verdana 11 px advance widths (what shields.io measures with); other characters count as 7.5. */
 const WIDTHS: Record<string, number> = {
   " ": 3.9, "-": 4.7, _: 7, ".": 3.5, ":": 4.7, "/": 4.7, "(": 4.5, ")": 4.5, "@": 11, "'": 2.7, '"': 4.6, "<": 8.6, ">": 8.6, "&": 7.5,
@@ -79,4 +87,32 @@ export function healthBadge(health: Health, label = "secretary"): string {
 /** The badge for a name the monitor does not watch (served with 404). */
 export function notFoundBadge(label = "secretary"): string {
   return renderBadge({ label, message: "no such bot", color: NOT_FOUND_COLOR });
+}
+
+/**
+ * Uptime colours, shields.io's palette on the thresholds uptime monitors draw (Upptime, Uptime Robot's
+ * badges): brightgreen from 99.9 %, green from 99 %, yellowgreen from 98 %, yellow from 95 %, orange from
+ * 90 %, red below. The first threshold a ratio reaches gives its colour.
+ */
+export const UPTIME_COLORS: ReadonlyArray<readonly [minimum: number, color: string]> = [
+  [0.999, "#44cc11"],
+  [0.99, "#97ca00"],
+  [0.98, "#a4a61d"],
+  [0.95, "#dfb317"],
+  [0.9, "#fe7d37"],
+  [0, "#e05d44"],
+];
+
+/** "99.95%": two decimals, cut rather than rounded (99.999 % is not "100%"); exactly 1 is "100%". */
+export function uptimePercent(ratio: number): string {
+  if (ratio >= 1) return "100%";
+  return `${(Math.floor(ratio * 10_000) / 100).toFixed(2)}%`;
+}
+
+/** "uptime 30d | 99.95%" coloured by the ratio; grey "no data" when nothing is known of the window. */
+export function uptimeBadge(window: string, ratio: number | null): string {
+  const label = `uptime ${window}`;
+  if (ratio === null) return renderBadge({ label, message: "no data", color: BADGE_COLORS.unknown });
+  const color = UPTIME_COLORS.find(([minimum]) => ratio >= minimum)?.[1] ?? BADGE_COLORS.down;
+  return renderBadge({ label, message: uptimePercent(ratio), color });
 }

@@ -5,7 +5,9 @@ import express, { type NextFunction, type Request, type Response } from "express
 import type { Logger } from "pino";
 import type { Monitor } from "../monitor.ts";
 import type { Metrics } from "../metrics/metrics.ts";
-import { botView, fleetView, type AlertSource } from "./status-view.ts";
+import { botView, fleetView, withHistoryFields, type AlertSource } from "./status-view.ts";
+import { botHistoryFields, fleetHistoryFields } from "./history-view.ts";
+import { historyRouter } from "./history-routes.ts";
 import { statusPageRouter } from "./status-page.ts";
 import { errorHandler } from "./errors.ts";
 import { RefusalError } from "../errors.ts";
@@ -87,7 +89,10 @@ export function createApp(o: HttpOptions): express.Express {
   });
 
   app.get("/status", (_req, res) => {
-    const view = fleetView(o.monitor.bots(), (n) => o.monitor.status(n), o.alerts);
+    let view = fleetView(o.monitor.bots(), (n) => o.monitor.status(n), o.alerts);
+    const history = o.history;
+    const fields = history && readHistory(o.logger, () => fleetHistoryFields(history, Date.now()));
+    if (fields) view = { ...view, bots: view.bots.map((b) => withHistoryFields(b, fields(b.name))) };
     res.status(view.bots.some((b) => b.health === "down") ? 503 : 200).json(view);
   });
 
@@ -97,16 +102,34 @@ export function createApp(o: HttpOptions): express.Express {
       res.status(404).json({ error: `no bot named "${req.params.name}"` });
       return;
     }
-    const view = botView(bot, o.monitor.status(bot.name), o.alerts);
+    let view = botView(bot, o.monitor.status(bot.name), o.alerts);
+    const history = o.history;
+    const fields = history && readHistory(o.logger, () => botHistoryFields(history, bot.name, Date.now()));
+    if (fields) view = withHistoryFields(view, fields);
     res.status(view.health === "healthy" || view.health === "degraded" ? 200 : 503).json(view);
   });
 
   app.use(statusPageRouter(o));
+  if (o.history) app.use(historyRouter({ monitor: o.monitor, history: o.history }));
   if (o.admin) app.use("/api/v1", o.admin);
 
   app.use((_req, _res, next) => next(new RefusalError(404, "not found")));
   app.use(errorHandler(o.logger));
   return app;
+}
+
+/**
+ * The history fields of /status, or undefined when the database cannot be read (I/O error, corruption):
+ * /status is what uptime probes watch, so it still answers the live verdicts, without `uptime` and
+ * `incident`, and the cause goes to the log.
+ */
+function readHistory<T>(logger: Logger, read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (err) {
+    logger.error({ err }, "history read failed; /status answers without uptime and incident");
+    return undefined;
+  }
 }
 
 function bearer(req: Request): string {

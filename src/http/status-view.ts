@@ -1,6 +1,7 @@
 import type { BotStatus, Health } from "../model.ts";
 import { fleetStatus, type FleetStatus } from "../health.ts";
 import { alertView, silenceIndex, type AlertSource, type AlertView, type SilenceView } from "./alert-view.ts";
+import type { BotHistoryFields, IncidentView, UptimeWindowsView } from "./history-view.ts";
 
 export type { AlertSource, AlertView, SilenceView } from "./alert-view.ts";
 
@@ -21,6 +22,10 @@ export interface BotView {
   alert?: AlertView | null;
   /** A silence or maintenance window mutes the bot's notifications now (whether or not it is failing). */
   silenced?: SilenceView | null;
+  /** Present when the view was built with the history (the service): the `up` ratio per window, null with no known time. */
+  uptime?: UptimeWindowsView;
+  /** The bot's open incident (its alert firing now), or null; present with `uptime`. */
+  incident?: IncidentView | null;
   checks: Array<{ check: string; status: string; message?: string; remediation?: string; durationMs: number; at: string; since: string }>;
 }
 
@@ -99,4 +104,10 @@ export function fleetView(
   const swept: Health[] = [];
   for (const v of views) if (v.health !== "pending") swept.push(v.health);
   return { status: fleetStatus(swept), checkedAt, bots: views };
+}
+
+/** The view with the bot's uptime and open incident, placed before its checks (history-view.ts reads them). */
+export function withHistoryFields(view: BotView, fields: BotHistoryFields): BotView {
+  const { checks, ...rest } = view;
+  return { ...rest, uptime: fields.uptime, incident: fields.incident, checks };
 }

@@ -1,5 +1,6 @@
 import { chmodSync, closeSync, mkdirSync, openSync, readSync, statSync } from "node:fs";
 import { dirname } from "node:path";
+import { isLegacyStateFile } from "../legacy-state-file.ts";
 import { DatabaseError, databaseError } from "./errors.ts";
 
 /** The file and its companions: SQLite's write-ahead log and shared-memory index hold the same data. */
@@ -33,6 +34,21 @@ export function prepareDatabaseFile(path: string): void {
   } catch (err) {
     throw databaseError(path, err);
   }
+}
+
+/**
+ * For a reader beside the service (`history`): `path` must already be a database, which it does not
+ * create. Throws a DatabaseError saying what is there instead: nothing, a directory, a state file of the
+ * earlier format that the service has not imported yet, or another file.
+ */
+export function requireExistingDatabase(path: string): void {
+  const existing = statOrUndefined(path);
+  if (!existing) throw new DatabaseError(path, "ENOENT", "no database here; the service creates it at its first start (is store.path the service's?)");
+  if (existing.isDirectory()) throw new DatabaseError(path, "EISDIR", "is a directory; store.path must name a file");
+  if (existing.size > 0 && isLegacyStateFile(path))
+    throw new DatabaseError(path, "LEGACY_STATE_FILE", "a state file of the earlier format, not imported yet; start the service of this release once, which imports it");
+  if (existing.size === 0) throw new DatabaseError(path, "EMPTY", "an empty file, not a database yet; the service writes it at its first start");
+  refuseNonDatabase(path);
 }
 
 /**

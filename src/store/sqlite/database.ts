@@ -1,8 +1,8 @@
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from "node:sqlite";
 import { MIGRATIONS, type Migration } from "../migrations/index.ts";
-import { prepareDatabaseFile } from "./database-file.ts";
+import { prepareDatabaseFile, requireExistingDatabase } from "./database-file.ts";
 import { databaseError } from "./errors.ts";
-import { migrate } from "./migrate.ts";
+import { migrate, readSchemaVersion } from "./migrate.ts";
 
 export interface SqliteDatabaseOptions {
   /** The database file (store.path). */
@@ -63,6 +63,27 @@ export class SqliteDatabase {
       const version = migrate(db, path, options.migrations ?? MIGRATIONS);
       // The -wal and -shm files exist now; SQLite created them with the database file's mode (0600).
       prepareDatabaseFile(path);
+      return new SqliteDatabase(path, db, version);
+    } catch (err) {
+      db?.close();
+      throw databaseError(path, err);
+    }
+  }
+
+  /**
+   * Opens an existing database to read it beside the service that writes it (`secretary-watch history`):
+   * read-only, so SQLite refuses any write; nothing is created, migrated or imported. WAL gives each read
+   * a consistent snapshot while the service commits, and a reader never blocks the writer. A missing
+   * file, a state file not imported yet, or a schema other than this release's is a DatabaseError
+   * saying so.
+   */
+  static openReadOnly(options: SqliteDatabaseOptions): SqliteDatabase {
+    const { path } = options;
+    requireExistingDatabase(path);
+    let db: DatabaseSync | undefined;
+    try {
+      db = new DatabaseSync(path, { readOnly: true, timeout: options.busyTimeoutMs ?? 5000 });
+      const version = readSchemaVersion(db, path, options.migrations ?? MIGRATIONS);
       return new SqliteDatabase(path, db, version);
     } catch (err) {
       db?.close();

@@ -2,7 +2,7 @@ import { UPTIME_WINDOWS, type BotHistoryWindow, type History, type WindowUptimes
 import type { AlertHistoryEvent, Incident } from "../../history/incidents.ts";
 import type { AuditEntry, CheckTransition, NotificationAttempt, Page } from "../../history/events.ts";
 import { intersect } from "../../history/spans.ts";
-import { durationsOf, timeline, uptime, type DayCell, type HealthTransition, type Timeline } from "../../history/uptime.ts";
+import { durationsOf, timeline, uptime, type DayCell, type HealthTransition, type Timeline, type Uptime } from "../../history/uptime.ts";
 import type { SqliteDatabase } from "./database.ts";
 import { SqliteHistory } from "./history.ts";
 import { DailyUptime } from "./rollups.ts";
@@ -105,6 +105,13 @@ export class SqliteHistoryStore implements History {
   // The reads (HistoryReader).
   fleetUptime(now: number): Map<string, WindowUptimes> {
     return this.rollups.fleet(now, UPTIME_WINDOWS, this.run) as Map<string, WindowUptimes>;
+  }
+
+  /** Every bot's uptime over the `windowMs` ending at `now`, a window of any length (`history --since`). */
+  fleetUptimeOver(now: number, windowMs: number): Map<string, Uptime> {
+    const out = new Map<string, Uptime>();
+    for (const [bot, windows] of this.rollups.fleet(now, { since: windowMs }, this.run)) if (windows.since) out.set(bot, windows.since);
+    return out;
   }
 
   botUptime(bot: string, now: number): WindowUptimes {

@@ -37,3 +37,18 @@ function checkNumbering(migrations: readonly Migration[]): void {
     if (m.version !== i + 1) throw new Error(`migration ${m.name}: numbered ${m.version}, expected ${i + 1} (steps are numbered from 1 without holes)`);
   });
 }
+
+/**
+ * The schema version of a database opened read-only, checked against this release's steps: no table is
+ * created and nothing is written. A database of an older schema is refused too (a reader must not
+ * upgrade a file a running service of the older release writes).
+ */
+export function readSchemaVersion(db: DatabaseSync, path: string, migrations: readonly Migration[]): number {
+  const latest = migrations.at(-1)?.version ?? 0;
+  const table = db.prepare("SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
+  const row = table ? (db.prepare("SELECT MAX(version) AS version FROM schema_version").get() as { version: number | null }) : undefined;
+  const current = row?.version ?? 0;
+  if (current > latest) throw new DatabaseError(path, "SCHEMA_TOO_NEW", `written by a newer secretary-watch (schema version ${current}, this release knows up to ${latest}); use the release that writes it`);
+  if (current < latest) throw new DatabaseError(path, "SCHEMA_TOO_OLD", `schema version ${current}, this release reads ${latest}; start the service of this release once, which upgrades it`);
+  return current;
+}
