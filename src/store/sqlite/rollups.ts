@@ -176,6 +176,47 @@ export class DailyUptime {
     return cells;
   }
 
+  /**
+   * Many bots' bars at once (the page), the same cells as `bar` gives each: the rolled-up days in one read
+   * of daily_uptime, the days not rolled up yet (today) from those days' transitions, once for all the
+   * bots. `bots`: only these (the page's bots, through the (bot, day) index); otherwise every bot.
+   */
+  bars(now: number, days: number, bots?: readonly string[], liveRun?: number): Map<string, DayCell[]> {
+    const today = utcDay(now);
+    const first = today - days + 1;
+    const lastRolled = Math.min(this.lastDay() ?? first - 1, today - 1);
+    const byDay = new Map<string, Map<number, DayCell>>();
+    const put = (bot: string, day: number, worst: KnownHealth | null, downMs: number, knownMs: number) =>
+      (byDay.get(bot) ?? byDay.set(bot, new Map()).get(bot)!).set(day, { date: new Date(day * DAY_MS).toISOString().slice(0, 10), from: day * DAY_MS, worst, downMs, knownMs });
+    const wanted = bots && new Set(bots);
+    if (lastRolled >= first) {
+      const columns = "SELECT bot, day, worst, known_ms, up_ms FROM daily_uptime";
+      const rows = bots
+        ? this.db.arrays(`${columns} WHERE bot IN (SELECT value FROM json_each(?)) AND day >= ? AND day <= ?`, JSON.stringify(bots), first, lastRolled)
+        : this.db.arrays(`${columns} WHERE day >= ? AND day <= ?`, first, lastRolled);
+      for (const [bot, day, worst, known, up] of rows) put(bot as string, Number(day), worst as KnownHealth | null, Number(known) - Number(up), Number(known));
+    }
+    const exactFrom = Math.max(first, lastRolled + 1);
+    let starts = exactFrom - 1 === lastRolled ? this.startsFrom(this.rowsOf(lastRolled), exactFrom) : this.lastHealthsBefore(exactFrom * DAY_MS);
+    for (let day = exactFrom; day <= today; day++) {
+      const to = Math.min((day + 1) * DAY_MS, now);
+      for (const [bot, d] of this.piece(day * DAY_MS, to, starts, now, liveRun)) {
+        if (wanted && !wanted.has(bot)) continue;
+        const worst: KnownHealth | null = d.downMs > 0 ? "down" : d.knownMs > d.healthyMs ? "degraded" : d.knownMs > 0 ? "healthy" : null;
+        put(bot, day, worst, d.downMs, d.knownMs);
+      }
+      if (day < today) starts = advance(starts, this.transitionsOf(day * DAY_MS, (day + 1) * DAY_MS));
+    }
+    const out = new Map<string, DayCell[]>();
+    for (const bot of bots ?? byDay.keys()) {
+      const cells = byDay.get(bot);
+      const bar: DayCell[] = [];
+      for (let day = first; day <= today; day++) bar.push(cells?.get(day) ?? { date: new Date(day * DAY_MS).toISOString().slice(0, 10), from: day * DAY_MS, worst: null, downMs: 0, knownMs: 0 });
+      out.set(bot, bar);
+    }
+    return out;
+  }
+
   /** The monitor's known time within [from, to); its own live run counts until `now`. */
   private coverageOf(from: number, to: number, now: number, liveRun?: number): Span[] {
     return intersect({ from, to }, coverage(this.history.runs(from, Math.max(to, now), liveRun)));
