@@ -7,6 +7,7 @@ import { pageOf } from "./page-assets/render.ts";
 import { BAR_DAYS, botHistoryMarks } from "./page-history.ts";
 import { renderBotNotFound, renderBotPage } from "./bot-page.ts";
 import type { HistoryReader } from "../history/history.ts";
+import { systemClock, type Clock } from "../clock.ts";
 import { BADGE_COLORS, badgeText, healthBadge, notFoundBadge, renderBadge } from "./badge.ts";
 
 /** The page's script runs only with this response's nonce and may only fetch from this origin. */
@@ -53,15 +54,23 @@ function historyMarks(history: HistoryReader, bots: readonly string[], now: numb
  * refresh period for a wall screen, `?page=N` for a fleet bigger than a page), each bot's page at
  * `GET /bots/:name` and `GET /status/bots/:name/badge.svg` (`?label=` renames the left half).
  */
-export function statusPageRouter(o: { monitor: Monitor; pageRefreshSeconds?: number; alerts?: AlertSource; history?: HistoryReader | undefined }): Router {
+export function statusPageRouter(o: {
+  monitor: Monitor;
+  pageRefreshSeconds?: number;
+  alerts?: AlertSource;
+  history?: HistoryReader | undefined;
+  /** The wall clock the bars' "today" and the ages are read from. */
+  clock?: Pick<Clock, "wall">;
+}): Router {
   const router = Router();
+  const clock = o.clock ?? systemClock;
   const refreshOf = (req: Request) => {
     const asked = Number(queryString(req, "refresh"));
     return Number.isInteger(asked) && asked > 0 ? Math.min(MAX_REFRESH, Math.max(MIN_REFRESH, asked)) : (o.pageRefreshSeconds ?? 30);
   };
 
   router.get("/", (req, res) => {
-    const now = Date.now();
+    const now = clock.wall();
     const view = fleetView(o.monitor.bots(), (n) => o.monitor.status(n), o.alerts, new Date(now));
     const query = (queryString(req, "q") ?? "").slice(0, 200);
     const page = Number(queryString(req, "page")) || 1;
@@ -81,7 +90,7 @@ export function statusPageRouter(o: { monitor: Monitor; pageRefreshSeconds?: num
       res.status(404).send(renderBotNotFound(req.params.name));
       return;
     }
-    const now = Date.now();
+    const now = clock.wall();
     const view = botView(bot, o.monitor.status(bot.name), o.alerts, new Date(now));
     const h = o.history;
     const history = h && { uptime: h.botUptime(bot.name, now), bar: h.dailyBar(bot.name, now, BAR_DAYS), incidents: h.incidents({ bot: bot.name, limit: INCIDENTS_SHOWN }) };
