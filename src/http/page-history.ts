@@ -3,7 +3,7 @@ import { h, type Html } from "./page.ts";
 import { fmtDuration } from "./page-assets/render.ts";
 
 /**
- * The page's history marks (README, "Status page"): a bot's uptime figure and its 90-day bar, one cell
+ * The page's history marks (README, "HTTP endpoints"): a bot's uptime figure and its 90-day bar, one cell
  * per UTC day coloured by that day's worst health (grey: nothing known), its downtime as the tooltip.
  * Server-rendered only: the browser's in-place refresh keeps them as they are (GET /status has no bars).
  */
