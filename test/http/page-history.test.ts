@@ -16,7 +16,7 @@ function section(html: string, name: string): string {
   return html.slice(html.lastIndexOf("<section", at), html.indexOf("</section>", at) + 10);
 }
 /** Each day cell of a bar: [class, title]. */
-const cells = (html: string) => [...html.matchAll(/<i class="d ([^"]+)" title="([^"]+)"><\/i>/g)].map((m) => [m[1], m[2]] as const);
+const cells = (html: string) => [...html.matchAll(/<i class="d ([^"]+)" title="([^"]+)"><\/i>/g)].map((m) => [m[1]!, m[2]!] as const);
 
 async function serve(router: express.Router): Promise<{ url: string; close(): Promise<void> }> {
   const app = express();

@@ -186,8 +186,10 @@ export class DailyUptime {
     const first = today - days + 1;
     const lastRolled = Math.min(this.lastDay() ?? first - 1, today - 1);
     const byDay = new Map<string, Map<number, DayCell>>();
+    const dates = new Map<number, string>();
+    const dateOf = (day: number) => dates.get(day) ?? dates.set(day, new Date(day * DAY_MS).toISOString().slice(0, 10)).get(day)!;
     const put = (bot: string, day: number, worst: KnownHealth | null, downMs: number, knownMs: number) =>
-      (byDay.get(bot) ?? byDay.set(bot, new Map()).get(bot)!).set(day, { date: new Date(day * DAY_MS).toISOString().slice(0, 10), from: day * DAY_MS, worst, downMs, knownMs });
+      (byDay.get(bot) ?? byDay.set(bot, new Map()).get(bot)!).set(day, { date: dateOf(day), from: day * DAY_MS, worst, downMs, knownMs });
     const wanted = bots && new Set(bots);
     if (lastRolled >= first) {
       const columns = "SELECT bot, day, worst, known_ms, up_ms FROM daily_uptime";
@@ -197,7 +199,7 @@ export class DailyUptime {
       for (const [bot, day, worst, known, up] of rows) put(bot as string, Number(day), worst as KnownHealth | null, Number(known) - Number(up), Number(known));
     }
     const exactFrom = Math.max(first, lastRolled + 1);
-    let starts = exactFrom - 1 === lastRolled ? this.startsFrom(this.rowsOf(lastRolled), exactFrom) : this.lastHealthsBefore(exactFrom * DAY_MS);
+    let starts = exactFrom - 1 === lastRolled ? this.startsFrom(this.rowsOf(lastRolled, bots), exactFrom) : this.lastHealthsBefore(exactFrom * DAY_MS);
     for (let day = exactFrom; day <= today; day++) {
       const to = Math.min((day + 1) * DAY_MS, now);
       for (const [bot, d] of this.piece(day * DAY_MS, to, starts, now, liveRun)) {
@@ -211,7 +213,7 @@ export class DailyUptime {
     for (const bot of bots ?? byDay.keys()) {
       const cells = byDay.get(bot);
       const bar: DayCell[] = [];
-      for (let day = first; day <= today; day++) bar.push(cells?.get(day) ?? { date: new Date(day * DAY_MS).toISOString().slice(0, 10), from: day * DAY_MS, worst: null, downMs: 0, knownMs: 0 });
+      for (let day = first; day <= today; day++) bar.push(cells?.get(day) ?? { date: dateOf(day), from: day * DAY_MS, worst: null, downMs: 0, knownMs: 0 });
       out.set(bot, bar);
     }
     return out;
@@ -239,8 +241,10 @@ export class DailyUptime {
     return new Map(rows.map(([bot, health]) => [bot as string, health as Health]));
   }
 
-  private rowsOf(day: number): Map<string, DayRow> {
-    const rows = this.db.arrays("SELECT bot, start_health, end_health, cum_known_ms, cum_up_ms, cum_healthy_ms FROM daily_uptime WHERE day = ?", day);
+  /** Every bot's row of `day`, or only those of `bots`. */
+  private rowsOf(day: number, bots?: readonly string[]): Map<string, DayRow> {
+    const columns = "SELECT bot, start_health, end_health, cum_known_ms, cum_up_ms, cum_healthy_ms FROM daily_uptime";
+    const rows = bots ? this.db.arrays(`${columns} WHERE day = ? AND bot IN (SELECT value FROM json_each(?))`, day, JSON.stringify(bots)) : this.db.arrays(`${columns} WHERE day = ?`, day);
     return new Map(rows.map(([bot, start, end, k, u, h]) => [bot as string, { start: start as Health | null, end: end as Health | null, cumKnown: Number(k), cumUp: Number(u), cumHealthy: Number(h) }]));
   }
 
