@@ -60,6 +60,11 @@ export interface HistoryReader {
   botHistory(bot: string, from: number, to: number): BotHistoryWindow;
   /** One cell per UTC day of the `days` ending with today (`now`'s day), oldest first. */
   dailyBar(bot: string, now: number, days: number): DayCell[];
+  /**
+   * The same bars for many bots in one read (the page): `bots` only these, each present (all grey without
+   * history); otherwise every bot with history.
+   */
+  fleetBars(now: number, days: number, bots?: readonly string[]): Map<string, DayCell[]>;
   /** The bot's open incident, or null. */
   openIncident(bot: string): Incident | null;
   /** Every open incident, by bot (/status: one read for the fleet). */

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { stripTypeScriptTypes } from "node:module";
 import type { FleetView } from "./status-view.ts";
 import type { Attrs, Child } from "./page-assets/render.ts";
-import { botList, fleetLine, matches, searchText, shownText, summaryTiles, titleText } from "./page-assets/render.ts";
+import { botList, fleetLine, pageOf, pageText, shownText, summaryTiles, titleText, type BotPage } from "./page-assets/render.ts";
 import type { Renderer } from "./page-assets/client.ts";
 
 /** Escapes text for HTML element content and quoted attribute values. */
@@ -65,7 +65,8 @@ function inlineable(name: string, text: string): string {
   return text;
 }
 
-const CSS = inlineable("page.css", asset("page.css"));
+/** The page's stylesheet, inlined into `/` and the bot pages. */
+export const PAGE_CSS = inlineable("page.css", asset("page.css"));
 const START: Record<keyof Renderer, true> = { botList: true, summaryTiles: true, fleetLine: true, titleText: true, shownText: true, matches: true, fmtDuration: true };
 /** One module: the shared renderer, the page's script, and the call that starts it with the renderer. */
 const SCRIPT = inlineable(
@@ -82,6 +83,29 @@ export interface PageOptions {
   query?: string;
   /** Epoch ms the ages are counted to (tests fix it). */
   now?: number;
+  /** `?page=` of a fleet bigger than one page (render.ts PAGE_SIZE). */
+  page?: number;
+  /** A bot's uptime and 90-day bar (page-history.ts); absent without history. */
+  historyOf?: (bot: string) => Html | null;
+  /** `?refresh=` as asked, kept in the pager's links. */
+  refreshParam?: string;
+}
+
+/** Previous / next links of a paged fleet, keeping the query and the refresh period. */
+function pager(p: BotPage, query: string, refresh: string | undefined): string {
+  if (p.pages < 2) return "";
+  const link = (page: number, text: string, rel: string) => {
+    const params = new URLSearchParams();
+    if (query) params.set("q", query);
+    if (refresh) params.set("refresh", refresh);
+    params.set("page", String(page));
+    return h("a", { href: `?${params.toString()}`, rel }, [text]);
+  };
+  return h("nav", { class: "pager", "aria-label": "Pages" }, [
+    p.page > 1 ? link(p.page - 1, "← Previous", "prev") : null,
+    h("span", {}, [`Page ${p.page} of ${p.pages}`]),
+    p.page < p.pages ? link(p.page + 1, "Next →", "next") : null,
+  ]).html;
 }
 
 /**
@@ -92,8 +116,9 @@ export interface PageOptions {
 export function renderStatusPage(view: FleetView, o: PageOptions): string {
   const now = o.now ?? Date.now();
   const query = o.query ?? "";
-  const visible = view.bots.filter((b) => matches(searchText(b), query)).length;
+  const page = pageOf(view, query, o.page ?? 1);
   const refresh = escapeHtml(o.refreshSeconds);
+  const shown = page.paged ? pageText(page, view.bots.length) : shownText(page.matching, view.bots.length);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -103,7 +128,7 @@ export function renderStatusPage(view: FleetView, o: PageOptions): string {
 <meta name="referrer" content="no-referrer">
 <noscript><meta http-equiv="refresh" content="${refresh}"></noscript>
 <title>${escapeHtml(titleText(view))}</title>
-<style>${CSS}</style>
+<style>${PAGE_CSS}</style>
 </head>
 <body data-refresh="${refresh}" data-now="${escapeHtml(now)}">
 <header class="top"><div class="wrap bar">
@@ -115,15 +140,16 @@ export function renderStatusPage(view: FleetView, o: PageOptions): string {
 <div id="fleet" class="fleet">${join(fleetLine(h, view, now))}</div>
 <div id="stale" class="stale" role="alert" hidden>Could not refresh (<span id="stale-why"></span>): the page shows data from <span id="stale-age"></span> ago.</div>
 <div id="summary" class="tiles" aria-label="Fleet summary">${join(summaryTiles(h, view))}</div>
-<form id="filter" class="filter" method="get" action="." role="search">
+<form id="filter" class="filter${page.paged ? " paged" : ""}" method="get" action="." role="search">
 <label for="q" class="sr">Filter bots</label>
 <input id="q" name="q" type="search" value="${escapeHtml(query)}" placeholder="Filter bots, checks, messages…" autocomplete="off" spellcheck="false">
 <button type="submit" class="nojs">Filter</button>
-<span id="shown" class="shown" aria-live="polite">${escapeHtml(shownText(visible, view.bots.length))}</span>
+<span id="shown" class="shown" aria-live="polite">${escapeHtml(shown)}</span>
 </form>
-<p id="empty" class="empty"${view.bots.length > 0 && visible === 0 ? "" : " hidden"}>No bot matches “<span id="empty-q">${escapeHtml(query.trim())}</span>”.</p>
+<p id="empty" class="empty"${view.bots.length > 0 && page.matching === 0 ? "" : " hidden"}>No bot matches “<span id="empty-q">${escapeHtml(query.trim())}</span>”.</p>
 ${view.bots.length === 0 ? `<p class="empty">No bots are configured.</p>` : ""}
-<div id="bots" class="bots">${join(botList(h, view, now, query))}</div>
+<div id="bots" class="bots"${page.paged ? ` data-page="${page.page}" data-q="${escapeHtml(query)}"` : ""}>${join(botList(h, view, now, query, page.page, o.historyOf))}</div>
+${pager(page, query, o.refreshParam)}
 </main>
 <footer class="wrap foot">Machine-readable: <a href="status">/status</a> (JSON) · <a href="metrics">/metrics</a> · README badge: <code>/status/bots/&lt;name&gt;/badge.svg</code></footer>
 <script type="module" nonce="${escapeHtml(o.nonce)}">

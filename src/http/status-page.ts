@@ -2,7 +2,12 @@ import { randomBytes } from "node:crypto";
 import { Router, type Request } from "express";
 import type { Monitor } from "../monitor.ts";
 import { botView, fleetView, type AlertSource } from "./status-view.ts";
-import { renderStatusPage } from "./page.ts";
+import { renderStatusPage, type Html } from "./page.ts";
+import { pageOf } from "./page-assets/render.ts";
+import { BAR_DAYS, botHistoryMarks } from "./page-history.ts";
+import { renderBotNotFound, renderBotPage } from "./bot-page.ts";
+import type { HistoryReader } from "../history/history.ts";
+import { systemClock, type Clock } from "../clock.ts";
 import { BADGE_COLORS, badgeText, healthBadge, notFoundBadge, renderBadge } from "./badge.ts";
 
 /** The page's script runs only with this response's nonce and may only fetch from this origin. */
@@ -17,6 +22,12 @@ export const pageCsp = (nonce: string) =>
     "frame-ancestors 'none'",
   ].join("; ");
 
+/** A bot's page has no script at all. */
+const BOT_PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const PAGE_HEADERS = { "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer" };
+/** A bot's incident timeline: the newest this many. */
+const INCIDENTS_SHOWN = 50;
+
 /** A standalone SVG opened in a tab must not run anything either. */
 const BADGE_CSP = "default-src 'none'; style-src 'unsafe-inline'";
 
@@ -29,26 +40,61 @@ function queryString(req: Request, name: string): string | undefined {
 }
 
 /**
- * The human-facing routes: the status page at `/` (`?q=` pre-fills the filter, `?refresh=N` sets the
- * refresh period for a wall screen) and `GET /status/bots/:name/badge.svg` (`?label=` renames the left half).
+ * Each rendered bot's 30-day uptime and 90-day bar: the fleet's uptime read once, the bars of the bots
+ * on the page (all of a small fleet, one page of a big one) in one read.
  */
-export function statusPageRouter(o: { monitor: Monitor; pageRefreshSeconds?: number; alerts?: AlertSource }): Router {
+function historyMarks(history: HistoryReader, bots: readonly string[], now: number): (bot: string) => Html {
+  const uptimes = history.fleetUptime(now);
+  const bars = history.fleetBars(now, BAR_DAYS, bots);
+  return (bot) => botHistoryMarks(bot, uptimes.get(bot)?.["30d"], bars.get(bot));
+}
+
+/**
+ * The human-facing routes: the status page at `/` (`?q=` pre-fills the filter, `?refresh=N` sets the
+ * refresh period for a wall screen, `?page=N` for a fleet bigger than a page), each bot's page at
+ * `GET /bots/:name` and `GET /status/bots/:name/badge.svg` (`?label=` renames the left half).
+ */
+export function statusPageRouter(o: {
+  monitor: Monitor;
+  pageRefreshSeconds?: number;
+  alerts?: AlertSource;
+  history?: HistoryReader | undefined;
+  /** The wall clock the bars' "today" and the ages are read from. */
+  clock?: Pick<Clock, "wall">;
+}): Router {
   const router = Router();
+  const clock = o.clock ?? systemClock;
+  const refreshOf = (req: Request) => {
+    const asked = Number(queryString(req, "refresh"));
+    return Number.isInteger(asked) && asked > 0 ? Math.min(MAX_REFRESH, Math.max(MIN_REFRESH, asked)) : (o.pageRefreshSeconds ?? 30);
+  };
 
   router.get("/", (req, res) => {
-    const view = fleetView(o.monitor.bots(), (n) => o.monitor.status(n), o.alerts);
-    const asked = Number(queryString(req, "refresh"));
-    const refreshSeconds = Number.isInteger(asked) && asked > 0 ? Math.min(MAX_REFRESH, Math.max(MIN_REFRESH, asked)) : (o.pageRefreshSeconds ?? 30);
+    const now = clock.wall();
+    const view = fleetView(o.monitor.bots(), (n) => o.monitor.status(n), o.alerts, new Date(now));
+    const query = (queryString(req, "q") ?? "").slice(0, 200);
+    const page = Number(queryString(req, "page")) || 1;
+    const refreshParam = queryString(req, "refresh")?.slice(0, 10);
+    const historyOf = o.history && historyMarks(o.history, pageOf(view, query, page).shown.map((s) => s.bot.name), now);
     const nonce = randomBytes(18).toString("base64");
     res
       .type("html")
-      .set({
-        "Content-Security-Policy": pageCsp(nonce),
-        "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-      })
-      .send(renderStatusPage(view, { refreshSeconds, nonce, query: (queryString(req, "q") ?? "").slice(0, 200) }));
+      .set({ "Content-Security-Policy": pageCsp(nonce), ...PAGE_HEADERS })
+      .send(renderStatusPage(view, { refreshSeconds: refreshOf(req), nonce, query, now, page, ...(historyOf && { historyOf }), ...(refreshParam && { refreshParam }) }));
+  });
+
+  router.get("/bots/:name", (req, res) => {
+    res.type("html").set({ "Content-Security-Policy": BOT_PAGE_CSP, ...PAGE_HEADERS });
+    const bot = o.monitor.get(req.params.name);
+    if (!bot) {
+      res.status(404).send(renderBotNotFound(req.params.name));
+      return;
+    }
+    const now = clock.wall();
+    const view = botView(bot, o.monitor.status(bot.name), o.alerts, new Date(now));
+    const h = o.history;
+    const history = h && { uptime: h.botUptime(bot.name, now), bar: h.dailyBar(bot.name, now, BAR_DAYS), incidents: h.incidents({ bot: bot.name, limit: INCIDENTS_SHOWN }) };
+    res.send(renderBotPage(view, history, { refreshSeconds: refreshOf(req), now }));
   });
 
   router.get("/status/bots/:name/badge.svg", (req, res) => {

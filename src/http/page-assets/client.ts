@@ -6,6 +6,7 @@
 import type * as Render from "./render.ts";
 
 interface El {
+  id: string;
   hidden: boolean;
   textContent: string | null;
   value: string;
@@ -16,6 +17,7 @@ interface El {
   getAttribute(name: string): string | null;
   append(...nodes: Array<El | string>): void;
   replaceChildren(...nodes: Array<El | string>): void;
+  querySelector(selector: string): El | null;
   querySelectorAll(selector: string): ArrayLike<El> & Iterable<El>;
   addEventListener(type: string, listener: (e: Ev) => void): void;
   focus(): void;
@@ -60,6 +62,11 @@ export function startStatusPage(r: Renderer): void {
   const empty = byId("empty");
   const live = byId("live");
   const stale = byId("stale");
+  // A fleet bigger than a page (render.ts PAGE_SIZE): the page holds one page of the server's query,
+  // so filtering asks the server (the form submits) and a refresh re-renders that same page.
+  const paged = bots.dataset.page !== undefined;
+  const page = Number(bots.dataset.page) || 1;
+  const pagedQuery = bots.dataset.q ?? "";
   const setLive = (text: string, ok: boolean) => {
     if (ok) live.classList.remove("down");
     else live.classList.add("down");
@@ -82,6 +89,7 @@ export function startStatusPage(r: Renderer): void {
   const textOf = (section: El) => Array.from(section.querySelectorAll(".f"), (el) => el.textContent ?? "").join("\n");
 
   function applyFilter() {
+    if (paged) return;
     const query = input.value;
     const all = sections();
     let visible = 0;
@@ -101,7 +109,13 @@ export function startStatusPage(r: Renderer): void {
 
   function render(view: Parameters<Renderer["botList"]>[1]) {
     const t = now();
-    bots.replaceChildren(...r.botList(h, view, t, input.value));
+    // Each bot's uptime and bar (server-rendered; /status has none) move over to its new section.
+    const marks = new Map<string, El>();
+    for (const section of sections()) {
+      const mark = section.querySelector(".hist");
+      if (mark) marks.set(section.id, mark);
+    }
+    bots.replaceChildren(...r.botList(h, view, t, paged ? pagedQuery : input.value, page, (name) => marks.get(`bot-${name}`)));
     byId("summary").replaceChildren(...r.summaryTiles(h, view));
     byId("fleet").replaceChildren(...r.fleetLine(h, view, t));
     document.title = r.titleText(view);
@@ -142,8 +156,11 @@ export function startStatusPage(r: Renderer): void {
   }
 
   document.documentElement.classList.add("js");
-  byId("filter").addEventListener("submit", (e) => e.preventDefault());
+  byId("filter").addEventListener("submit", (e) => {
+    if (!paged) e.preventDefault();
+  });
   input.addEventListener("input", () => {
+    if (paged) return;
     applyFilter();
     const q = input.value.trim();
     history.replaceState(null, "", `${location.pathname}${q ? `?q=${encodeURIComponent(q)}` : ""}${location.hash}`);

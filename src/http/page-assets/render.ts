@@ -132,8 +132,12 @@ function silenceLine<N>(h: H<N>, silenced: NonNullable<BotView["silenced"]>, now
   ]);
 }
 
-/** One bot: health, @username, since, last checked, labels; its alert and silence; failing/warn/unknown checks with message, fix and since. */
-export function botSection<N>(h: H<N>, bot: BotView, now: number, hidden: boolean): N {
+/**
+ * One bot: health, @username, since, last checked, labels; its alert and silence; failing/warn/unknown
+ * checks with message, fix and since. `history`: its uptime and 90-day bar, rendered by the server
+ * (page-history.ts) and carried over as they are by the browser's re-render (/status has no bars).
+ */
+export function botSection<N>(h: H<N>, bot: BotView, now: number, hidden: boolean, history?: N | null): N {
   const health = labelOf(HEALTH, bot.health);
   const problems = problemsOf(bot);
   const skipped = bot.checks.filter((c) => c.status === "skipped").map((c) => c.check);
@@ -151,6 +155,7 @@ export function botSection<N>(h: H<N>, bot: BotView, now: number, hidden: boolea
         lastAt ? h("span", { class: "checked" }, ["checked ", age(h, lastAt, now), " ago"]) : null,
       ]),
       labels.length ? h("span", { class: "labels", title: "labels" }, labels.map((l) => h("span", { class: "label f" }, [l]))) : null,
+      history ?? null,
     ]),
     bot.alert ? alertLine(h, bot.alert, now) : null,
     bot.silenced ? silenceLine(h, bot.silenced, now) : null,
@@ -176,9 +181,49 @@ export function botSection<N>(h: H<N>, bot: BotView, now: number, hidden: boolea
   ]);
 }
 
-/** The bots in the view's order (worst first); those not matching the query are hidden, not dropped. */
-export function botList<N>(h: H<N>, view: FleetView, now: number, query: string): N[] {
-  return view.bots.map((bot) => botSection(h, bot, now, !matches(searchText(bot), query)));
+/**
+ * Fleets up to this many bots are one page: every bot is rendered and the filter hides and shows them in
+ * place. A bigger fleet (10,000 bots) is paged: only the page's bots matching the query are rendered
+ * (worst first, so page 1 is where the trouble is), and the filter asks the server.
+ */
+export const PAGE_SIZE = 100;
+
+export interface BotPage {
+  /** The bots to render, each with whether it is hidden (only ever true on an unpaged fleet). */
+  shown: Array<{ bot: BotView; hidden: boolean }>;
+  paged: boolean;
+  /** 1-based, within 1..pages. */
+  page: number;
+  pages: number;
+  /** Bots matching the query, on every page. */
+  matching: number;
+  /** The page's first bot's position among the matching (0-based). */
+  offset: number;
+}
+
+export function pageOf(view: FleetView, query: string, page: number): BotPage {
+  const all = view.bots;
+  if (all.length <= PAGE_SIZE) {
+    const shown = all.map((bot) => ({ bot, hidden: !matches(searchText(bot), query) }));
+    return { shown, paged: false, page: 1, pages: 1, matching: shown.filter((s) => !s.hidden).length, offset: 0 };
+  }
+  const matching = query.trim() ? all.filter((bot) => matches(searchText(bot), query)) : all;
+  const pages = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
+  const at = Math.min(pages, Math.max(1, Math.floor(page) || 1));
+  const offset = (at - 1) * PAGE_SIZE;
+  return { shown: matching.slice(offset, offset + PAGE_SIZE).map((bot) => ({ bot, hidden: false })), paged: true, page: at, pages, matching: matching.length, offset };
+}
+
+/** The bots of one page (all of an unpaged fleet's, those not matching hidden), worst first. */
+export function botList<N>(h: H<N>, view: FleetView, now: number, query: string, page = 1, historyOf?: (bot: string) => N | null | undefined): N[] {
+  return pageOf(view, query, page).shown.map(({ bot, hidden }) => botSection(h, bot, now, hidden, historyOf?.(bot.name)));
+}
+
+/** A paged fleet's count: "Showing 101–200 of 10000 bots", "Showing 1–100 of 250 matching bots (10000 in all)". */
+export function pageText(p: BotPage, total: number): string {
+  if (p.matching === 0) return `Showing 0 of ${total} bots`;
+  const range = `${p.offset + 1}–${p.offset + p.shown.length}`;
+  return p.matching === total ? `Showing ${range} of ${total} bots` : `Showing ${range} of ${p.matching} matching bots (${total} in all)`;
 }
 
 export function countsOf(view: FleetView): Record<HealthKey, number> {

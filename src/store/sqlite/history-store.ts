@@ -134,6 +134,10 @@ export class SqliteHistoryStore implements History {
     return this.rollups.bar(bot, now, days, this.run);
   }
 
+  fleetBars(now: number, days: number, bots?: readonly string[]): Map<string, DayCell[]> {
+    return this.rollups.bars(now, days, bots, this.run);
+  }
+
   openIncident(bot: string): Incident | null {
     return this.rows.openIncident(bot);
   }

@@ -5,6 +5,7 @@ import type { SqliteDatabase } from "./database.ts";
 import { BotNames, emptyDay, readDayTransitions, readFleetDay, writeFleetDay, type CallIds, type FleetDay } from "./fleet-days.ts";
 import { CoveredTime, NONE, Tally, healthCode, healthOf, tallyPass, transitionsFrom, worstHealth, type Transitions } from "./health-pass.ts";
 import type { SqliteHistory } from "./history.ts";
+import { fleetBars } from "./fleet-bars.ts";
 
 /**
  * Daily uptime rollups (after Gatus' hourly `endpoint_uptimes`, but exact): one row per bot and UTC day
@@ -159,6 +160,11 @@ export class DailyUptime {
   }
 
   /** One bot's bar: a cell per UTC day of the `days` ending today, rolled-up days from rows, the rest exact. */
+  /** Many bots' bars at once (the page): see fleet-bars.ts. */
+  bars(now: number, days: number, bots?: readonly string[], liveRun?: number): Map<string, DayCell[]> {
+    return fleetBars(this.db, this.history, this.lastDay(), now, days, bots, liveRun);
+  }
+
   bar(bot: string, now: number, days: number, liveRun?: number): DayCell[] {
     const today = utcDay(now);
     const first = today - days + 1;
