@@ -22,10 +22,12 @@
  *     … "--node-options=--max-semi-space-size=8 --heap-growing-percent=20"   with other V8 flags
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import os from "node:os";
 import { fileURLToPath } from "node:url";
 import type { HistoryReadResult } from "./history-read.ts";
+import type { HistoryHttpResult } from "./history-http.ts";
 import type { MonitorResult } from "./monitor.ts";
 import type { RawLoopResult } from "./raw-loop.ts";
 import type { StandInStats } from "./stand-in.ts";
@@ -188,6 +190,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 interface StoreRun {
   writes: StoreWritesResult[];
   history: HistoryReadResult | undefined;
+  http: HistoryHttpResult | undefined;
 }
 
 function table(runs: Run[], store: StoreRun | undefined): string {
@@ -195,6 +198,7 @@ function table(runs: Run[], store: StoreRun | undefined): string {
   const firstOf = (r: Run) => runs.find((x) => x.scenario.bots === r.scenario.bots) === r;
   const writesOf = (r: Run) => (firstOf(r) ? store?.writes.find((w) => w.bots === r.scenario.bots) : undefined);
   const historyOf = (r: Run) => (firstOf(r) && store?.history?.bots === r.scenario.bots ? store.history : undefined);
+  const httpOf = (r: Run) => (firstOf(r) && store?.http?.bots === r.scenario.bots ? store.http : undefined);
   const mb = (bytes: number, digits = 1) => `${(bytes / 2 ** 20).toFixed(digits)} MB`;
   const storeRows: [string, (r: Run) => string, string][] = !store
     ? []
@@ -205,6 +209,9 @@ function table(runs: Run[], store: StoreRun | undefined): string {
         ["history, 90 days generated (one bot in five flapping): database", (r) => { const h = historyOf(r); return h ? `${mb(h.databaseBytes, 0)}, ${f0(h.transitions)} transitions` : "–"; }, ""],
         ["history: one bot's 90 days (window, uptime, bar, incidents), median", (r) => { const h = historyOf(r); return h ? `${f1(h.oneBotMs)} ms` : "–"; }, "< 20 ms"],
         ["history: every bot's uptime 24 h / 7 d / 30 d / 90 d for /status, median (first read)", (r) => { const h = historyOf(r); return h ? `${f1(h.fleetMs)} ms (${f0(h.fleetFirstMs)})` : "–"; }, "≤ 100 ms (/status < 250 ms)"],
+        ["GET /status on that database (every bot's uptime and open incident), median (first)", (r) => { const h = httpOf(r); return h ? `${f1(h.statusMs)} ms (${f0(h.statusFirstMs)})` : "–"; }, "< 250 ms"],
+        ["GET /status/bots/:name/history (7 days of a flapping bot), median", (r) => { const h = httpOf(r); return h ? `${f1(h.botHistoryMs)} ms` : "–"; }, "< 20 ms"],
+        ["GET / (a page of 100 bots with 30-day uptime and 90-day bars) / GET /bots/:name, median", (r) => { const h = httpOf(r); return h ? `${f0(h.pageMs)} / ${f0(h.botPageMs)} ms` : "–"; }, "< 300 ms"],
         ["start from that database with every bot's state: open + rollup of one day", (r) => { const h = historyOf(r); return h ? `${f1((h.openMs + h.rollUpMs) / 1000)} s (${f0(h.openMs)} + ${f0(h.rollUpMs)} ms)` : "–"; }, "< 2 s"],
       ];
   const cpuPerK = (cpuMs: number, requests: number) => (cpuMs / requests) * 1000;
@@ -276,8 +283,17 @@ if (!process.argv.includes("--no-store")) {
   const writes = await allMessages<StoreWritesResult>(child("store-writes.ts", [seconds, ...fleets, "--engine=sqlite"]), "storeWrites");
   const historyBots = Math.max(...fleets);
   log(`SQLite store: 90 days of history for ${f0(historyBots)} bots (filling takes a while), its reads and a start from it`);
-  const [history] = await allMessages<HistoryReadResult>(child("history-read.ts", [historyBots, 90]), "historyRead");
-  store = { writes, history };
+  // One database for both: filling 90 days for 10,000 bots takes minutes.
+  const historyDir = mkdtempSync(join(os.tmpdir(), "bench-history-"));
+  try {
+    const database = join(historyDir, "history.db");
+    const [history] = await allMessages<HistoryReadResult>(child("history-read.ts", [historyBots, 90, database]), "historyRead");
+    log("SQLite store: the history through the HTTP app (/status, one bot's history, the page) on that database");
+    const [http] = await allMessages<HistoryHttpResult>(child("history-http.ts", [historyBots, 90, database]), "historyHttp");
+    store = { writes, history, http };
+  } finally {
+    rmSync(historyDir, { recursive: true, force: true });
+  }
 }
 const loadAfter = os.loadavg()[0]!;
 

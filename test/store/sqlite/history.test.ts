@@ -144,5 +144,8 @@ describe("SqliteHistory", () => {
       expect(detail, sql).toMatch(/USING (COVERING )?INDEX|USING PRIMARY KEY/);
       expect(detail, sql).not.toMatch(/^SCAN|; SCAN/);
     }
+    // /status's open incidents walk the partial index of open ones only, never every incident by time.
+    const openPlan = db.all<{ detail: string }>("EXPLAIN QUERY PLAN SELECT * FROM incidents WHERE end_at IS NULL ORDER BY bot, start_at").map((r) => r.detail).join("; ");
+    expect(openPlan).toBe("SCAN incidents USING INDEX incidents_open");
   });
 });
