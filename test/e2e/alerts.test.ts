@@ -96,7 +96,7 @@ describe("alerts end to end", () => {
       monitorEvaluationMs: 500,
     });
     track(service);
-    await until("200 healthy bots", () => ([...service.monitor.statuses()].filter((s) => s.health === "healthy").length === 200 ? true : undefined), 30_000);
+    await until("200 healthy bots", () => ([...service.monitor.statuses()].filter((s) => s.health === "healthy").length === 200 ? true : undefined), 60_000);
 
     const fault = await control(sandbox, "POST", "/faults", { methods: ["getMe", "getBusinessConnection", "getWebhookInfo", "sendChatAction", "getBusinessAccountStarBalance"], status: 503 });
     expect(fault.status).toBe(201);
@@ -114,7 +114,7 @@ describe("alerts end to end", () => {
     const after = await sent(sandbox);
     expect(after).toHaveLength(2);
     expect(after[1]!.text).toContain("reaches Telegram again");
-  }, 60_000);
+  }, 100_000);
 
   it("when a bot's token is revoked, then one Telegram message reaches the ops chat with <, > and & rendered as written", async () => {
     const sandbox = await startSandbox({ world: healthyWorld(1) });
