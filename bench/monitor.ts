@@ -6,7 +6,7 @@
  * requests sent, schedule lag (from /metrics, as any scraper reads it), peak RSS, state-file writes;
  * then renders /metrics a few times.
  */
-import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -81,7 +81,8 @@ const service = await (async () => {
   const raw = {
     telegram: { apiRoot: url, timeout: "10s" },
     server: { host: "127.0.0.1", port: 0 },
-    store: { path: join(dir, "state.json") },
+    // A restart imports the state file beside it (the earlier release's default layout).
+    store: { path: join(dir, "secretary-watch.db") },
     schedule: { interval: `${intervalMs}ms`, concurrency },
     bots: configBots(bots),
   };
@@ -117,6 +118,11 @@ const durations = async (): Promise<{ sum: number; count: number }> => {
 };
 const total = (codes: Record<string, number>) => Object.values(codes).reduce((a, b) => a + b, 0);
 const storeStats = () => service.store.stats as { writes: number; bytes?: number };
+/** What this process sent to the disk (/proc/self/io write_bytes), less what went to its own log file. */
+const diskBytes = (): number => {
+  const line = readFileSync("/proc/self/io", "utf8").split("\n").find((l) => l.startsWith("write_bytes:"));
+  return Number(line?.split(":")[1] ?? NaN) - (existsSync(join(dir, "monitor.log")) ? statSync(join(dir, "monitor.log")).size : 0);
+};
 
 // Warm-up: a fresh start waits for every bot's first sweep (spread over the first 10 s, at most
 // `concurrency` at a time); a restart only lets the process settle, as every bot is on its slot.
@@ -135,7 +141,7 @@ const skipped0 = stats.skippedOverlap;
 const codes0 = await requestCount();
 const durations0 = await durations();
 const writes0 = storeStats().writes;
-const bytes0 = storeStats().bytes;
+const bytes0 = diskBytes();
 const eld = monitorEventLoopDelay({ resolution: 10 });
 eld.enable();
 let rssPeak = 0;
@@ -170,7 +176,7 @@ const requestCodes = Object.fromEntries(Object.entries(codes1).map(([k, v]) => [
 const lag = lagBetween(lag0, await scrapeScheduleLag(service.url));
 const lagMaxMs = (lag.buckets.find(([, n]) => n === lag.count)?.[0] ?? NaN) * 1000;
 const stateWrites = storeStats().writes - writes0;
-const bytes1 = storeStats().bytes;
+const bytes1 = diskBytes();
 const sweepsStarted = stats.started - started0;
 const skippedOverlap = stats.skippedOverlap - skipped0;
 
@@ -191,7 +197,7 @@ for (const line of metricsText.split("\n")) if (line !== "" && !line.startsWith(
 
 const health: Record<string, number> = {};
 for (const s of service.store.results.values()) health[s.health] = (health[s.health] ?? 0) + 1;
-const stateFileBytes = statSync(join(dir, "state.json")).size;
+const stateFileBytes = ["", "-wal"].reduce((sum, suffix) => sum + (existsSync(join(dir, `secretary-watch.db${suffix}`)) ? statSync(join(dir, `secretary-watch.db${suffix}`)).size : 0), 0);
 const heapUsedMb = process.memoryUsage().heapUsed / 2 ** 20;
 await service.stop(5_000);
 rmSync(dir, { recursive: true, force: true });
@@ -220,7 +226,7 @@ const result: MonitorResult = {
   maxRssMb: maxRssKb / 1024,
   heapUsedMb,
   stateWrites,
-  stateBytes: bytes0 !== undefined && bytes1 !== undefined ? bytes1 - bytes0 : null,
+  stateBytes: Number.isFinite(bytes1 - bytes0) ? bytes1 - bytes0 : null,
   stateFileBytes,
   metricsRenderMs,
   metricsBytes,
