@@ -1,4 +1,5 @@
-import { existsSync, statSync } from "node:fs";
+import { existsSync, statSync, statfsSync } from "node:fs";
+import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
 import { DatabaseSync } from "node:sqlite";
 import type { Migration } from "../migrations/index.ts";
@@ -34,8 +35,22 @@ export function openWritable(path: string, timeout: number, migrations: readonly
     return { db, version };
   } catch (err) {
     db?.close();
-    throw databaseError(path, err);
+    throw diskFull(path, databaseError(path, err));
   }
+}
+
+/**
+ * SQLite reports a -shm it cannot grow as an I/O error: on a disk with no space left, say that instead,
+ * which the operator can act on.
+ */
+function diskFull(path: string, err: Error): Error {
+  if (!(err instanceof DatabaseError) || (err.code !== "SQLITE_IOERR" && err.code !== "SQLITE_CANTOPEN")) return err;
+  try {
+    if (statfsSync(dirname(path)).bavail > 0) return err;
+  } catch {
+    return err;
+  }
+  return databaseError(path, Object.assign(new Error("no space left on the disk"), { code: "ENOSPC", cause: err }));
 }
 
 /**
