@@ -10,6 +10,11 @@ export interface SqliteDatabaseOptions {
   busyTimeoutMs?: number;
   /** The schema steps (tests give their own). */
   migrations?: readonly Migration[];
+  /**
+   * While the file is open read-only, how often a transaction may try to reopen it for writing; in
+   * between, transactions fail at once with the last refusal (a reopen drops SQLite's page cache).
+   */
+  reopenIntervalMs?: number;
 }
 
 export interface TransactionOptions {
@@ -41,6 +46,7 @@ export class SqliteDatabase {
   readonly schemaVersion: number;
   private db: DatabaseSync;
   private readOnlyConnection: boolean;
+  private lastRefusal: { at: number; error: DatabaseError } | undefined;
   private readonly options: SqliteDatabaseOptions;
   private readonly statements = new Map<string, StatementSync>();
   private readonly arrayStatements = new Map<string, StatementSync>();
@@ -125,7 +131,7 @@ export class SqliteDatabase {
    */
   transaction<T>(fn: () => T, options: TransactionOptions = {}): T {
     if (this.db.isTransaction) return this.checkSync(fn());
-    if (this.readOnlyConnection) this.reopenWritable();
+    if (this.readOnlyConnection) this.reopenWritable(Date.now());
     const disk = options.durability === "disk";
     if (disk) this.exec("PRAGMA synchronous = FULL");
     try {
@@ -157,7 +163,8 @@ export class SqliteDatabase {
    * (the disk may take writes again). While it still refuses, the file is opened read-only again (the
    * same rows) and the refusal thrown, naming the file.
    */
-  private reopenWritable(): void {
+  private reopenWritable(now: number): void {
+    if (this.lastRefusal && now - this.lastRefusal.at < (this.options.reopenIntervalMs ?? 1000)) throw this.lastRefusal.error;
     const timeout = this.options.busyTimeoutMs ?? 5000;
     const migrations = this.options.migrations ?? MIGRATIONS;
     this.statements.clear();
@@ -169,11 +176,13 @@ export class SqliteDatabase {
     } catch (err) {
       const failed = databaseError(this.path, err);
       const why = failed instanceof DatabaseError ? failed : new DatabaseError(this.path, "SQLITE_ERROR", failed.message, { cause: failed });
+      this.lastRefusal = { at: now, error: why };
       this.db = openReadOnly(this.path, timeout, migrations, why).db;
       throw why;
     }
     this.db = connection.db;
     this.readOnlyConnection = false;
+    this.lastRefusal = undefined;
   }
 
   close(): void {

@@ -119,16 +119,26 @@ describe("a database on a disk that takes no writes", () => {
     );
   });
 
-  it("when the disk becomes writable again, then the next transaction reopens the file for writing and commits, and what it held is kept", () => {
+  it("when the disk becomes writable again, then a transaction (at most reopenIntervalMs after the last refusal) reopens the file for writing and commits, and what it held is kept", async () => {
     disk = mountTmpfs(4);
     const path = join(disk.dir, "w.db");
     open(path).close();
     crashedWith(path, ["anna"]);
     disk.readOnly();
-    const db = open(path);
+    const db = SqliteDatabase.open({ path, reopenIntervalMs: 200 });
+    opened.push(db);
     expect(() => insert(db, "bob")).toThrow(/EROFS/);
+    expect(() => insert(db, "bob")).toThrow(/EROFS/); // within the interval: the same refusal, no reopen
     disk.writable();
-    insert(db, "bob");
+    const committed = () => {
+      try {
+        insert(db, "bob");
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await expect.poll(committed, { timeout: 3000, interval: 50 }).toBe(true);
     expect(db.readOnly).toBe(false);
     expect(connections(db)).toEqual(["anna", "bob"]);
     db.close();
