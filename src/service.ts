@@ -90,6 +90,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   });
   if (store.imported) logger.warn({ from: store.importedFrom, to: config.store.path, imported: store.imported }, "state file of the earlier format imported into the database; the file is kept as *.imported");
   const history = store.history;
+  if (history.database.readOnly) {
+    logger.warn({ path: config.store.path }, "the database cannot be written: serving what it holds, read-only; notifications queued in it are held until it can be written again");
+  }
   history.begin(Date.now());
   const maintenance = new HistoryMaintenance({ history, retentionMs: config.store.retention, logger, onError: metrics.observeStoreError, ...(options.heartbeatMs !== undefined && { heartbeatMs: options.heartbeatMs }) });
   const transport = createTransport({ maxSockets: Math.max(64, config.schedule.concurrency * 2) });

@@ -1,8 +1,9 @@
 import { DatabaseSync, type SQLInputValue, type SQLOutputValue, type StatementSync } from "node:sqlite";
 import { MIGRATIONS, type Migration } from "../migrations/index.ts";
-import { prepareDatabaseFile, requireExistingDatabase } from "./database-file.ts";
-import { databaseError } from "./errors.ts";
-import { migrate, readSchemaVersion } from "./migrate.ts";
+import { requireExistingDatabase } from "./database-file.ts";
+import { DatabaseError, databaseError } from "./errors.ts";
+import { readSchemaVersion } from "./migrate.ts";
+import { cannotWrite, openReadOnly as openReadOnlyConnection, openWritable, type Connection } from "./open-connection.ts";
 
 export interface SqliteDatabaseOptions {
   /** The database file (store.path). */
@@ -11,6 +12,11 @@ export interface SqliteDatabaseOptions {
   busyTimeoutMs?: number;
   /** The schema steps (tests give their own). */
   migrations?: readonly Migration[];
+  /**
+   * While the file is open read-only, how often a transaction may try to reopen it for writing; in
+   * between, transactions fail at once with the last refusal (a reopen drops SQLite's page cache).
+   */
+  reopenIntervalMs?: number;
 }
 
 export interface TransactionOptions {
@@ -40,33 +46,39 @@ export class SqliteDatabase {
   readonly path: string;
   /** The schema version in force. */
   readonly schemaVersion: number;
-  private readonly db: DatabaseSync;
+  private db: DatabaseSync;
+  private readOnlyConnection: boolean;
+  /** False for a reader beside the service (openReadOnly): it never writes, so it never reopens for writing. */
+  private mayReopen = true;
+  private lastRefusal: { at: number; error: DatabaseError } | undefined;
+  private readonly options: SqliteDatabaseOptions;
   private readonly statements = new Map<string, StatementSync>();
   private readonly arrayStatements = new Map<string, StatementSync>();
 
-  private constructor(path: string, db: DatabaseSync, schemaVersion: number) {
-    this.path = path;
-    this.db = db;
-    this.schemaVersion = schemaVersion;
+  private constructor(options: SqliteDatabaseOptions, connection: Connection, readOnly: boolean) {
+    this.path = options.path;
+    this.options = options;
+    this.db = connection.db;
+    this.schemaVersion = connection.version;
+    this.readOnlyConnection = readOnly;
   }
 
-  /** Opens (creating it 0600 if missing) and migrates the database. Throws a DatabaseError naming the file. */
+  /**
+   * Opens (creating it 0600 if missing) and migrates the database. An existing database at the current
+   * schema that cannot be written (read-only or full disk, no write permission) is opened read-only:
+   * `readOnly` is true and each transaction first tries to reopen it for writing. Throws a DatabaseError
+   * naming the file.
+   */
   static open(options: SqliteDatabaseOptions): SqliteDatabase {
     const { path } = options;
-    prepareDatabaseFile(path);
-    let db: DatabaseSync | undefined;
+    const timeout = options.busyTimeoutMs ?? 5000;
+    const migrations = options.migrations ?? MIGRATIONS;
     try {
-      db = new DatabaseSync(path, { timeout: options.busyTimeoutMs ?? 5000, enableForeignKeyConstraints: true });
-      const mode = db.prepare("PRAGMA journal_mode = WAL").get() as { journal_mode: string };
-      if (mode.journal_mode !== "wal") throw new Error(`journal_mode is ${mode.journal_mode}, WAL expected`);
-      db.exec("PRAGMA synchronous = NORMAL");
-      const version = migrate(db, path, options.migrations ?? MIGRATIONS);
-      // The -wal and -shm files exist now; SQLite created them with the database file's mode (0600).
-      prepareDatabaseFile(path);
-      return new SqliteDatabase(path, db, version);
+      return new SqliteDatabase(options, openWritable(path, timeout, migrations), false);
     } catch (err) {
-      db?.close();
-      throw databaseError(path, err);
+      const why = databaseError(path, err);
+      if (!cannotWrite(why)) throw why;
+      return new SqliteDatabase(options, openReadOnlyConnection(path, timeout, migrations, why), true);
     }
   }
 
@@ -84,11 +96,18 @@ export class SqliteDatabase {
     try {
       db = new DatabaseSync(path, { readOnly: true, timeout: options.busyTimeoutMs ?? 5000 });
       const version = readSchemaVersion(db, path, options.migrations ?? MIGRATIONS);
-      return new SqliteDatabase(path, db, version);
+      const reader = new SqliteDatabase(options, { db, version }, true);
+      reader.mayReopen = false;
+      return reader;
     } catch (err) {
       db?.close();
       throw databaseError(path, err);
     }
+  }
+
+  /** True while the connection is read-only (the file could not be opened for writing). */
+  get readOnly(): boolean {
+    return this.readOnlyConnection;
   }
 
   /** The prepared statement for `sql`, prepared once and reused. */
@@ -139,6 +158,8 @@ export class SqliteDatabase {
    */
   transaction<T>(fn: () => T, options: TransactionOptions = {}): T {
     if (this.db.isTransaction) return this.checkSync(fn());
+    if (this.readOnlyConnection && !this.mayReopen) throw new DatabaseError(this.path, "SQLITE_READONLY", "is open for reading only here (a reader beside the service writes nothing)");
+    if (this.readOnlyConnection) this.reopenWritable(Date.now());
     const disk = options.durability === "disk";
     if (disk) this.exec("PRAGMA synchronous = FULL");
     try {
@@ -162,6 +183,34 @@ export class SqliteDatabase {
     } finally {
       if (disk) this.exec("PRAGMA synchronous = NORMAL");
     }
+  }
+
+  /**
+   * SQLite cannot turn a read-only connection into a writable one, and a second connection would share
+   * the first one's read-only -shm: the read-only connection is closed and the file opened for writing
+   * (the disk may take writes again). While it still refuses, the file is opened read-only again (the
+   * same rows) and the refusal thrown, naming the file.
+   */
+  private reopenWritable(now: number): void {
+    if (this.lastRefusal && now - this.lastRefusal.at < (this.options.reopenIntervalMs ?? 1000)) throw this.lastRefusal.error;
+    const timeout = this.options.busyTimeoutMs ?? 5000;
+    const migrations = this.options.migrations ?? MIGRATIONS;
+    this.statements.clear();
+    this.arrayStatements.clear();
+    this.db.close();
+    let connection: Connection;
+    try {
+      connection = openWritable(this.path, timeout, migrations);
+    } catch (err) {
+      const failed = databaseError(this.path, err);
+      const why = failed instanceof DatabaseError ? failed : new DatabaseError(this.path, "SQLITE_ERROR", failed.message, { cause: failed });
+      this.lastRefusal = { at: now, error: why };
+      this.db = openReadOnlyConnection(this.path, timeout, migrations, why).db;
+      throw why;
+    }
+    this.db = connection.db;
+    this.readOnlyConnection = false;
+    this.lastRefusal = undefined;
   }
 
   close(): void {

@@ -8,11 +8,14 @@ export class DatabaseError extends Error {
   /** The errno code (EACCES, EROFS, ENOSPC, EISDIR…) or SQLite's primary code name (SQLITE_NOTADB…). */
   readonly code: string;
   readonly path: string;
+  /** The cause in words, without the path and code (for a message that adds to it). */
+  readonly detail: string;
 
   constructor(path: string, code: string, cause: string, options?: ErrorOptions) {
     super(`database ${path}: ${cause} (${code})`, options);
     this.code = code;
     this.path = path;
+    this.detail = cause;
   }
 }
 

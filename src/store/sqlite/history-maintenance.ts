@@ -38,7 +38,8 @@ export class HistoryMaintenance {
   start(): void {
     this.heartbeat = armInterval(() => this.o.history.heartbeat(Date.now()), this.o.heartbeatMs ?? 15_000);
     this.daily = cron.schedule("0 0 * * *", () => this.runDaily(), { timezone: "Etc/UTC", noOverlap: true, name: "history-daily" });
-    this.prune();
+    // A monitor stopped across midnight rolls up the days it missed now; best-effort, like at midnight.
+    this.runDaily();
   }
 
   stop(): void {

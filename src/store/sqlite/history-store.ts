@@ -42,10 +42,16 @@ export class SqliteHistoryStore implements History {
     return this.run;
   }
 
-  /** Records this process's start (committed at once) and rolls up the days that ended meanwhile. */
+  /**
+   * Records this process's start with the next commit, like any history write: a disk that takes no
+   * writes (read-only, full) does not stop the monitor from starting, and the run's row reaches the disk
+   * with the first commit that succeeds. Its known time counts from `now` meanwhile. Rolling up the days
+   * that ended is HistoryMaintenance's (at its start), where a failure is logged and counted.
+   */
   begin(now: number): void {
-    this.run = this.rows.startRun(now);
-    this.rollups.rollUp(now, this.run);
+    const run = this.rows.reserveRun(now);
+    this.run = run;
+    this.enqueue(() => this.rows.writeRun(run), false);
   }
 
   /** Writes the heartbeat with the next commit: known time reaches it even if the process dies after. */

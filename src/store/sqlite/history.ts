@@ -28,8 +28,28 @@ export class SqliteHistory {
     this.db = db;
   }
 
+  /** Runs numbered (`reserveRun`) whose row may not be written yet: their start, for `runs`. */
+  private readonly reserved = new Map<number, number>();
+
   startRun(at: number): number {
     return this.db.transaction(() => this.db.run("INSERT INTO monitor_runs (started_at, heartbeat_at) VALUES (?, ?)", at, at).lastInsertRowid);
+  }
+
+  /**
+   * Numbers a run starting `at` without writing it (a read, so it works on a disk that takes no writes):
+   * its row is written later with `writeRun`, and until then `runs` knows it from memory.
+   */
+  reserveRun(at: number): number {
+    const id = (this.db.get<{ id: number | null }>("SELECT MAX(id) AS id FROM monitor_runs")?.id ?? 0) + 1;
+    this.reserved.set(id, at);
+    return id;
+  }
+
+  /** Writes the reserved run's row (inside the caller's transaction). */
+  writeRun(id: number): void {
+    const at = this.reserved.get(id);
+    if (at === undefined) throw new Error(`monitor run ${id} was not reserved`);
+    this.db.run("INSERT INTO monitor_runs (id, started_at, heartbeat_at) VALUES (?, ?, ?)", id, at, at);
   }
 
   heartbeat(run: number, at: number): void {
@@ -47,10 +67,16 @@ export class SqliteHistory {
       from,
       to,
     );
-    const live = liveRun === undefined ? undefined : this.db.get<{ started_at: number }>("SELECT started_at FROM monitor_runs WHERE id = ? AND stopped_at IS NULL", liveRun);
+    const live = liveRun === undefined ? undefined : (this.db.get<{ started_at: number }>("SELECT started_at FROM monitor_runs WHERE id = ? AND stopped_at IS NULL", liveRun) ?? this.unwritten(liveRun));
     const runs = rows.filter((r) => r.id !== liveRun).map((r) => ({ startedAt: r.started_at, heartbeatAt: r.heartbeat_at, stoppedAt: r.stopped_at }));
     if (live && live.started_at < to) runs.push({ startedAt: live.started_at, heartbeatAt: to, stoppedAt: null });
     return runs.sort((a, b) => a.startedAt - b.startedAt);
+  }
+
+  /** A reserved run whose row is not on disk yet (the disk takes no writes). */
+  private unwritten(run: number): { started_at: number } | undefined {
+    const at = this.reserved.get(run);
+    return at === undefined || this.db.get("SELECT 1 FROM monitor_runs WHERE id = ?", run) ? undefined : { started_at: at };
   }
 
   recordHealth(bot: string, transition: HealthTransition): void {

@@ -16,9 +16,7 @@ export function migrate(db: DatabaseSync, path: string, migrations: readonly Mig
     db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
     const row = db.prepare("SELECT MAX(version) AS version FROM schema_version").get() as { version: number | null };
     const current = row.version ?? 0;
-    if (current > latest) {
-      throw new DatabaseError(path, "SCHEMA_TOO_NEW", `written by a newer secretary-watch (schema version ${current}, this release knows up to ${latest}); upgrade secretary-watch or restore a backup taken before the upgrade`);
-    }
+    if (current > latest) throw schemaTooNew(path, current, latest);
     const record = db.prepare("INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)");
     for (const step of migrations.filter((m) => m.version > current)) {
       db.exec(step.sqlite);
@@ -30,6 +28,11 @@ export function migrate(db: DatabaseSync, path: string, migrations: readonly Mig
     db.exec("ROLLBACK");
     throw err;
   }
+}
+
+/** A database written by a newer release: an older one must not write tables it does not know. */
+export function schemaTooNew(path: string, current: number, latest: number): DatabaseError {
+  return new DatabaseError(path, "SCHEMA_TOO_NEW", `written by a newer secretary-watch (schema version ${current}, this release knows up to ${latest}); upgrade secretary-watch or restore a backup taken before the upgrade`);
 }
 
 function checkNumbering(migrations: readonly Migration[]): void {

@@ -3,6 +3,8 @@ import { dirname } from "node:path";
 import { isLegacyStateFile, readLegacyStateFile } from "../legacy-state-file.ts";
 import { companionFiles } from "./database-file.ts";
 import { SqliteDatabase } from "./database.ts";
+import { DatabaseError, databaseError } from "./errors.ts";
+import { cannotWrite } from "./open-connection.ts";
 import { importLegacyState } from "./import-legacy.ts";
 
 /**
@@ -23,20 +25,11 @@ export async function openDatabaseAt(path: string, besides?: string): Promise<{ 
   let imported: Record<string, number> | undefined;
   const source = isLegacyStateFile(path) ? path : besides !== undefined && besides !== path && !existsSync(path) && isLegacyStateFile(besides) ? besides : undefined;
   if (source !== undefined) {
-    const legacy = await readLegacyStateFile(source);
-    removeDatabase(staged);
-    const db = SqliteDatabase.open({ path: staged });
     try {
-      if (legacy) imported = importLegacyState(db, legacy);
-      // A checkpoint moves everything into the file itself: the -wal is not renamed with it.
-      db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
-    } finally {
-      db.close();
+      imported = await importStateFile(source, staged, path);
+    } catch (err) {
+      throw importRefusal(source, err);
     }
-    fsyncFile(staged);
-    renameSync(source, `${source}.imported`);
-    fsyncFile(dirname(source));
-    moveStaged(staged, path);
   } else if (!existsSync(path) && (existsSync(`${path}.imported`) || (besides !== undefined && existsSync(`${besides}.imported`))) && existsSync(staged)) {
     moveStaged(staged, path);
   } else {
@@ -44,6 +37,33 @@ export async function openDatabaseAt(path: string, besides?: string): Promise<{ 
     removeDatabase(staged);
   }
   return { db: SqliteDatabase.open({ path }), ...(imported ? { imported, importedFrom: source } : {}) };
+}
+
+/** Steps 1–3 above: the state file at `source` becomes the database at `path`. */
+async function importStateFile(source: string, staged: string, path: string): Promise<Record<string, number> | undefined> {
+  const legacy = await readLegacyStateFile(source);
+  removeDatabase(staged);
+  let imported: Record<string, number> | undefined;
+  const db = SqliteDatabase.open({ path: staged });
+  try {
+    if (legacy) imported = importLegacyState(db, legacy);
+    // A checkpoint moves everything into the file itself: the -wal is not renamed with it.
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  } finally {
+    db.close();
+  }
+  fsyncFile(staged);
+  renameSync(source, `${source}.imported`);
+  fsyncFile(dirname(source));
+  moveStaged(staged, path);
+  return imported;
+}
+
+/** An import needs a disk that takes writes: a read-only or full one is refused with what to do, naming the file. */
+function importRefusal(source: string, err: unknown): Error {
+  const why = databaseError(source, err);
+  if (!cannotWrite(why)) return err instanceof Error ? err : why; // other failures as they were
+  return new DatabaseError(source, why.code, `is a state file of the earlier format, which must be imported into a database beside it, and that cannot be written: ${why.detail}`, { cause: why });
 }
 
 function moveStaged(staged: string, path: string): void {
