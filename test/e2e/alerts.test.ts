@@ -19,7 +19,7 @@ function healthyWorld(n: number) {
 
 function monitorConfig(sandbox: Sandbox, n: number, extra: Record<string, unknown>) {
   return {
-    telegram: { apiRoot: sandbox.url, timeout: "300ms" },
+    telegram: { apiRoot: sandbox.url, timeout: "2s" },
     schedule: { interval: "1s", concurrency: 32 },
     bots: fleetBots(n),
     ...extra,
