@@ -26,8 +26,10 @@ export const webhook = defineCheck({
     // last_error_date is never cleared by later successful deliveries: only a recent one counts.
     const errorAgeMs = info.last_error_date ? now.getTime() - info.last_error_date * 1000 : Infinity;
     if (errorAgeMs <= errorWindow) {
-      const ago = Math.max(0, Math.round(errorAgeMs / 1000));
-      return fail(`webhook delivery failed ${ago} s ago: ${info.last_error_message ?? "no message"}`, REMEDIATION.webhookError);
+      // The time itself, not its age: the message stays the same from sweep to sweep while the error does,
+      // so the store writes the verdict once and the history records one change, not one per sweep.
+      const when = new Date(info.last_error_date! * 1000).toISOString().replace(".000Z", "Z");
+      return fail(`webhook delivery failed at ${when}: ${info.last_error_message ?? "no message"}`, REMEDIATION.webhookError);
     }
     const lacking = info.allowed_updates ? BUSINESS_UPDATES.filter((u) => !info.allowed_updates!.includes(u)) : [];
     if (lacking.length > 0) return fail(`allowed_updates lacks ${lacking.join(", ")}`, REMEDIATION.webhookAllowedUpdates);

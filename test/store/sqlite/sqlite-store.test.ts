@@ -12,6 +12,7 @@ import { alertState, outboxEntry, result, silence, storedBot } from "../contract
 
 const dbPath = () => join(mkdtempSync(join(tmpdir(), "sqlite-store-")), "secretary-watch.db");
 const later = "2026-11-24T12:01:00.000Z";
+const at0 = "2026-11-24T12:00:00.000Z";
 const until = async (what: string, done: () => boolean) => {
   const deadline = Date.now() + 5000;
   while (!done()) {
@@ -61,6 +62,25 @@ describe("SqliteStore", () => {
     const after = await SqliteStore.open<WatchState>({ path });
     for (const bot of bots) expect(after.results.get(bot)).toEqual(result(bot, "healthy", later));
     await after.close();
+    await store.close();
+  });
+
+  it("when only a passing check's message moves (a count), then nothing is committed; when a failing check's message changes, it is", async () => {
+    const store = await SqliteStore.open<WatchState>({ path: dbPath() });
+    const withMessage = (health: string, message: string, checkedAt: string) => {
+      const r = result("anna", health, checkedAt) as unknown as { checks: { message: string }[] };
+      r.checks[0]!.message = message;
+      return r as unknown as WatchState["results"];
+    };
+    await store.results.put("anna", withMessage("healthy", "3 updates pending", at0));
+    const commits = store.stats.writes;
+    await store.results.put("anna", withMessage("healthy", "5 updates pending", later));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(store.stats.writes).toBe(commits);
+    expect((store.results.get("anna") as unknown as { checks: { message: string }[] }).checks[0]!.message).toBe("5 updates pending");
+    await store.results.put("anna", withMessage("down", "webhook delivery failed at 2026-11-24T11:59:00Z: 502", later));
+    await store.results.put("anna", withMessage("down", "webhook delivery failed at 2026-11-24T12:00:30Z: 502", later));
+    expect(store.stats.writes).toBe(commits + 2);
     await store.close();
   });
 
