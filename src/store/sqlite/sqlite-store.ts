@@ -8,7 +8,8 @@ import { SqliteHistoryStore } from "./history-store.ts";
 import { writeSliceRow, type SliceName } from "./slice-writes.ts";
 import { readState } from "./state-rows.ts";
 import { upsertSweep } from "./sweep-rows.ts";
-import { verdictOf } from "./verdict.ts";
+import { createHash } from "node:crypto";
+import { alertVerdictOf, verdictOf } from "./verdict.ts";
 
 export interface SqliteStoreOptions {
   /** The database file (store.path); a JSON state file of the earlier format found there is imported. */
@@ -146,8 +147,14 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
     return (this[name] as MemoryTable<unknown> | MemoryList<{ id: string }>).map;
   }
 
+  /**
+   * What tells an unchanged put: a digest of what would be written at once (a result's verdict, an alert
+   * state but a firing streak's length, any other record whole). A digest, not the text: 10,000 results'
+   * verdicts are ~10 MB of strings.
+   */
   private fingerprint(slice: SliceName, value: unknown): string {
-    return slice === "results" ? verdictOf(value) : JSON.stringify(value);
+    const text = slice === "results" ? verdictOf(value) : slice === "alerts" ? alertVerdictOf(value) : JSON.stringify(value);
+    return createHash("sha1").update(text).digest("base64");
   }
 
   private pending(): boolean {

@@ -84,6 +84,25 @@ describe("SqliteStore", () => {
     await store.close();
   });
 
+  it("when a firing alert's bad streak only grows, then nothing is committed; when anything else of it changes, it is", async () => {
+    const store = await SqliteStore.open<WatchState>({ path: dbPath() });
+    const firing = (badStreak: number, goodStreak = 0) =>
+      ({ badStreak, badSince: at0, badWorst: "down", goodStreak, firing: { since: at0, severity: "down", notified: { severity: "down", at: at0 }, firedAt: at0 } }) as unknown as WatchState["alerts"];
+    await store.alerts.put("anna", firing(2));
+    const commits = store.stats.writes;
+    for (let streak = 3; streak < 10; streak++) await store.alerts.put("anna", firing(streak));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(store.stats.writes).toBe(commits);
+    expect(store.alerts.get("anna")).toMatchObject({ badStreak: 9 });
+    await store.alerts.put("anna", firing(0, 1));
+    expect(store.stats.writes).toBe(commits + 1);
+    // Not firing yet, the streak is what decides: each step is written.
+    await store.alerts.put("bob", alertState(1));
+    await store.alerts.put("bob", alertState(2));
+    expect(store.stats.writes).toBe(commits + 3);
+    await store.close();
+  });
+
   it("when a verdict changes or an alert state is put unchanged, then the first is committed at once and the second writes nothing", async () => {
     const store = await SqliteStore.open<WatchState>({ path: dbPath() });
     await store.results.put("anna", result("anna"));
