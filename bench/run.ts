@@ -243,12 +243,12 @@ function table(runs: Run[], store: StoreRun | undefined): string {
     ],
     ["store commits per minute (the monitor running: sweeps, alerts, history, heartbeat)", (r) => f1((r.monitor.stateWrites / r.monitor.windowSeconds) * 60), ""],
     [
-      "monitor's bytes written to disk per minute (/proc/self/io, its log file left out)",
+      "monitor's bytes written to disk per minute (/proc/self/io, its log file left out; the window holds the broken bots' first alert steps)",
       (r) =>
         r.monitor.stateBytes === null
           ? "–"
           : `${f1(((r.monitor.stateBytes / r.monitor.windowSeconds) * 60) / 2 ** 20, 3)} MB (database + wal ${f1(r.monitor.stateFileBytes / 2 ** 20)} MB)`,
-      "≤ 1 MB (≤ 0.2 MB at 1,000)",
+      "steady state: the SQLite store rows below",
     ],
     [
       "start",

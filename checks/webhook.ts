@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineCheck, fail, ok, warn } from "../src/runner/define-check.ts";
-import { durationBetween } from "../src/config/duration.ts";
+import { durationBetween, formatDuration } from "../src/config/duration.ts";
 import { REMEDIATION } from "./remediation.ts";
 
 /** Without these, an explicit allowed_updates list silently drops Secretary traffic. */
@@ -26,10 +26,10 @@ export const webhook = defineCheck({
     // last_error_date is never cleared by later successful deliveries: only a recent one counts.
     const errorAgeMs = info.last_error_date ? now.getTime() - info.last_error_date * 1000 : Infinity;
     if (errorAgeMs <= errorWindow) {
-      // The time itself, not its age: the message stays the same from sweep to sweep while the error does,
-      // so the store writes the verdict once and the history records one change, not one per sweep.
-      const when = new Date(info.last_error_date! * 1000).toISOString().replace(".000Z", "Z");
-      return fail(`webhook delivery failed at ${when}: ${info.last_error_message ?? "no message"}`, REMEDIATION.webhookError);
+      // Neither the error's age nor its time: Telegram moves last_error_date with every failed retry, and a
+      // message that changes every sweep would be a new verdict to write (and page) every sweep. The time
+      // is on the metric secretary_webhook_last_error_timestamp_seconds.
+      return fail(`webhook delivery failed within the last ${formatDuration(errorWindow)}: ${info.last_error_message ?? "no message"}`, REMEDIATION.webhookError);
     }
     const lacking = info.allowed_updates ? BUSINESS_UPDATES.filter((u) => !info.allowed_updates!.includes(u)) : [];
     if (lacking.length > 0) return fail(`allowed_updates lacks ${lacking.join(", ")}`, REMEDIATION.webhookAllowedUpdates);

@@ -50,7 +50,7 @@ const ROWS: Row[] = [
   {
     when: "a delivery failed inside the error window",
     given: { bot: { webhook: { lastErrorSecondsAgo: 30, lastErrorMessage: "Connection refused" } } },
-    then: { status: "fail", message: expect.stringMatching(/^webhook delivery failed at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ: Connection refused$/), remediation: fixEndpoint, impact: "degraded" },
+    then: { status: "fail", message: "webhook delivery failed within the last 10m: Connection refused", remediation: fixEndpoint, impact: "degraded" },
   },
   {
     when: "the last delivery error is older than the error window",
@@ -60,7 +60,7 @@ const ROWS: Row[] = [
   {
     when: "a delivery failed and Telegram gives no error message",
     given: { faults: [jsonAnswer("getWebhookInfo", { ok: true, result: { url: "https://bots.example.com/anna", pending_update_count: 0, last_error_date: nowSeconds() - 5 } })] },
-    then: { status: "fail", message: expect.stringMatching(/^webhook delivery failed at \S+Z: no message$/), remediation: fixEndpoint },
+    then: { status: "fail", message: expect.stringMatching(/^webhook delivery failed within the last \S+: no message$/), remediation: fixEndpoint },
   },
   {
     when: "allowed_updates leaves out the Secretary updates",
