@@ -2,7 +2,7 @@ import type { Incident } from "../history/incidents.ts";
 import type { DayCell } from "../history/uptime.ts";
 import type { UptimeWindow, WindowUptimes } from "../history/history.ts";
 import type { BotView } from "./status-view.ts";
-import { escapeHtml, h, PAGE_CSS, type Html } from "./page.ts";
+import { escapeHtml, h, pageHead, type Html } from "./page.ts";
 import { botSection, fmtClock, fmtDuration } from "./page-assets/render.ts";
 import { BAR_DAYS, dayBar, fmtRatio } from "./page-history.ts";
 
@@ -92,14 +92,7 @@ function incidentsPanel(incidents: readonly Incident[], now: number): Html {
 function document(title: string, refreshSeconds: number | null, main: Html[]): string {
   return `<!doctype html>
 <html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<meta name="referrer" content="no-referrer">
-${refreshSeconds === null ? "" : `<meta http-equiv="refresh" content="${escapeHtml(refreshSeconds)}">\n`}<title>${escapeHtml(title)}</title>
-<style>${PAGE_CSS}</style>
-</head>
+${pageHead(title, refreshSeconds === null ? "" : `<meta http-equiv="refresh" content="${escapeHtml(refreshSeconds)}">`)}
 <body>
 <header class="top"><div class="wrap bar"><span class="brand">secretary-watch <small>Secretary Mode bots</small></span></div></header>
 <main class="wrap">

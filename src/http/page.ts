@@ -6,6 +6,18 @@ import { botList, fleetLine, pageOf, pageText, shownText, summaryTiles, titleTex
 import type { Renderer } from "./page-assets/client.ts";
 
 /** Escapes text for HTML element content and quoted attribute values. */
+/** The pages' shared <head>: `extra` (a refresh) before the title; the title escaped. */
+export function pageHead(title: string, extra = ""): string {
+  return `<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<meta name="referrer" content="no-referrer">
+${extra ? `${extra}\n` : ""}<title>${escapeHtml(title)}</title>
+<style>${PAGE_CSS}</style>
+</head>`;
+}
+
 export function escapeHtml(value: unknown): string {
   return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -121,15 +133,7 @@ export function renderStatusPage(view: FleetView, o: PageOptions): string {
   const shown = page.paged ? pageText(page, view.bots.length) : shownText(page.matching, view.bots.length);
   return `<!doctype html>
 <html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<meta name="referrer" content="no-referrer">
-<noscript><meta http-equiv="refresh" content="${refresh}"></noscript>
-<title>${escapeHtml(titleText(view))}</title>
-<style>${PAGE_CSS}</style>
-</head>
+${pageHead(titleText(view), `<noscript><meta http-equiv="refresh" content="${refresh}"></noscript>`)}
 <body data-refresh="${refresh}" data-now="${escapeHtml(now)}">
 <header class="top"><div class="wrap bar">
 <span class="brand">secretary-watch <small>Secretary Mode bots</small></span>
