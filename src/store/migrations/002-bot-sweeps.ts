@@ -18,7 +18,10 @@ export const botSweeps: Migration = {
       checked_at INTEGER NOT NULL
     ) WITHOUT ROWID;
   `,
-  postgresNotes: `
-    - checked_at is BIGINT; WITHOUT ROWID is SQLite only (a plain table with PRIMARY KEY (bot) there).
+  postgres: `
+    CREATE TABLE bot_sweeps (
+      bot TEXT PRIMARY KEY,
+      checked_at BIGINT NOT NULL
+    );
   `,
 };

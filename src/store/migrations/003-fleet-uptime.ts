@@ -36,8 +36,18 @@ export const fleetUptime: Migration = {
       transitions BLOB NOT NULL
     );
   `,
-  postgresNotes: `
-    - totals, end_health and transitions are BYTEA (the same bytes); uptime_bots.id is a plain INTEGER PRIMARY KEY,
-      not an identity: the rollup assigns the numbers itself (0, 1, 2 … in the order bots are first seen).
+  // The same bytes as BYTEA; uptime_bots.id is assigned by the rollup (0, 1, 2 … as bots are first seen).
+  postgres: `
+    CREATE TABLE uptime_bots (
+      id INTEGER PRIMARY KEY,
+      bot TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE fleet_uptime (
+      day INTEGER PRIMARY KEY,
+      bots INTEGER NOT NULL,
+      totals BYTEA NOT NULL,
+      end_health BYTEA NOT NULL,
+      transitions BYTEA NOT NULL
+    );
   `,
 };

@@ -10,7 +10,7 @@ export const openIncidents: Migration = {
   sqlite: `
     CREATE INDEX incidents_open ON incidents (bot, start_at) WHERE end_at IS NULL;
   `,
-  postgresNotes: `
-    - the same partial index (PostgreSQL has them too).
+  postgres: `
+    CREATE INDEX incidents_open ON incidents (bot, start_at) WHERE end_at IS NULL;
   `,
 };

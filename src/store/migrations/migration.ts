@@ -1,8 +1,7 @@
 /**
  * One step of the schema (README, "Storage and history"). Steps are numbered from 1 without holes and
- * never edited once released: a change is a new step. Each holds the SQL that SQLite runs and, for the
- * PostgreSQL engine to come, a note of what differs there; the same tables, columns and indexes exist on
- * both, so one set of repositories and one contract suite serve both engines.
+ * never edited once released: a change is a new step. Each holds the SQL of both engines; the same
+ * tables, columns and indexes exist on both, so one contract suite serves both engines.
  */
 export interface Migration {
   version: number;
@@ -10,6 +9,6 @@ export interface Migration {
   name: string;
   /** Statements run by SQLite inside the migration's transaction. */
   sqlite: string;
-  /** Where the PostgreSQL form of this step differs from `sqlite`. */
-  postgresNotes: string;
+  /** Statements run by PostgreSQL inside the migration's transaction (DDL is transactional there too). */
+  postgres: string;
 }

@@ -22,7 +22,7 @@ afterEach(() => {
   disk = undefined;
 });
 
-const step = (version: number, sqlite: string): Migration => ({ version, name: `step ${version}`, sqlite, postgresNotes: "" });
+const step = (version: number, sqlite: string): Migration => ({ version, name: `step ${version}`, sqlite, postgres: "" });
 
 function openError(path: string, migrations?: readonly Migration[]): DatabaseError {
   try {

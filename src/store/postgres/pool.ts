@@ -1,0 +1,69 @@
+import pg from "pg";
+import { redactSecrets } from "../../redact.ts";
+
+/**
+ * A pool of connections to the database at `url` (store.url). TLS and its options come from the URL as
+ * libpq reads them (`sslmode=require|verify-ca|verify-full`, `sslrootcert`, `sslcert`, `sslkey`).
+ * BIGINT columns (epoch milliseconds, ids, sequence numbers) are read as numbers: every one of them is
+ * below 2^53.
+ */
+export interface PoolOptions {
+  url: string;
+  /** Connections at most (default 8: commits are one at a time; reads of the history share the rest). */
+  max?: number;
+  /** How long a query may wait for a connection or for the server to answer a connect (default 5 s). */
+  connectTimeoutMs?: number;
+  /** An idle connection that failed (the server restarted): the pool drops it and reports here. */
+  onError?: (err: Error) => void;
+}
+
+const BIGINT = 20;
+const types = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === BIGINT ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+};
+
+export function createPool(options: PoolOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.max ?? 8,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    idleTimeoutMillis: 30_000,
+    // Abandon a statement the server does not answer: a write that hangs must fail and be retried.
+    query_timeout: 30_000,
+    application_name: "secretary-watch",
+    types,
+  });
+  // Without a listener an idle client's error (the server went away) would crash the process.
+  pool.on("error", (err) => options.onError?.(err));
+  return pool;
+}
+
+/** The URL with its password masked, for logs and errors. */
+export function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "****";
+    return redactSecrets(u.toString());
+  } catch {
+    return "store.url (not a URL)";
+  }
+}
+
+/** Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query("BEGIN");
+    const result = await work(client);
+    await client.query("COMMIT");
+    return result;
+  } catch (err) {
+    // A connection that cannot even roll back is dropped from the pool, not handed to the next query.
+    await client.query("ROLLBACK").catch(() => (broken = true));
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
