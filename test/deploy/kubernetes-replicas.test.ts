@@ -45,7 +45,22 @@ const podEnv: Record<string, string> = { ...envFromSecrets, ...secretKeyRefs, ..
 // checked with the URL empty.
 const config = parseConfig(configText, { ...podEnv, SECRETARY_WATCH_DATABASE_URL: "" }, FILE);
 
+/** The header's `kubectl -n NS apply -l '!LABEL' -f FILE` and its `kubectl create secret generic NAME` lines. */
+const header = read(FILE).split("\n").filter((l) => l.startsWith("#")).join("\n");
+const applyCommand = /kubectl -n (\S+) apply -l '!([^']+)' -f deploy\/kubernetes\/secretary-watch-replicas\.yaml/.exec(header)!;
+const createdSecrets = [...header.matchAll(/kubectl -n (\S+) create secret generic (\S+)/g)].map((m) => ({ namespace: m[1], name: m[2] }));
+
 describe("the replicated Kubernetes form", () => {
+  it("when it is applied as its header says, then the Secrets created first are the ones the pods read, and the file's placeholders leave them alone", () => {
+    expect(applyCommand).not.toBeNull();
+    const [, namespace, placeholder] = applyCommand;
+    const applied = docs.filter((d) => d.metadata.labels?.[placeholder!] === undefined);
+    expect(applied.map((d) => d.kind).sort()).toEqual(["ConfigMap", "Deployment", "PodDisruptionBudget", "Service"]);
+    const referenced = new Set([...container.envFrom.map((e: any) => e.secretRef.name), ...container.env.flatMap((e: any) => e.valueFrom?.secretKeyRef?.name ?? [])]);
+    expect(createdSecrets.map((s) => s.name).sort()).toEqual([...referenced].sort());
+    for (const s of createdSecrets) expect(s.namespace).toBe(namespace);
+  });
+
   it("when it is applied, then it runs a Deployment of 3 replicas, replaced one at a time, beside the StatefulSet of shards it leaves in place", () => {
     expect(docs.map((d) => d.kind).sort()).toEqual(["ConfigMap", "Deployment", "PodDisruptionBudget", "Secret", "Secret", "Service"]);
     expect(deployment.spec.replicas).toBe(3);
@@ -130,7 +145,7 @@ describe("the replicated Kubernetes form", () => {
     const prometheus = YAML.parse(read("deploy/kubernetes/prometheus.yml"));
     const job = prometheus.scrape_configs.find((j: any) => j.job_name === "secretary-watch");
     // The namespace the file is applied to (its header) is one the job discovers.
-    const namespace = /kubectl -n (\S+) apply -f deploy\/kubernetes\/secretary-watch-replicas\.yaml/.exec(read(FILE))![1];
+    const namespace = applyCommand[1];
     expect(job.kubernetes_sd_configs).toEqual([{ role: "pod", namespaces: { names: [namespace] } }]);
     // The meta labels Prometheus gives a discovered pod, from its labels and annotations.
     const meta: Record<string, string> = { __meta_kubernetes_pod_ip: "10.0.0.7", __meta_kubernetes_pod_name: "secretary-watch-abc" };
