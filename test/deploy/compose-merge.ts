@@ -9,7 +9,10 @@
 import { isMap, isScalar, isSeq, parseDocument, type Node } from "yaml";
 
 class Override {
-  constructor(readonly value: unknown) {}
+  readonly value: unknown;
+  constructor(value: unknown) {
+    this.value = value;
+  }
 }
 class Reset {}
 
@@ -33,7 +36,8 @@ function convert(node: unknown): unknown {
 /** The merge of `over` onto `base` (each from parseCompose); the result has no marks left. */
 export function mergeCompose(base: Record<string, any>, over: Record<string, any>): Record<string, any> {
   const services: Record<string, any> = { ...unmark(base.services ?? {}) };
-  for (const [name, service] of Object.entries(over.services ?? {})) services[name] = name in services ? mergeService(services[name], service) : unmark(service);
+  for (const [name, service] of Object.entries(over.services ?? {}) as Array<[string, Record<string, any>]>)
+    services[name] = name in services ? mergeService(services[name], service) : unmark(service);
   const { services: _b, ...baseRest } = base;
   const { services: _o, ...overRest } = over;
   return { ...(merge(baseRest, overRest) as Record<string, any>), services };
