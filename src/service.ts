@@ -212,11 +212,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   // The first fleet-wide uptime read of a process compiles its code and fills SQLite's page cache
   // (150–650 ms at 10,000 bots with 90 days of history): done once now, not by the first /status.
   setImmediate(() => {
-    try {
-      history.fleetUptime(Date.now());
-    } catch (err) {
-      logger.warn({ err }, "history warm-up read failed; the first /status will read it");
-    }
+    history.fleetUptime(Date.now()).catch((err: unknown) => logger.warn({ err }, "history warm-up read failed; the first /status will read it"));
   });
   logger.info(
     { url: http.url, bots: monitor.size, interval: config.schedule.interval, shard: config.shard },

@@ -44,14 +44,16 @@ export function parseSince(value: string | undefined): number {
 const NO_UPTIME: Uptime = { up: null, healthy: null, known: 0 };
 
 /** What the store says of the range [now - sinceMs, now): every bot (or `only`) and the incidents. */
-export function historyReport(stored: StoredHistory["history"], o: { configBots: readonly string[]; only?: string | undefined; now: number; sinceMs: number; database: string }): HistoryReport {
+export async function historyReport(stored: StoredHistory["history"], o: { configBots: readonly string[]; only?: string | undefined; now: number; sinceMs: number; database: string }): Promise<HistoryReport> {
   const from = o.now - o.sinceMs;
-  const uptimes = o.only === undefined ? stored.fleetUptimeOver(o.now, o.sinceMs) : new Map([[o.only, stored.botHistory(o.only, from, o.now).uptime]]);
-  const incidents = stored.incidents({ from, to: o.now, limit: MAX_INCIDENTS, ...(o.only !== undefined && { bot: o.only }) });
+  const [uptimes, incidents, open] = await Promise.all([
+    o.only === undefined ? stored.fleetUptimeOver(o.now, o.sinceMs) : stored.botHistory(o.only, from, o.now).then((h) => new Map([[h.bot, h.uptime]])),
+    stored.incidents({ from, to: o.now, limit: MAX_INCIDENTS, ...(o.only !== undefined && { bot: o.only }) }),
+    stored.openIncidents(),
+  ]);
   if (o.only !== undefined && !o.configBots.includes(o.only) && (uptimes.get(o.only)?.known ?? 0) === 0 && incidents.length === 0)
     throw new UsageError(`--bot: no bot named "${o.only}" in the config or in the history`);
   const names = o.only !== undefined ? [o.only] : [...new Set([...o.configBots, ...uptimes.keys()])].sort();
-  const open = stored.openIncidents();
   return {
     from: iso(from),
     to: iso(o.now),
@@ -65,7 +67,7 @@ export function historyReport(stored: StoredHistory["history"], o: { configBots:
 }
 
 /** Runs the command: the table (or `--json`) on stdout; 2 when the config's store.path holds no readable database. */
-export function runHistory(config: Config, args: { bot?: string | undefined; since?: string | undefined; json?: boolean | undefined }, out: (text: string) => void, err: (text: string) => void): number {
+export async function runHistory(config: Config, args: { bot?: string | undefined; since?: string | undefined; json?: boolean | undefined }, out: (text: string) => void, err: (text: string) => void): Promise<number> {
   const sinceMs = parseSince(args.since);
   let stored: StoredHistory;
   try {
@@ -76,7 +78,7 @@ export function runHistory(config: Config, args: { bot?: string | undefined; sin
     return 2;
   }
   try {
-    const report = historyReport(stored.history, { configBots: config.bots.map((b) => b.name), only: args.bot, now: Date.now(), sinceMs, database: config.store.path });
+    const report = await historyReport(stored.history, { configBots: config.bots.map((b) => b.name), only: args.bot, now: Date.now(), sinceMs, database: config.store.path });
     out(args.json ? `${JSON.stringify(report, null, 2)}\n` : renderHistoryTable(report, args.since ?? DEFAULT_SINCE));
     return 0;
   } finally {

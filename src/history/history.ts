@@ -51,30 +51,34 @@ export interface BotHistoryWindow {
   incidents: Incident[];
 }
 
-/** What people read. Every read answers from the store's indexes and rollups (milliseconds at 10,000 bots). */
+/**
+ * What people read. Every read answers from the store's indexes and rollups (milliseconds at 10,000 bots).
+ * Asynchronous, since an engine's client may be (PostgreSQL's is): a read that rejects is a store that
+ * cannot answer now (unreachable, failing), and the views answer without the history (http/history-read.ts).
+ */
 export interface HistoryReader {
   /** Every bot's uptime over each window ending at `now`; a bot with no history is absent. */
-  fleetUptime(now: number): Map<string, WindowUptimes>;
+  fleetUptime(now: number): Promise<Map<string, WindowUptimes>>;
   /** One bot's uptime over each window ending at `now` (null ratios when nothing is known). */
-  botUptime(bot: string, now: number): WindowUptimes;
-  botHistory(bot: string, from: number, to: number): BotHistoryWindow;
+  botUptime(bot: string, now: number): Promise<WindowUptimes>;
+  botHistory(bot: string, from: number, to: number): Promise<BotHistoryWindow>;
   /** One cell per UTC day of the `days` ending with today (`now`'s day), oldest first. */
-  dailyBar(bot: string, now: number, days: number): DayCell[];
+  dailyBar(bot: string, now: number, days: number): Promise<DayCell[]>;
   /**
    * The same bars for many bots in one read (the page): `bots` only these, each present (all grey without
    * history); otherwise every bot with history.
    */
-  fleetBars(now: number, days: number, bots?: readonly string[]): Map<string, DayCell[]>;
+  fleetBars(now: number, days: number, bots?: readonly string[]): Promise<Map<string, DayCell[]>>;
   /** The bot's open incident, or null. */
-  openIncident(bot: string): Incident | null;
+  openIncident(bot: string): Promise<Incident | null>;
   /** Every open incident, by bot (/status: one read for the fleet). */
-  openIncidents(): Map<string, Incident>;
+  openIncidents(): Promise<Map<string, Incident>>;
   /** Incidents overlapping [from, to), newest first. */
-  incidents(query: Page & { bot?: string }): Incident[];
+  incidents(query: Page & { bot?: string }): Promise<Incident[]>;
   /** Admin changes in [from, to), newest first. */
-  audit(query: Page): AuditEntry[];
+  audit(query: Page): Promise<AuditEntry[]>;
   /** Notification attempts in [from, to), newest first. */
-  notifications(query: Page & { channel?: string; result?: string }): NotificationAttempt[];
+  notifications(query: Page & { channel?: string; result?: string }): Promise<NotificationAttempt[]>;
 }
 
 export type History = HistoryLog & HistoryReader;

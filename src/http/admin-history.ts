@@ -2,6 +2,7 @@ import express from "express";
 import type { HistoryReader } from "../history/history.ts";
 import { auditQuery, incidentsQuery, notificationsQuery } from "./history-query.ts";
 import { auditView, incidentView, notificationView } from "./history-view.ts";
+import { historyOrRefuse } from "./history-read.ts";
 
 export interface AdminHistoryOptions {
   history: Pick<HistoryReader, "incidents" | "audit" | "notifications">;
@@ -15,16 +16,20 @@ export interface AdminHistoryOptions {
 export function adminHistoryRoutes(o: AdminHistoryOptions): express.Router {
   const router = express.Router();
 
-  router.get("/incidents", (req, res) => {
-    res.json({ incidents: o.history.incidents(incidentsQuery(req.query)).map(incidentView) });
+  // The query is checked (400) before the store is asked; a store that cannot answer is 503 (history-read.ts).
+  router.get("/incidents", async (req, res) => {
+    const query = incidentsQuery(req.query);
+    res.json({ incidents: (await historyOrRefuse(() => o.history.incidents(query))).map(incidentView) });
   });
 
-  router.get("/audit", (req, res) => {
-    res.json({ audit: o.history.audit(auditQuery(req.query)).map(auditView) });
+  router.get("/audit", async (req, res) => {
+    const query = auditQuery(req.query);
+    res.json({ audit: (await historyOrRefuse(() => o.history.audit(query))).map(auditView) });
   });
 
-  router.get("/notifications", (req, res) => {
-    res.json({ notifications: o.history.notifications(notificationsQuery(req.query)).map(notificationView) });
+  router.get("/notifications", async (req, res) => {
+    const query = notificationsQuery(req.query);
+    res.json({ notifications: (await historyOrRefuse(() => o.history.notifications(query))).map(notificationView) });
   });
 
   return router;

@@ -6,7 +6,7 @@ import { escapeHtml, h, pageHead, type Html } from "./page.ts";
 import { botSection, fmtClock, fmtDuration } from "./page-assets/render.ts";
 import { BAR_DAYS, dayBar, fmtRatio } from "./page-history.ts";
 
-/** What a bot's page shows of its history; absent when the service keeps none. */
+/** What a bot's page shows of its history; absent when the service keeps none, "unreadable" when its store failed. */
 export interface BotPageHistory {
   uptime: WindowUptimes;
   bar: readonly DayCell[];
@@ -108,10 +108,11 @@ ${main.map((m) => m.html).join("\n")}
  * `GET /bots/:name`: the bot as on `/` (health, failing checks with their fix), its uptime per window,
  * its 90-day bar and its incident timeline, newest first. No script: it reloads itself.
  */
-export function renderBotPage(bot: BotView, history: BotPageHistory | undefined, o: BotPageOptions): string {
+export function renderBotPage(bot: BotView, history: BotPageHistory | "unreadable" | undefined, o: BotPageOptions): string {
   const now = o.now ?? Date.now();
   const main = [botSection(h, bot, now, false)];
-  if (history) main.push(uptimePanel(history.uptime), barPanel(history.bar.slice(-BAR_DAYS)), incidentsPanel(history.incidents, now));
+  if (history === "unreadable") main.push(h("p", { class: "panel none-yet" }, ["The history cannot be read right now: no uptime or incidents to show. The bot's health above is live."]));
+  else if (history) main.push(uptimePanel(history.uptime), barPanel(history.bar.slice(-BAR_DAYS)), incidentsPanel(history.incidents, now));
   else main.push(h("p", { class: "panel none-yet" }, ["This service keeps no history: no uptime or incidents to show."]));
   return document(`${bot.name} · secretary-watch`, o.refreshSeconds, main);
 }

@@ -42,9 +42,9 @@ export interface BotHistoryView {
   gaps: SpanView[];
 }
 
-/** What `/status` adds to each bot. */
+/** What `/status` adds to each bot; `uptime` null when the history store could not be read. */
 export interface BotHistoryFields {
-  uptime: UptimeWindowsView;
+  uptime: UptimeWindowsView | null;
   incident: IncidentView | null;
 }
 
@@ -96,11 +96,10 @@ export function notificationView(n: NotificationAttempt) {
 
 /**
  * The history fields of every bot of a view, from one fleet read of each kind (not one read per bot:
- * `/status` of 10,000 bots is two queries' worth, not 20,000).
+ * `/status` of 10,000 bots is two queries' worth, not 20,000), both asked at once.
  */
-export function fleetHistoryFields(history: Pick<HistoryReader, "fleetUptime" | "openIncidents">, now: number): (bot: string) => BotHistoryFields {
-  const uptimes = history.fleetUptime(now);
-  const open = history.openIncidents();
+export async function fleetHistoryFields(history: Pick<HistoryReader, "fleetUptime" | "openIncidents">, now: number): Promise<(bot: string) => BotHistoryFields> {
+  const [uptimes, open] = await Promise.all([history.fleetUptime(now), history.openIncidents()]);
   return (bot) => {
     const incident = open.get(bot);
     return { uptime: uptimeWindowsView(uptimes.get(bot)), incident: incident ? incidentView(incident) : null };
@@ -108,7 +107,10 @@ export function fleetHistoryFields(history: Pick<HistoryReader, "fleetUptime" | 
 }
 
 /** One bot's history fields (`/status/bots/:name`). */
-export function botHistoryFields(history: Pick<HistoryReader, "botUptime" | "openIncident">, bot: string, now: number): BotHistoryFields {
-  const incident = history.openIncident(bot);
-  return { uptime: uptimeWindowsView(history.botUptime(bot, now)), incident: incident ? incidentView(incident) : null };
+export async function botHistoryFields(history: Pick<HistoryReader, "botUptime" | "openIncident">, bot: string, now: number): Promise<BotHistoryFields> {
+  const [uptimes, incident] = await Promise.all([history.botUptime(bot, now), history.openIncident(bot)]);
+  return { uptime: uptimeWindowsView(uptimes), incident: incident ? incidentView(incident) : null };
 }
+
+/** A bot's history fields when the store could not be read: both null, so the fields are there but say nothing. */
+export const UNREAD_HISTORY_FIELDS: BotHistoryFields = { uptime: null, incident: null };

@@ -6,7 +6,8 @@ import type { Logger } from "pino";
 import type { Monitor } from "../monitor.ts";
 import type { Metrics } from "../metrics/metrics.ts";
 import { botView, fleetView, withHistoryFields, type AlertSource } from "./status-view.ts";
-import { botHistoryFields, fleetHistoryFields } from "./history-view.ts";
+import { botHistoryFields, fleetHistoryFields, UNREAD_HISTORY_FIELDS } from "./history-view.ts";
+import { historyOrNothing } from "./history-read.ts";
 import { historyRouter } from "./history-routes.ts";
 import { statusPageRouter } from "./status-page.ts";
 import { errorHandler } from "./errors.ts";
@@ -88,15 +89,17 @@ export function createApp(o: HttpOptions): express.Express {
     }
   });
 
-  app.get("/status", (_req, res) => {
+  app.get("/status", async (_req, res) => {
     let view = fleetView(o.monitor.bots(), (n) => o.monitor.status(n), o.alerts);
     const history = o.history;
-    const fields = history && readHistory(o.logger, () => fleetHistoryFields(history, Date.now()));
-    if (fields) view = { ...view, bots: view.bots.map((b) => withHistoryFields(b, fields(b.name))) };
+    if (history) {
+      const fields = (await statusHistory(o.logger, () => fleetHistoryFields(history, Date.now()))) ?? (() => UNREAD_HISTORY_FIELDS);
+      view = { ...view, bots: view.bots.map((b) => withHistoryFields(b, fields(b.name))) };
+    }
     res.status(view.bots.some((b) => b.health === "down") ? 503 : 200).json(view);
   });
 
-  app.get("/status/bots/:name", (req, res) => {
+  app.get("/status/bots/:name", async (req, res) => {
     const bot = o.monitor.get(req.params.name);
     if (!bot) {
       res.status(404).json({ error: `no bot named "${req.params.name}"` });
@@ -104,13 +107,12 @@ export function createApp(o: HttpOptions): express.Express {
     }
     let view = botView(bot, o.monitor.status(bot.name), o.alerts);
     const history = o.history;
-    const fields = history && readHistory(o.logger, () => botHistoryFields(history, bot.name, Date.now()));
-    if (fields) view = withHistoryFields(view, fields);
+    if (history) view = withHistoryFields(view, (await statusHistory(o.logger, () => botHistoryFields(history, bot.name, Date.now()))) ?? UNREAD_HISTORY_FIELDS);
     res.status(view.health === "healthy" || view.health === "degraded" ? 200 : 503).json(view);
   });
 
   app.use(statusPageRouter(o));
-  if (o.history) app.use(historyRouter({ monitor: o.monitor, history: o.history }));
+  if (o.history) app.use(historyRouter({ monitor: o.monitor, history: o.history, logger: o.logger }));
   if (o.admin) app.use("/api/v1", o.admin);
 
   app.use((_req, _res, next) => next(new RefusalError(404, "not found")));
@@ -119,18 +121,11 @@ export function createApp(o: HttpOptions): express.Express {
 }
 
 /**
- * The history fields of /status, or undefined when the database cannot be read (I/O error, corruption):
- * /status is what uptime probes watch, so it still answers the live verdicts, without `uptime` and
- * `incident`, and the cause goes to the log.
+ * The history fields of /status, or undefined when the store cannot be read (I/O error, unreachable):
+ * /status is what uptime probes watch, so it still answers the live verdicts, with `uptime` and
+ * `incident` null, and the cause goes to the log (once per request, not per bot).
  */
-function readHistory<T>(logger: Logger, read: () => T): T | undefined {
-  try {
-    return read();
-  } catch (err) {
-    logger.error({ err }, "history read failed; /status answers without uptime and incident");
-    return undefined;
-  }
-}
+const statusHistory = <T>(logger: Logger, read: () => Promise<T>) => historyOrNothing(logger, "/status answers uptime and incident null", read);
 
 function bearer(req: Request): string {
   const header = req.headers.authorization ?? "";

@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { Router, type Request } from "express";
+import type { Logger } from "pino";
 import type { Monitor } from "../monitor.ts";
 import { botView, fleetView, type AlertSource } from "./status-view.ts";
 import { renderStatusPage, type Html } from "./page.ts";
 import { pageOf } from "./page-assets/render.ts";
 import { BAR_DAYS, botHistoryMarks } from "./page-history.ts";
-import { renderBotNotFound, renderBotPage } from "./bot-page.ts";
+import { renderBotNotFound, renderBotPage, type BotPageHistory } from "./bot-page.ts";
+import { historyOrNothing } from "./history-read.ts";
 import type { HistoryReader } from "../history/history.ts";
 import { systemClock, type Clock } from "../clock.ts";
 import { BADGE_COLORS, badgeText, healthBadge, notFoundBadge, renderBadge } from "./badge.ts";
@@ -41,12 +43,17 @@ function queryString(req: Request, name: string): string | undefined {
 
 /**
  * Each rendered bot's 30-day uptime and 90-day bar: the fleet's uptime read once, the bars of the bots
- * on the page (all of a small fleet, one page of a big one) in one read.
+ * on the page (all of a small fleet, one page of a big one) in one read, both asked at once.
  */
-function historyMarks(history: HistoryReader, bots: readonly string[], now: number): (bot: string) => Html {
-  const uptimes = history.fleetUptime(now);
-  const bars = history.fleetBars(now, BAR_DAYS, bots);
+async function historyMarks(history: HistoryReader, bots: readonly string[], now: number): Promise<(bot: string) => Html> {
+  const [uptimes, bars] = await Promise.all([history.fleetUptime(now), history.fleetBars(now, BAR_DAYS, bots)]);
   return (bot) => botHistoryMarks(bot, uptimes.get(bot)?.["30d"], bars.get(bot));
+}
+
+/** What a bot's page shows of its history: its uptime per window, its bar and its newest incidents. */
+async function botPageHistory(history: HistoryReader, bot: string, now: number): Promise<BotPageHistory> {
+  const [uptime, bar, incidents] = await Promise.all([history.botUptime(bot, now), history.dailyBar(bot, now, BAR_DAYS), history.incidents({ bot, limit: INCIDENTS_SHOWN })]);
+  return { uptime, bar, incidents };
 }
 
 /**
@@ -59,6 +66,8 @@ export function statusPageRouter(o: {
   pageRefreshSeconds?: number;
   alerts?: AlertSource;
   history?: HistoryReader | undefined;
+  /** Where a history read that failed is logged (the pages then render without the history). */
+  logger?: Logger | undefined;
   /** The wall clock the bars' "today" and the ages are read from. */
   clock?: Pick<Clock, "wall">;
 }): Router {
@@ -69,13 +78,14 @@ export function statusPageRouter(o: {
     return Number.isInteger(asked) && asked > 0 ? Math.min(MAX_REFRESH, Math.max(MIN_REFRESH, asked)) : (o.pageRefreshSeconds ?? 30);
   };
 
-  router.get("/", (req, res) => {
+  router.get("/", async (req, res) => {
     const now = clock.wall();
     const view = fleetView(o.monitor.bots(), (n) => o.monitor.status(n), o.alerts, new Date(now));
     const query = (queryString(req, "q") ?? "").slice(0, 200);
     const page = Number(queryString(req, "page")) || 1;
     const refreshParam = queryString(req, "refresh")?.slice(0, 10);
-    const historyOf = o.history && historyMarks(o.history, pageOf(view, query, page).shown.map((s) => s.bot.name), now);
+    const history = o.history;
+    const historyOf = history && (await historyOrNothing(o.logger, "the page renders without uptime and bars", () => historyMarks(history, pageOf(view, query, page).shown.map((s) => s.bot.name), now)));
     const nonce = randomBytes(18).toString("base64");
     res
       .type("html")
@@ -83,7 +93,7 @@ export function statusPageRouter(o: {
       .send(renderStatusPage(view, { refreshSeconds: refreshOf(req), nonce, query, now, page, ...(historyOf && { historyOf }), ...(refreshParam && { refreshParam }) }));
   });
 
-  router.get("/bots/:name", (req, res) => {
+  router.get("/bots/:name", async (req, res) => {
     res.type("html").set({ "Content-Security-Policy": BOT_PAGE_CSP, ...PAGE_HEADERS });
     const bot = o.monitor.get(req.params.name);
     if (!bot) {
@@ -93,7 +103,8 @@ export function statusPageRouter(o: {
     const now = clock.wall();
     const view = botView(bot, o.monitor.status(bot.name), o.alerts, new Date(now));
     const h = o.history;
-    const history = h && { uptime: h.botUptime(bot.name, now), bar: h.dailyBar(bot.name, now, BAR_DAYS), incidents: h.incidents({ bot: bot.name, limit: INCIDENTS_SHOWN }) };
+    // Kept (with history) but not read: the page says so rather than that there is none.
+    const history = h && ((await historyOrNothing(o.logger, "the bot's page renders without its history", () => botPageHistory(h, bot.name, now))) ?? "unreadable");
     res.send(renderBotPage(view, history, { refreshSeconds: refreshOf(req), now }));
   });
 

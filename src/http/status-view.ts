@@ -22,8 +22,11 @@ export interface BotView {
   alert?: AlertView | null;
   /** A silence or maintenance window mutes the bot's notifications now (whether or not it is failing). */
   silenced?: SilenceView | null;
-  /** Present when the view was built with the history (the service): the `up` ratio per window, null with no known time. */
-  uptime?: UptimeWindowsView;
+  /**
+   * Present when the view was built with the history (the service): the `up` ratio per window, null with
+   * no known time; null itself (and `incident` null) when the history store could not be read.
+   */
+  uptime?: UptimeWindowsView | null;
   /** The bot's open incident (its alert firing now), or null; present with `uptime`. */
   incident?: IncidentView | null;
   checks: Array<{ check: string; status: string; message?: string; remediation?: string; durationMs: number; at: string; since: string }>;

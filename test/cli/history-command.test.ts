@@ -31,10 +31,10 @@ const schemaVersions = (path: string) => {
 };
 
 /** Runs the command in process: its exit code, stdout and stderr. */
-function history(path: string, args: Parameters<typeof runHistory>[1] = {}) {
+async function history(path: string, args: Parameters<typeof runHistory>[1] = {}) {
   let stdout = "";
   let stderr = "";
-  const code = runHistory(configFor(path), args, (t) => (stdout += t), (t) => (stderr += t));
+  const code = await runHistory(configFor(path), args, (t) => (stdout += t), (t) => (stderr += t));
   return { code, stdout, stderr };
 }
 
@@ -63,8 +63,8 @@ describe("secretary-watch history", () => {
     db.close();
   });
 
-  it("when --json is asked, then each bot's uptime over the last 7 days and the incident come from the store", () => {
-    const r = history(path, { json: true });
+  it("when --json is asked, then each bot's uptime over the last 7 days and the incident come from the store", async () => {
+    const r = await history(path, { json: true });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as HistoryReport;
@@ -88,8 +88,8 @@ describe("secretary-watch history", () => {
     ]);
   });
 
-  it("when --bot and --since are given, then only that bot over that range is told", () => {
-    const report = JSON.parse(history(path, { json: true, bot: "anna", since: "1h" }).stdout) as HistoryReport;
+  it("when --bot and --since are given, then only that bot over that range is told", async () => {
+    const report = JSON.parse((await history(path, { json: true, bot: "anna", since: "1h" })).stdout) as HistoryReport;
     expect(report.bots.map((b) => b.bot)).toEqual(["anna"]);
     expect(Date.parse(report.to) - Date.parse(report.from)).toBe(H);
     // The last hour: 59 known minutes (the run stopped a minute ago), the first 30 down.
@@ -97,8 +97,8 @@ describe("secretary-watch history", () => {
     expect(report.incidents).toHaveLength(1);
   });
 
-  it("when a person reads the table, then it has a line per bot with percentages and the incident with who was told", () => {
-    const r = history(path);
+  it("when a person reads the table, then it has a line per bot with percentages and the incident with who was told", async () => {
+    const r = await history(path);
     expect(r.code).toBe(0);
     console.log(`history CLI table:\n${r.stdout}`);
     expect(r.stdout).toMatch(/^anna +74\.78% +74\.78% +1\.18% +1 +-$/m);
@@ -111,38 +111,38 @@ describe("secretary-watch history", () => {
     for (const b of BOTS) expect(r.stdout).not.toContain(b.token.split(":")[1]);
   });
 
-  it("when it has read the database, then not a byte of it changed and no migration ran", () => {
+  it("when it has read the database, then not a byte of it changed and no migration ran", async () => {
     const before = sha(path);
-    expect(history(path, { json: true }).code).toBe(0);
-    expect(history(path).code).toBe(0);
+    expect((await history(path, { json: true })).code).toBe(0);
+    expect((await history(path)).code).toBe(0);
     expect(sha(path)).toBe(before);
     expect(schemaVersions(path)).toEqual(MIGRATIONS.map((m) => m.version));
     expect(existsSync(`${path}-journal`)).toBe(false);
   });
 
-  it("when the database has an older schema, then it exits 2 saying so, and leaves the upgrade to the service", () => {
+  it("when the database has an older schema, then it exits 2 saying so, and leaves the upgrade to the service", async () => {
     const old = join(dir, "old.db");
     SqliteDatabase.open({ path: old, migrations: MIGRATIONS.slice(0, 1) }).close();
-    const r = history(old);
+    const r = await history(old);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`database ${old}: schema version 1, this release reads ${MIGRATIONS.length}; start the service of this release once`);
     expect(schemaVersions(old)).toEqual([1]);
   });
 
-  it("when store.path names nothing, then it exits 2 and creates no file", () => {
+  it("when store.path names nothing, then it exits 2 and creates no file", async () => {
     const missing = join(dir, "none", "watch.db");
-    const r = history(missing);
+    const r = await history(missing);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`database ${missing}: no database here`);
     expect(existsSync(missing)).toBe(false);
     expect(existsSync(join(dir, "none"))).toBe(false);
   });
 
-  it("when store.path holds a state file of the earlier format, then it exits 2 and neither imports nor renames it", () => {
+  it("when store.path holds a state file of the earlier format, then it exits 2 and neither imports nor renames it", async () => {
     const legacy = join(dir, "state.json");
     writeFileSync(legacy, JSON.stringify({ results: {}, alerts: {}, outbox: [] }));
     const before = sha(legacy);
-    const r = history(legacy);
+    const r = await history(legacy);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("a state file of the earlier format, not imported yet");
     expect(sha(legacy)).toBe(before);
@@ -154,8 +154,8 @@ describe("secretary-watch history", () => {
     [{ since: "0s" }, '--since: expected a duration such as 24h, 7d or 30d, got "0s"'],
     [{ since: "500d" }, '--since: at most 400d, got "500d"'],
     [{ bot: "zed" }, '--bot: no bot named "zed" in the config or in the history'],
-  ])("when the arguments are %j, then it is a usage error: %s", (args, message) => {
-    expect(() => history(path, args)).toThrow(new UsageError(message));
+  ])("when the arguments are %j, then it is a usage error: %s", async (args, message) => {
+    await expect(history(path, args)).rejects.toThrow(new UsageError(message));
   });
 
   it("when run as the command, then a bad argument and a missing database exit 2 with the message on stderr", async () => {

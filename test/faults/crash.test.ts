@@ -277,7 +277,7 @@ describe("crashes", () => {
 
     // The history, read on the database file: a gap wherever the process was down, and no false "up".
     const bots = Array.from({ length: BOTS }, (_, i) => botName(i));
-    const history = crashHistory(dbPath, {
+    const history = await crashHistory(dbPath, {
       from: testStarted - 1000,
       to: Date.now(),
       outages,

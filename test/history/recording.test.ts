@@ -97,17 +97,17 @@ describe("recording the history", () => {
     first.record(next(0, "down"));
     first.record(next(1, "down"));
     await first.store.flush();
-    expect(first.store.history.openIncident("anna")).toMatchObject({ start: T0, firedAt: T0 + M, end: null, worst: "down", checks: [{ check: "webhook", status: "fail" }] });
+    expect(await first.store.history.openIncident("anna")).toMatchObject({ start: T0, firedAt: T0 + M, end: null, worst: "down", checks: [{ check: "webhook", status: "fail" }] });
     await first.store.close();
 
     const second = await open();
     second.record(next(5, "down"));
     second.record(next(6, "healthy"));
     await second.store.flush();
-    const incidents = second.store.history.incidents({});
+    const incidents = await second.store.history.incidents({});
     expect(incidents).toHaveLength(1);
     expect(incidents[0]).toMatchObject({ id: `anna@${new Date(T0).toISOString()}`, start: T0, firedAt: T0 + M, end: T0 + 6 * M, silenced: false });
-    expect(second.store.history.openIncident("anna")).toBeNull();
+    expect(await second.store.history.openIncident("anna")).toBeNull();
     await second.store.close();
   });
 
@@ -124,7 +124,7 @@ describe("recording the history", () => {
     await store.flush();
     const kinds = store.history.database.all<{ kind: string }>("SELECT kind FROM alert_events ORDER BY id").map((r) => r.kind);
     expect(kinds).toEqual(["fired", "silenced", "resolved"]);
-    expect(store.history.incidents({})).toMatchObject([{ start: T0, end: T0 + 4 * M, silenced: true }]);
+    expect(await store.history.incidents({})).toMatchObject([{ start: T0, end: T0 + 4 * M, silenced: true }]);
     engine.stop();
     await store.close();
   });
@@ -136,10 +136,10 @@ describe("recording the history", () => {
     record(next(1, "degraded"));
     record(next(2, "down"));
     await store.flush();
-    expect(store.history.openIncident("anna")).toMatchObject({ worst: "down" });
+    expect(await store.history.openIncident("anna")).toMatchObject({ worst: "down" });
     engine.forget("anna");
     await store.flush();
-    expect(store.history.openIncident("anna")).toBeNull();
+    expect(await store.history.openIncident("anna")).toBeNull();
     expect(store.history.database.all<{ kind: string }>("SELECT kind FROM alert_events ORDER BY id").map((r) => r.kind)).toEqual(["fired", "escalated", "resolved"]);
     await store.close();
   });
@@ -151,9 +151,9 @@ describe("recording the history", () => {
     record(next(0, "down"));
     record(next(1, "down"));
     await expect.poll(() => sent).toEqual(["firing anna"]);
-    await expect.poll(() => store.history.notifications({}).length).toBe(1);
-    expect(store.history.notifications({})[0]).toMatchObject({ alertKey: "anna", channel: "mail", kind: "firing", result: "sent", attempts: 1, error: null });
-    expect(store.history.openIncident("anna")!.notifications).toMatchObject([{ channel: "mail", kind: "firing", result: "sent" }]);
+    await expect.poll(async () => (await store.history.notifications({})).length).toBe(1);
+    expect((await store.history.notifications({}))[0]).toMatchObject({ alertKey: "anna", channel: "mail", kind: "firing", result: "sent", attempts: 1, error: null });
+    expect((await store.history.openIncident("anna"))!.notifications).toMatchObject([{ channel: "mail", kind: "firing", result: "sent" }]);
     outbox.stop();
     await store.close();
   });

@@ -7,6 +7,10 @@ import type { BotHistoryWindow, WindowUptimes } from "../../src/history/history.
 import type { Uptime } from "../../src/history/uptime.ts";
 import { errorHandler } from "../../src/http/errors.ts";
 import { historyRouter } from "../../src/http/history-routes.ts";
+import { adminHistoryRoutes } from "../../src/http/admin-history.ts";
+import { HISTORY_UNAVAILABLE } from "../../src/http/history-read.ts";
+import { LogSink } from "../support/service-harness.ts";
+import { UNREACHABLE_CAUSE, unreachableHistory } from "../support/unreachable-history.ts";
 
 const DAY = 86_400_000;
 const T0 = Date.parse("2026-11-20T00:00:00.000Z");
@@ -29,8 +33,8 @@ describe("the public history routes", () => {
       historyRouter({
         monitor: { get: (name: string) => (name in RATIOS ? ({ name } as never) : undefined) },
         history: {
-          botUptime: (bot) => windows(RATIOS[bot] ?? null),
-          botHistory: (bot, from, to): BotHistoryWindow => {
+          botUptime: async (bot) => windows(RATIOS[bot] ?? null),
+          botHistory: async (bot, from, to): Promise<BotHistoryWindow> => {
             asked.push({ bot, from, to });
             return {
               bot, from, to,
@@ -147,5 +151,59 @@ describe("the public history routes", () => {
     expect(bot.status).toBe(404);
     expect(bot.text).toContain('aria-label="uptime 24h: no such bot"');
     expect(bot.headers.get("content-type")).toBe("image/svg+xml; charset=utf-8");
+  });
+});
+
+describe("the history reads when the store cannot be reached", () => {
+  let server: Server;
+  let url: string;
+  const logs = new LogSink();
+
+  beforeAll(async () => {
+    const { history } = unreachableHistory();
+    const logger = pino({ level: "info" }, logs);
+    const app = express();
+    app.use(historyRouter({ monitor: { get: (name: string) => (name === "anna" ? ({ name } as never) : undefined) }, history, logger }));
+    app.use("/api/v1", adminHistoryRoutes({ history }));
+    app.use(errorHandler(logger));
+    server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, "127.0.0.1", () => resolve(s));
+    });
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  const get = async (path: string) => {
+    const res = await fetch(`${url}${path}`);
+    return { status: res.status, type: res.headers.get("content-type"), text: await res.text() };
+  };
+
+  it.each(["/status/bots/anna/history", "/api/v1/incidents?bot=anna", "/api/v1/audit", "/api/v1/notifications?result=failed"])(
+    "when %s is asked, then it answers 503 with a JSON error naming the history store, and logs the cause, never answers it",
+    async (path) => {
+      const r = await get(path);
+      expect(r.status).toBe(503);
+      expect(r.type).toContain("application/json");
+      const body = JSON.parse(r.text);
+      expect(body).toEqual({ error: HISTORY_UNAVAILABLE });
+      expect(body.error).toContain("the history store cannot be read");
+      expect(r.text).not.toContain("db.internal");
+      expect(logs.text).toContain(UNREACHABLE_CAUSE);
+    },
+  );
+
+  it("when a request is wrong as well, then it is told what is wrong (400, 404) before the store is asked", async () => {
+    expect((await get("/status/bots/anna/history?from=yesterday")).status).toBe(400);
+    expect((await get("/status/bots/zed/history")).status).toBe(404);
+    expect((await get("/api/v1/incidents?limit=0")).status).toBe(400);
+  });
+
+  it("when an uptime badge is fetched, then it stays an image: a grey badge saying the history is unavailable, with 503", async () => {
+    const r = await get("/status/bots/anna/uptime/30d.svg");
+    expect(r.status).toBe(503);
+    expect(r.type).toBe("image/svg+xml; charset=utf-8");
+    expect(r.text).toContain('aria-label="uptime 30d: history unavailable"');
+    expect(r.text).toContain('fill="#9f9f9f"');
+    expect(r.text).not.toContain("db.internal");
   });
 });

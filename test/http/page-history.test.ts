@@ -1,12 +1,15 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import express from "express";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HistoryReader } from "../../src/history/history.ts";
 import type { BotStatus } from "../../src/model.ts";
 import { statusPageRouter } from "../../src/http/status-page.ts";
 import { escapeHtml } from "../../src/http/page.ts";
 import { barSummary, dayTitle, fmtRatio } from "../../src/http/page-history.ts";
+import { LogSink } from "../support/service-harness.ts";
+import { UNREACHABLE_CAUSE, unreachableHistory } from "../support/unreachable-history.ts";
 import { BOTS, EVIL, NOW, STATUSES, dateAgo, fakeMonitor, historyFixture, type HistoryFixture } from "./page-history-fixture.ts";
 
 /** The markup of one bot's section on `/` (sections do not nest). */
@@ -180,6 +183,50 @@ describe("the page of a fleet bigger than a page", () => {
     expect(ids(none)).toEqual([]);
     expect(none).toContain("Showing 0 of 250 bots");
     expect(none).toContain('<p id="empty" class="empty">No bot matches');
+  });
+});
+
+describe("the pages when the history store cannot be reached", () => {
+  let site: { url: string; close(): Promise<void> };
+  const logs = new LogSink();
+  const failures = () => logs.text.split("\n").filter((line) => line.includes("history read failed")).length;
+  const get = async (path: string) => {
+    const res = await fetch(`${site.url}${path}`);
+    return { status: res.status, html: await res.text() };
+  };
+
+  beforeAll(async () => {
+    site = await serve(statusPageRouter({ monitor: fakeMonitor(), history: unreachableHistory().history, logger: pino({ level: "info" }, logs), clock: { wall: () => NOW } }));
+  });
+  afterAll(async () => {
+    await site?.close();
+  });
+
+  it("when / is asked, then it renders every bot's live verdict without uptime or bars, and logs the failure once", async () => {
+    const before = failures();
+    const { status, html } = await get("/");
+    expect(status).toBe(200);
+    for (const bot of BOTS) expect(section(html, bot.name)).toContain(`id="bot-${bot.name}"`);
+    expect(section(html, "revoked")).toContain("Telegram answered 401 Unauthorized");
+    expect(html).not.toContain('class="hist"');
+    expect(cells(html)).toEqual([]);
+    expect(failures() - before).toBe(1);
+    expect(logs.text).toContain("history read failed; the page renders without uptime and bars");
+    expect(logs.text).toContain(UNREACHABLE_CAUSE);
+    expect(html).not.toContain("db.internal");
+  });
+
+  it("when a bot's page is asked, then it renders the bot as on / and says its history cannot be read now, logged once", async () => {
+    const before = failures();
+    const { status, html } = await get("/bots/revoked");
+    expect(status).toBe(200);
+    expect(html).toContain('<b class="cid f">token</b><span class="msg f">Telegram answered 401 Unauthorized</span>');
+    expect(html).toContain("The history cannot be read right now: no uptime or incidents to show.");
+    expect(html).not.toContain("keeps no history");
+    expect(html).not.toContain("data-window=");
+    expect(cells(html)).toEqual([]);
+    expect(failures() - before).toBe(1);
+    expect(html).not.toContain("db.internal");
   });
 });
 

@@ -9,6 +9,7 @@ import type { BotStatus } from "../../src/model.ts";
 import type { Monitor } from "../../src/monitor.ts";
 import { createApp } from "../../src/http/server.ts";
 import { LogSink } from "../support/service-harness.ts";
+import { UNREACHABLE_CAUSE, unreachableHistory } from "../support/unreachable-history.ts";
 
 const AT = "2026-11-20T10:00:00.000Z";
 const status = (name: string, health: BotStatus["health"]): BotStatus => ({ name, health, since: AT, checkedAt: AT, checks: [] }) as unknown as BotStatus;
@@ -22,17 +23,17 @@ const monitor = {
 const OPEN: Incident = { id: `anna@${AT}`, bot: "anna", start: Date.parse(AT), firedAt: Date.parse(AT) + 60_000, end: null, worst: "down", checks: [{ check: "token", status: "fail", message: "401" }], notifications: [{ channel: "ops", kind: "firing", at: Date.parse(AT) + 61_000, result: "sent" }], silenced: false };
 const u = (up: number) => ({ up, healthy: up, known: 1 });
 
-/** A reader that counts its calls; `broken` makes every read throw, as a database with an I/O error would. */
+/** A reader that counts its calls; `broken` makes every read throw at once, as a database with an I/O error would. */
 function reader(broken = false) {
   const calls: string[] = [];
   const fail = () => {
     if (broken) throw new Error("database /data/watch.db: a disk read failed (SQLITE_IOERR)");
   };
   const history = {
-    fleetUptime: () => (calls.push("fleetUptime"), fail(), new Map([["anna", { "24h": u(0.5), "7d": u(0.9), "30d": u(0.99), "90d": u(0.999) }]])),
-    openIncidents: () => (calls.push("openIncidents"), fail(), new Map([["anna", OPEN]])),
-    botUptime: () => (calls.push("botUptime"), fail(), { "24h": u(0.5), "7d": u(0.9), "30d": u(0.99), "90d": u(0.999) }),
-    openIncident: (bot: string) => (calls.push("openIncident"), fail(), bot === "anna" ? OPEN : null),
+    fleetUptime: () => (calls.push("fleetUptime"), fail(), Promise.resolve(new Map([["anna", { "24h": u(0.5), "7d": u(0.9), "30d": u(0.99), "90d": u(0.999) }]]))),
+    openIncidents: () => (calls.push("openIncidents"), fail(), Promise.resolve(new Map([["anna", OPEN]]))),
+    botUptime: () => (calls.push("botUptime"), fail(), Promise.resolve({ "24h": u(0.5), "7d": u(0.9), "30d": u(0.99), "90d": u(0.999) })),
+    openIncident: (bot: string) => (calls.push("openIncident"), fail(), Promise.resolve(bot === "anna" ? OPEN : null)),
   } as unknown as HistoryReader;
   return { history, calls };
 }
@@ -81,17 +82,28 @@ describe("/status with the history", () => {
     expect(calls).not.toContain("fleetUptime");
   });
 
-  it("when the history cannot be read, then /status still answers the live verdicts, without uptime and incident, and logs why", async () => {
+  it.each([
+    ["its reads reject (the store unreachable)", () => unreachableHistory().history, UNREACHABLE_CAUSE],
+    ["its reads throw (a disk read failed)", () => reader(true).history, "SQLITE_IOERR"],
+  ])("when the history cannot be read because %s, then /status still answers the live verdicts, with uptime and incident null, and logs why once per request", async (_why, broken, cause) => {
     const logs = new LogSink();
-    const get = await serve(reader(true).history, logs);
+    const get = await serve(broken(), logs);
+    const failures = () => logs.text.split("\n").filter((line) => line.includes("history read failed")).length;
     const fleet = await get("/status");
     expect(fleet.status).toBe(503);
     expect(fleet.body.bots.map((b: { name: string; health: string }) => [b.name, b.health])).toEqual([["anna", "down"], ["bob", "healthy"]]);
-    expect(fleet.body.bots[0]).not.toHaveProperty("uptime");
+    for (const bot of fleet.body.bots) {
+      expect(Object.keys(bot)).toEqual(["name", "username", "labels", "health", "since", "uptime", "incident", "checks"]);
+      expect([bot.uptime, bot.incident]).toEqual([null, null]);
+    }
+    // Two reads failed for two bots: one line.
+    expect(failures()).toBe(1);
     const one = await get("/status/bots/bob");
     expect(one.status).toBe(200);
-    expect(one.body).not.toHaveProperty("incident");
-    expect(logs.text).toContain("history read failed; /status answers without uptime and incident");
-    expect(logs.text).toContain("SQLITE_IOERR");
+    expect([one.body.health, one.body.uptime, one.body.incident]).toEqual(["healthy", null, null]);
+    expect(failures()).toBe(2);
+    expect(logs.text).toContain("history read failed; /status answers uptime and incident null");
+    expect(logs.text).toContain(cause);
+    expect(JSON.stringify([fleet.body, one.body])).not.toContain("/data/watch.db");
   });
 });

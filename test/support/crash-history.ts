@@ -29,8 +29,8 @@ export interface CrashHistory {
  * run's last heartbeat may be (its interval, and the event loop's lag under load); `steady` bots that were
  * healthy for the whole test.
  */
-export function crashHistory(dbPath: string, o: { from: number; to: number; outages: Outage[]; bots: string[]; steady: string[]; maxHeartbeatLagMs: number }): CrashHistory {
-  return readHistory(dbPath, (history) => {
+export function crashHistory(dbPath: string, o: { from: number; to: number; outages: Outage[]; bots: string[]; steady: string[]; maxHeartbeatLagMs: number }): Promise<CrashHistory> {
+  return readHistory(dbPath, async (history) => {
     const runs = history.rows.runs(o.from, o.to);
     const runProblems: string[] = [];
     if (runs.length !== o.outages.length + 1) runProblems.push(`${runs.length} runs recorded for ${o.outages.length + 1} starts`);
@@ -55,7 +55,7 @@ export function crashHistory(dbPath: string, o: { from: number; to: number; outa
     let steadyKnown = 0;
     let steadyWindow = 0;
     for (const bot of o.bots) {
-      const line = history.botHistory(bot, o.from, o.to);
+      const line = await history.botHistory(bot, o.from, o.to);
       for (const d of downs) {
         const known = line.health.flatMap((s) => intersect(d, [s]).map((p) => `${s.health} ${p.to - p.from} ms`));
         if (known.length > 0) falseKnown.push(`${bot}: known while the monitor was down [${d.from}, ${d.to}): ${known.join(", ")}`);

@@ -42,6 +42,15 @@ class ReadOnlyDatabase {
       this.db.exec("COMMIT");
     }
   }
+  /** `transaction` for reads that await: the snapshot lasts until `fn`'s promise settles. */
+  async readTransaction<T>(fn: () => Promise<T>): Promise<T> {
+    this.db.exec("BEGIN");
+    try {
+      return await fn();
+    } finally {
+      this.db.exec("COMMIT");
+    }
+  }
   close(): void {
     this.db.close();
   }
@@ -62,15 +71,23 @@ export function readDatabase(path: string): DatabaseState {
   return withDatabase(path, (db) => readState(db) as StateSlices as unknown as DatabaseState);
 }
 
-/** The history store's reads (botHistory, incidents, the monitor's runs) on the database at `path`. */
-export function readHistory<T>(path: string, fn: (history: SqliteHistoryStore) => T): T {
-  return withDatabase(path, (db) =>
-    fn(
-      new SqliteHistoryStore(db, () => {
-        throw new Error("the history read for a test asked for a commit: something tried to write");
-      }),
-    ),
-  );
+/**
+ * The history store's reads (botHistory, incidents, the monitor's runs) on the database at `path`, as one
+ * snapshot: the read transaction lasts until `fn`'s promise settles (the reads are asynchronous).
+ */
+export async function readHistory<T>(path: string, fn: (history: SqliteHistoryStore) => Promise<T>): Promise<T> {
+  const db = new ReadOnlyDatabase(path);
+  try {
+    return await db.readTransaction(() =>
+      fn(
+        new SqliteHistoryStore(db as unknown as SqliteDatabase, () => {
+          throw new Error("the history read for a test asked for a commit: something tried to write");
+        }),
+      ),
+    );
+  } finally {
+    db.close();
+  }
 }
 
 /** The bytes at rest: the database file and its companions (-wal, -shm), by name, those that exist. */

@@ -7,7 +7,7 @@ import { SqliteHistoryStore } from "./history-store.ts";
 export interface StoredHistory {
   history: HistoryReader & {
     /** Every bot's uptime over the `windowMs` ending at `now`. */
-    fleetUptimeOver(now: number, windowMs: number): Map<string, Uptime>;
+    fleetUptimeOver(now: number, windowMs: number): Promise<Map<string, Uptime>>;
   };
   close(): void;
 }

@@ -108,19 +108,20 @@ export class SqliteHistoryStore implements History {
     this.queue = this.queue.slice(count);
   }
 
-  // The reads (HistoryReader).
-  fleetUptime(now: number): Map<string, WindowUptimes> {
+  // The reads (HistoryReader). node:sqlite is synchronous: each read runs when it is called and its
+  // promise is already settled, so a caller inside a read transaction gets that snapshot's answer.
+  async fleetUptime(now: number): Promise<Map<string, WindowUptimes>> {
     return this.rollups.fleet(now, UPTIME_WINDOWS, this.run) as Map<string, WindowUptimes>;
   }
 
   /** Every bot's uptime over the `windowMs` ending at `now`, a window of any length (`history --since`). */
-  fleetUptimeOver(now: number, windowMs: number): Map<string, Uptime> {
+  async fleetUptimeOver(now: number, windowMs: number): Promise<Map<string, Uptime>> {
     const out = new Map<string, Uptime>();
     for (const [bot, windows] of this.rollups.fleet(now, { since: windowMs }, this.run)) if (windows.since) out.set(bot, windows.since);
     return out;
   }
 
-  botUptime(bot: string, now: number): WindowUptimes {
+  async botUptime(bot: string, now: number): Promise<WindowUptimes> {
     const line = this.timeline(bot, now - LONGEST_WINDOW, now);
     const out = {} as WindowUptimes;
     for (const [name, windowMs] of Object.entries(UPTIME_WINDOWS) as [keyof WindowUptimes, number][]) {
@@ -131,36 +132,36 @@ export class SqliteHistoryStore implements History {
     return out;
   }
 
-  botHistory(bot: string, from: number, to: number): BotHistoryWindow {
+  async botHistory(bot: string, from: number, to: number): Promise<BotHistoryWindow> {
     const line = this.timeline(bot, from, to);
-    return { bot, from, to, uptime: uptime(durationsOf(line, to - from)), health: line.health, gaps: line.gaps, incidents: this.incidents({ bot, from, to, limit: 1000 }) };
+    return { bot, from, to, uptime: uptime(durationsOf(line, to - from)), health: line.health, gaps: line.gaps, incidents: this.rows.incidents({ bot, from, to, limit: 1000 }) };
   }
 
-  dailyBar(bot: string, now: number, days: number): DayCell[] {
+  async dailyBar(bot: string, now: number, days: number): Promise<DayCell[]> {
     return this.rollups.bar(bot, now, days, this.run);
   }
 
-  fleetBars(now: number, days: number, bots?: readonly string[]): Map<string, DayCell[]> {
+  async fleetBars(now: number, days: number, bots?: readonly string[]): Promise<Map<string, DayCell[]>> {
     return this.rollups.bars(now, days, bots, this.run);
   }
 
-  openIncident(bot: string): Incident | null {
+  async openIncident(bot: string): Promise<Incident | null> {
     return this.rows.openIncident(bot);
   }
 
-  openIncidents(): Map<string, Incident> {
+  async openIncidents(): Promise<Map<string, Incident>> {
     return this.rows.openIncidents();
   }
 
-  incidents(query: Page & { bot?: string }): Incident[] {
+  async incidents(query: Page & { bot?: string }): Promise<Incident[]> {
     return this.rows.incidents(query);
   }
 
-  audit(query: Page): AuditEntry[] {
+  async audit(query: Page): Promise<AuditEntry[]> {
     return this.rows.audit(query);
   }
 
-  notifications(query: Page & { channel?: string; result?: string }): NotificationAttempt[] {
+  async notifications(query: Page & { channel?: string; result?: string }): Promise<NotificationAttempt[]> {
     return this.rows.notifications(query);
   }
 
