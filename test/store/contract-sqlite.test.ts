@@ -1,11 +1,10 @@
 import { describe } from "vitest";
 import { openSqliteStore } from "../../src/store/open-store.ts";
 import type { WatchState } from "../../src/watch-state.ts";
-import { storeContract } from "./contract.ts";
+import { fileEngine, storeContract } from "./contract.ts";
 
 describe("the store contract on SQLite", () => {
-  storeContract({
-    fileName: "secretary-watch.db",
-    open: (path, onError) => openSqliteStore<WatchState>({ path, retryIntervalMs: 20, ...(onError ? { onError } : {}) }),
-  });
+  storeContract(
+    fileEngine("secretary-watch.db", (path, onError) => openSqliteStore<WatchState>({ path, retryIntervalMs: 20, ...(onError ? { onError } : {}) })),
+  );
 });

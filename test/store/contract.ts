@@ -14,9 +14,46 @@ import { alertState, outboxEntry, result, silence, storedBot } from "./contract-
 export type Store = StateRepositories<WatchState>;
 
 export interface Engine {
-  /** The store file's name inside a directory. */
-  fileName: string;
-  open(path: string, onError?: (err: Error) => void): Promise<Store>;
+  /** A new, empty place for a store: a file path, or a database URL. */
+  fresh(): Promise<string>;
+  open(location: string, onError?: (err: Error) => void): Promise<Store>;
+  /** How the engine's writes are made to fail and then succeed again (a full disk, a stopped server). */
+  outage: Outage;
+}
+
+export interface Outage {
+  /** What fails ("the disk is full", "the server is stopped"), for the test's name. */
+  what: string;
+  setup(): Promise<void>;
+  teardown(): Promise<void>;
+  /** A new place for a store whose writes `begin` makes fail. */
+  fresh(): Promise<string>;
+  begin(): Promise<void>;
+  end(): Promise<void>;
+}
+
+/** Files in a temporary directory (SQLite, lowdb); the outage is a full 4 MB tmpfs. */
+export function fileEngine(fileName: string, open: Engine["open"]): Engine {
+  let disk: ReadOnlyDisk | undefined;
+  let free: (() => void) | undefined;
+  return {
+    fresh: async () => join(mkdtempSync(join(tmpdir(), "store-contract-")), fileName),
+    open,
+    outage: {
+      what: "the disk is full",
+      setup: async () => void (disk = mountTmpfs(4)),
+      teardown: async () => {
+        free?.();
+        disk?.close();
+      },
+      fresh: async () => join(disk!.dir, fileName),
+      begin: async () => void (free = fillDisk(disk!.dir)),
+      end: async () => {
+        free?.();
+        free = undefined;
+      },
+    },
+  };
 }
 
 const until = async (what: string, done: () => boolean, ms = 5000) => {
@@ -42,11 +79,11 @@ function fillDisk(dir: string): () => void {
 }
 
 export function storeContract(engine: Engine): void {
-  const fresh = () => join(mkdtempSync(join(tmpdir(), "store-contract-")), engine.fileName);
+  const fresh = () => engine.fresh();
 
   describe("key-value slices", () => {
     it("when values are put, replaced and deleted, then reads see exactly what is there, and deleting a missing key resolves", async () => {
-      const store = await engine.open(fresh());
+      const store = await engine.open(await fresh());
       await store.results.put("anna", result("anna"));
       await store.results.put("bob", result("bob"));
       await store.results.put("anna", result("anna", "down"));
@@ -72,7 +109,7 @@ export function storeContract(engine: Engine): void {
 
   describe("list slices", () => {
     it("when records are added, updated and removed, then the list keeps the order they were added in and an update keeps a record's place", async () => {
-      const store = await engine.open(fresh());
+      const store = await engine.open(await fresh());
       await store.outbox.add([outboxEntry("o-1"), outboxEntry("o-2")]);
       await store.outbox.add([outboxEntry("o-3")]);
       await store.outbox.add([]);
@@ -95,7 +132,7 @@ export function storeContract(engine: Engine): void {
 
   describe("reopening", () => {
     it("when the store is closed and opened again, then every slice holds what it held, lists in their order", async () => {
-      const path = fresh();
+      const path = await fresh();
       const store = await engine.open(path);
       void store.results.put("anna", result("anna", "down"));
       void store.alerts.put("anna", alertState(1));
@@ -116,7 +153,7 @@ export function storeContract(engine: Engine): void {
     });
 
     it("when a write's promise resolves, then a store opened on the file right then (the first never closed) sees it", async () => {
-      const path = fresh();
+      const path = await fresh();
       const store = await engine.open(path);
       await store.outbox.add([outboxEntry("o-1")]);
       await store.bots.put("carol", storedBot("carol"));
@@ -132,7 +169,7 @@ export function storeContract(engine: Engine): void {
 
   describe("durability bookkeeping", () => {
     it("when nothing was committed yet, then the store is not writable; after touch() it is, onWritten heard it, and a mark before a write is on disk once the write resolves", async () => {
-      const store = await engine.open(fresh());
+      const store = await engine.open(await fresh());
       expect(store.writable).toBe(false);
       let heard = 0;
       const unsubscribe = store.onWritten(() => heard++);
@@ -151,20 +188,18 @@ export function storeContract(engine: Engine): void {
     });
   });
 
-  describe("a full disk", () => {
-    let disk: ReadOnlyDisk | undefined;
-    beforeAll(() => {
-      disk = mountTmpfs(4);
-    });
-    afterAll(() => disk?.close());
+  describe(`writes that fail: ${engine.outage.what}`, () => {
+    const outage = engine.outage;
+    beforeAll(() => outage.setup());
+    afterAll(() => outage.teardown());
 
-    it("when the disk is full, then writes reject, the change stays in memory, writable is false and isOnDisk stays false; once space is back, the store commits it by itself", async () => {
-      const path = join(disk!.dir, engine.fileName);
+    it(`when ${outage.what}, then writes reject, the change stays in memory, writable is false and isOnDisk stays false; once it is back, the store commits it by itself`, async () => {
+      const path = await outage.fresh();
       const errors: Error[] = [];
       const store = await engine.open(path, (err) => errors.push(err));
       await store.touch();
-      const free = fillDisk(disk!.dir);
-      let freed = false;
+      await outage.begin();
+      let ended = false;
       try {
         const mark = store.mark();
         await expect(store.outbox.add([outboxEntry("o-1")])).rejects.toThrow();
@@ -175,13 +210,13 @@ export function storeContract(engine: Engine): void {
         expect(errors.length).toBeGreaterThan(0);
         let heard = 0;
         store.onWritten(() => heard++);
-        free();
-        freed = true;
-        await until("a retried commit", () => heard > 0);
+        await outage.end();
+        ended = true;
+        await until("a retried commit", () => heard > 0, 15_000);
         expect(store.writable).toBe(true);
         expect(store.isOnDisk(mark)).toBe(true);
       } finally {
-        if (!freed) free();
+        if (!ended) await outage.end();
       }
       await store.close();
       const again = await engine.open(path);

@@ -2,7 +2,7 @@ import { armTimer } from "../../clock.ts";
 import type { StateRepositories, StateShapes } from "../repositories.ts";
 import type { StateData } from "../state-file.ts";
 import type { SqliteDatabase } from "./database.ts";
-import { MemoryList, MemoryTable } from "./memory-slices.ts";
+import { MemoryList, MemoryTable } from "../memory-slices.ts";
 import { openDatabaseAt } from "./open-database-at.ts";
 import { SqliteHistoryStore } from "./history-store.ts";
 import { writeSliceRow, type SliceName } from "./slice-writes.ts";

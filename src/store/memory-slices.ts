@@ -1,4 +1,4 @@
-import type { Identified, KeyValueRepository, ListRepository } from "../repositories.ts";
+import type { Identified, KeyValueRepository, ListRepository } from "./repositories.ts";
 
 /**
  * Tells the store that `key` changed (its value in memory is the new one, or gone) and returns the
