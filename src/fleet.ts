@@ -50,6 +50,13 @@ export interface FleetOptions {
   logger: Logger;
   /** A removed bot's health becomes unknown in the history: nothing is known of it from then on. */
   history?: Pick<HistoryLog, "recordHealth">;
+  /**
+   * Replicas (store.url): whether this replica sweeps `name` (it holds the bot's shard). Every bot is
+   * watched (the monitor knows it: /status, the page, the admin API serve the whole fleet), only those
+   * it owns are scheduled, and what follows from a bot's removal (history, alert) is the owner's.
+   * Without it, this process watches the bots of its static shard (config.shard) and sweeps them all.
+   */
+  owns?: (name: string) => boolean;
 }
 
 /**
@@ -70,7 +77,7 @@ export class Fleet {
    * are given here rather than kept: once resolved, the monitor holds what they say.
    */
   load(configBots: readonly BotConfig[]): void {
-    for (const entry of configBots) if (inShard(entry.name, this.o.config.shard)) this.watch(this.resolve(entry), "config");
+    for (const entry of configBots) if (this.o.owns || inShard(entry.name, this.o.config.shard)) this.watch(this.resolve(entry), "config");
     const stored = [...this.o.store.bots.entries()];
     if (stored.length > 0 && !this.o.secretBox)
       throw new Error(`state file holds ${stored.length} bot(s) registered through the admin API, but store.secretKey is not set: their tokens cannot be read`);
@@ -127,6 +134,40 @@ export class Fleet {
     return saved;
   }
 
+  /**
+   * Another replica registered, changed or deleted an API bot, or recorded a connection id (the store's
+   * change feed put it in memory): the monitor and the schedules follow, as if it had been done here.
+   */
+  followRemote(slice: string, name: string): void {
+    if (slice !== "bots" && slice !== "connections") return;
+    const stored = this.o.store.bots.get(name);
+    if (stored && this.o.secretBox && this.sources.get(name) !== "config") {
+      this.watch(this.resolve({ ...stored.config, token: this.o.secretBox.open(stored.sealedToken, name) } as BotConfig), "api");
+    } else if (!stored && this.sources.get(name) === "api") {
+      this.unwatch(name);
+    } else if (slice === "connections" && this.sources.has(name)) {
+      const current = this.get(name)!;
+      const id = this.o.store.connections.get(name);
+      if (id) this.watch({ ...current.bot, businessConnectionId: id }, current.source);
+    }
+  }
+
+  /** The shards this replica holds changed: it schedules the bots it owns now and lets go of the others. */
+  rebalance(): void {
+    for (const bot of [...this.o.monitor.bots()]) {
+      const owned = this.owns(bot.name);
+      if (owned && !this.o.scheduler.has(bot.name)) this.schedule(bot);
+      else if (!owned && this.o.scheduler.has(bot.name)) {
+        this.o.scheduler.remove(bot.name);
+        this.o.ownSchedules.remove(bot.name);
+      }
+    }
+  }
+
+  private owns(name: string): boolean {
+    return this.o.owns?.(name) ?? true;
+  }
+
   /** The config entry of an API bot, token included (for PATCH merges). */
   apiEntry(name: string): BotConfig {
     this.writable(name);
@@ -169,19 +210,24 @@ export class Fleet {
   }
 
   private watch(bot: MonitoredBot, source: BotSource): void {
-    const stored = this.o.store.results.has(bot.name);
     this.o.monitor.upsert(bot);
     this.sources.set(bot.name, source);
-    if (!this.o.scheduler.has(bot.name)) this.o.scheduler.add(bot.name, stored);
+    if (this.owns(bot.name)) this.schedule(bot);
+  }
+
+  private schedule(bot: MonitoredBot): void {
+    if (!this.o.scheduler.has(bot.name)) this.o.scheduler.add(bot.name, this.o.store.results.has(bot.name));
     this.o.ownSchedules.follow(bot);
   }
 
+  /** Stops watching `name`; its owner records it in the history and ends its alert (one replica does). */
   private unwatch(name: string): void {
-    if (this.o.store.results.has(name)) this.o.history?.recordHealth(name, { at: Date.now(), health: "unknown", message: "removed from the fleet" });
+    const owned = this.owns(name);
+    if (owned && this.o.store.results.has(name)) this.o.history?.recordHealth(name, { at: Date.now(), health: "unknown", message: "removed from the fleet" });
     this.o.monitor.remove(name);
     this.sources.delete(name);
     this.o.scheduler.remove(name);
     this.o.ownSchedules.remove(name);
-    this.o.alerts.forget(name);
+    if (owned) this.o.alerts.forget(name);
   }
 }

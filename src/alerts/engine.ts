@@ -35,6 +35,12 @@ export interface AlertEngineOptions {
   now?: () => Date;
   /** Where firings, escalations, reminders, silencings and resolutions are recorded (README, "Storage and history"). */
   history?: Pick<HistoryLog, "recordAlert">;
+  /**
+   * Replicas: whether this replica owns the alert `key` (a bot's, or "monitor"), which is to say holds
+   * its shard. Only the owner steps an alert, so one replica notifies; the others hold its state, kept
+   * current by the store's change feed, for a takeover. Default: every alert.
+   */
+  owns?: (key: string) => boolean;
 }
 
 /** What one alert's step needs, built inside the step so that any failure in it is the step's. */
@@ -77,6 +83,7 @@ export class AlertEngine {
 
   /** Advances `bot`'s alert with its finished sweep. */
   onSweep(bot: MonitoredBot, status: BotStatus): void {
+    if (!this.owned(bot.name)) return; // a sweep run here on request (the admin API's run) of another replica's bot
     this.transition(bot.name, () => {
       const at = new Date(status.checkedAt);
       const silences = [...this.o.maintenance, ...this.o.store.silences.list()];
@@ -88,6 +95,7 @@ export class AlertEngine {
 
   /** Advances the monitor-level alert: "the monitor cannot reach Telegram". */
   evaluateMonitor(): void {
+    if (!this.owned(MONITOR_KEY)) return;
     this.transition(MONITOR_KEY, () => {
       const round = [...this.o.statuses()];
       const at = this.o.now?.() ?? new Date();
@@ -150,8 +158,12 @@ export class AlertEngine {
   firing(): Record<Severity, number> {
     const counts: Record<Severity, number> = { degraded: 0, down: 0 };
     for (const [key, state] of this.o.store.alerts.entries())
-      if (key !== MONITOR_KEY && state.firing) counts[state.firing.severity]++;
+      if (key !== MONITOR_KEY && state.firing && this.owned(key)) counts[state.firing.severity]++;
     return counts;
+  }
+
+  private owned(key: string): boolean {
+    return this.o.owns?.(key) ?? true;
   }
 
   /** One alert's step, all or nothing (see the class comment). */

@@ -164,9 +164,17 @@ export class Outbox {
 
   start(): void {
     this.running = true;
-    this.unsubscribe ??= this.o.store.onWritten(() => {
-      if (this.held > 0) this.kick();
-    });
+    if (!this.unsubscribe) {
+      const unwritten = this.o.store.onWritten(() => {
+        if (this.held > 0) this.kick();
+      });
+      // What a replica that stopped or died left undelivered is this one's to deliver now.
+      const unarrived = this.o.store.onOutboxArrived?.(() => this.kick());
+      this.unsubscribe = () => {
+        unwritten();
+        unarrived?.();
+      };
+    }
     // Entries read from the file go out once this process has shown it can write there: at once.
     if (this.o.store.outbox.size > 0 && !this.o.store.writable) {
       this.o.store.touch().catch(() => undefined); // a failed write is reported by the store and retried

@@ -66,5 +66,6 @@ export async function runUntilStopped(logger: Logger, parts: Stoppable[]): Promi
 }
 
 function withShard(config: Config, flag: string | undefined): Config {
+  if (flag && config.store.url) throw new Error("--shard: not with store.url, where replicas claim shards by lease (set shard.count in the config)");
   return flag ? { ...config, shard: parseShard(flag) } : config;
 }

@@ -143,6 +143,13 @@ export function configSchemaFor(registry: CheckRegistry) {
       bots: botList(botSchemaFor(registry)),
     })
     .superRefine((config, ctx) => {
+      if (config.store.url && config.shard.index !== 0)
+        ctx.addIssue({
+          code: "custom",
+          path: ["shard", "index"],
+          input: config.shard.index,
+          message: "expected no shard.index with store.url: replicas claim shards by lease (set shard.count only)",
+        });
       const needing = checkNeedingTestAccount(registry, config.checks, config.bots);
       if (needing && !config.testAccount.session)
         ctx.addIssue({

@@ -42,11 +42,20 @@ export const store = z.strictObject({
   url: z
     .string()
     .default("")
-    .refine((v) => v === "", { error: expected('"" (a PostgreSQL store shared by replicas is not in this release; leave store.url empty for the embedded database)') })
-    .describe("postgres://…: a PostgreSQL shared by every replica (not in this release)"),
+    .refine((v) => v === "" || isPostgresUrl(v), { error: expected('"" (the embedded database) or postgres://user:password@host:5432/database (TLS options such as ?sslmode=require in the URL)') })
+    .describe("postgres://…: a PostgreSQL shared by every replica (equal replicas that hold shards by lease); empty: the embedded database at path"),
   secretKey: secret("Encrypts tokens of bots registered through the admin API (AES-256-GCM); without it the API refuses to store tokens"),
   retention: durationBetween(DAY, 10 * 365 * DAY).default(180 * DAY).describe("History older than this is pruned, in the background (1d to 10y)"),
 });
+
+function isPostgresUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === "postgres:" || url.protocol === "postgresql:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
 
 export const schedule = z.strictObject({
   interval: durationBetween(500, DAY).default(MINUTE).describe("Each bot is swept once per interval, spread evenly (500ms to 1d)"),
@@ -67,4 +76,4 @@ export const shard = z
     },
     { when: () => true },
   )
-  .describe("This instance watches only the bots whose name hashes to index (of count)");
+  .describe("This instance watches only the bots whose name hashes to index (of count); with store.url, count only: replicas claim the shards by lease");

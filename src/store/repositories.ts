@@ -66,6 +66,11 @@ export interface Durability {
   onWritten(listener: () => void): () => void;
   /** Commits the state as it is, changed or not: how a process learns that it can write (`writable`). */
   touch(): Promise<void>;
+  /**
+   * Replicas: calls `listener` when notifications another replica left undelivered (it stopped or died)
+   * joined this one's outbox. Engines of one process have no such thing. Returns the unsubscribe.
+   */
+  onOutboxArrived?(listener: () => void): () => void;
 }
 
 /**

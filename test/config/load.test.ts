@@ -66,7 +66,7 @@ describe("parseConfig", () => {
     expect(config.bots).toEqual([]);
   });
 
-  it("when store.url or store.retention is out of what this release does, then the problem names the key and what is expected", () => {
+  it("when store.url is not a PostgreSQL URL, comes with shard.index, or store.retention is out of range, then the problem names the key and what is expected", () => {
     const problems = (text: string) => {
       try {
         parseConfig(text, {}, "t.yaml");
@@ -75,7 +75,11 @@ describe("parseConfig", () => {
       }
       return [];
     };
-    expect(problems("store: { url: 'postgres://u:p@db:5432/watch' }\n")).toEqual([expect.stringMatching(/^store\.url: expected "" \(a PostgreSQL store shared by replicas is not in this release/)]);
+    expect(parseConfig("store: { url: 'postgres://u:p@db:5432/watch?sslmode=require' }\n", {}, "t.yaml").store.url).toBe("postgres://u:p@db:5432/watch?sslmode=require");
+    expect(problems("store: { url: 'mysql://u:p@db/watch' }\n")).toEqual([expect.stringMatching(/^store\.url: expected "" \(the embedded database\) or postgres:\/\//)]);
+    expect(problems("store: { url: 'postgres://u:p@db/watch' }\nshard: { index: 1, count: 4 }\n")).toEqual([expect.stringMatching(/^shard\.index: expected no shard\.index with store\.url: replicas claim shards by lease/)]);
+    // The password never reaches an error message.
+    expect(problems("store: { url: 'postgres://u:hunter2@/watch' }\n").join("\n")).not.toContain("hunter2");
     expect(problems("store: { retention: 1h }\n")).toEqual([expect.stringMatching(/^store\.retention: .*1d/)]);
     expect(parseConfig("store: { retention: 30d }\n", {}, "t.yaml").store.retention).toBe(30 * 86_400_000);
   });

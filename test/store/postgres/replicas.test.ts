@@ -5,7 +5,6 @@ import type { WatchState } from "../../../src/watch-state.ts";
 import { testDatabaseUrl } from "../../support/test-database.ts";
 import { outboxEntry, result, storedBot } from "../contract-fixtures.ts";
 
-type Store = PostgresStore<WatchState>;
 
 const open = (url: string, replica: string, owns?: (bot: string) => boolean) =>
   PostgresStore.open<WatchState>({
