@@ -48,15 +48,25 @@ export async function registerReplica(client: pg.PoolClient, options: RoundOptio
   );
 }
 
+export interface RoundSteps {
+  /**
+   * Whether to claim free or lapsed shards. The first rounds after the database was unreachable only
+   * renew: after an outage every heartbeat is stale, and the first replica back would otherwise count
+   * itself alone and claim every shard before the others could renew theirs.
+   */
+  claim: boolean;
+  /** Called before a release is written, so that the caller stops counting on the shard before another replica can take it. */
+  beforeRelease: (shard: number) => void;
+}
+
 /**
  * One renewal round: heartbeat; renew every lease this replica still holds (one that lapsed while
  * nobody took it is re-taken as it was, epoch unchanged: no one else held it in between); then either
  * claim free or lapsed shards up to the fair share, or, holding more than the fair share, release ONE
  * (the highest) so that a new or returning replica gets shards back gradually and a balanced fleet
- * never moves one. `beforeRelease` is called before the release is written, so that the caller stops
- * counting on that shard before another replica can take it.
+ * never moves one.
  */
-export async function leaseRound(client: pg.PoolClient, options: RoundOptions, beforeRelease: (shard: number) => void): Promise<RoundResult> {
+export async function leaseRound(client: pg.PoolClient, options: RoundOptions, steps: RoundSteps): Promise<RoundResult> {
   const { replica, shardCount, leaseMs } = options;
   const now = await databaseNow(client);
   await client.query(
@@ -76,9 +86,9 @@ export async function leaseRound(client: pg.PoolClient, options: RoundOptions, b
 
   if (held.length > fairShare) {
     const highest = held.pop()!;
-    beforeRelease(highest);
+    steps.beforeRelease(highest);
     await client.query("UPDATE shard_leases SET replica = NULL, expires_at = $3 WHERE shard = $2 AND replica = $1", [replica, highest, now]);
-  } else if (held.length < fairShare) {
+  } else if (steps.claim && held.length < fairShare) {
     const { rows: claimed } = await client.query<{ shard: number }>(
       `UPDATE shard_leases SET replica = $1, expires_at = $2, epoch = epoch + 1
        WHERE shard IN (

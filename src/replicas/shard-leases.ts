@@ -28,6 +28,12 @@ export class ShardLeases {
   private fenceAt = -Infinity;
   /** The last round that finished failed: the database is taken to be unreachable. */
   private unreachable = false;
+  /**
+   * Rounds that only renew (RoundSteps.claim), set after a failure: two, so that every other replica
+   * back from the same outage has had a whole period to renew its own shards before this one counts
+   * the replicas and claims what still lies free.
+   */
+  private renewOnlyRounds = 0;
   /** What onChange was last told. */
   private reported: ReadonlySet<number> = NONE;
   private state: "new" | "running" | "stopped" = "new";
@@ -62,6 +68,9 @@ export class ShardLeases {
       this.state = "new";
       throw new Error(`shard leases of replica ${this.options.replica}: could not register with the database: ${errorText(err)}`, { cause: err });
     }
+    // A start retried after a failed one claims at once, as a first start does.
+    this.unreachable = false;
+    this.renewOnlyRounds = 0;
     const failure = await this.renew();
     if (failure !== undefined && this.state === "running") {
       this.state = "new";
@@ -129,11 +138,17 @@ export class ShardLeases {
     this.roundStartedAt = startedAt;
     let failure: unknown;
     try {
-      const result = await inTransaction(this.options.pool, (client) => leaseRound(client, this.round, (shard) => this.dropBeforeRelease(shard)));
+      const steps = { claim: this.renewOnlyRounds === 0, beforeRelease: (shard: number) => this.dropBeforeRelease(shard) };
+      const result = await withinMs(
+        inTransaction(this.options.pool, (client) => leaseRound(client, this.round, steps)),
+        this.timing.renewEveryMs,
+        `the database did not answer the renewal round within ${this.timing.renewEveryMs} ms`,
+      );
       this.leased = new Set(result.held);
       this.fenceAt = startedAt + this.timing.fenceMs;
       if (this.unreachable) this.options.logger?.info({ replica: this.options.replica, held: result.held }, "shard leases renewed again: the database is reachable");
       this.unreachable = false;
+      this.renewOnlyRounds = Math.max(0, this.renewOnlyRounds - 1);
       this.armFence();
     } catch (err) {
       failure = err;
@@ -143,6 +158,7 @@ export class ShardLeases {
           this.timing.whenUnreachable === "keep" ? "shard leases cannot be renewed; sweeping the shards held until the database answers" : "shard leases cannot be renewed; the shards are given up at the lease's fence",
         );
       this.unreachable = true;
+      this.renewOnlyRounds = 2;
       this.notifyError(err);
     }
     this.report();
@@ -187,6 +203,19 @@ export class ShardLeases {
       this.options.logger?.error({ replica: this.options.replica, err: thrown }, "shard leases: onError threw");
     }
   }
+}
+
+/**
+ * `work`, or a rejection once `ms` have passed. A round on a connection that no longer answers (a
+ * network that drops packets) would otherwise wait for the pool's 30 s query timeout, past the fence;
+ * counted as failed at once, it is what whenUnreachable is for. If it commits later after all, the
+ * database holds the leases a little longer than this replica counts on them: the safe way round.
+ */
+function withinMs<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = armTimer(() => reject(new Error(message)), ms)));
+  work.catch(() => undefined);
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 function errorText(err: unknown): string {
