@@ -118,3 +118,69 @@ describe("shard leases among equal replicas", () => {
     }
   });
 });
+
+describe("shard leases under racing rounds", () => {
+  it.each(["keep", "release"] as const)(
+    "when 5 replicas (whenUnreachable %s) race their rounds for many rounds while replicas stop, die and join, then no two ever hold a shard and each holds what the table says",
+    async (whenUnreachable) => {
+      const fleet = await LeaseFleet.on(await testDatabaseUrl(), { ...OPTIONS, whenUnreachable });
+      const violations: string[] = [];
+      let samples = 0;
+      let done = false;
+      let holderChanges: number;
+      /** The table locked against every round's writes while every replica's held() is read at one instant. */
+      const sample = async () => {
+        const client = await fleet.admin.connect();
+        try {
+          await client.query("BEGIN");
+          await client.query("LOCK TABLE shard_leases IN SHARE MODE");
+          const { rows } = await client.query<{ shard: number; replica: string | null; expires_at: number; now: number }>(
+            "SELECT shard, replica, expires_at, secretary_now_ms() AS now FROM shard_leases ORDER BY shard",
+          );
+          const held = fleet.heldNow();
+          await client.query("COMMIT");
+          violations.push(...heldTwice(held));
+          for (const [id, shards] of held)
+            for (const s of shards) {
+              const row = rows[s]!;
+              if (row.replica !== id || row.expires_at <= row.now) violations.push(`${id} holds shard ${s}, the table says ${row.replica} until ${row.expires_at - row.now} ms from now`);
+            }
+          samples++;
+        } finally {
+          client.release();
+        }
+      };
+      const sampler = (async () => {
+        while (!done) {
+          await sample();
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      })();
+      try {
+        // All five start at the same instant: their rounds, on one period, keep racing each other.
+        await fleet.add(["r0", "r1", "r2", "r3", "r4"]);
+        for (let step = 0; step < 8; step++) {
+          await new Promise((r) => setTimeout(r, 2 * RENEW));
+          const live = fleet.live();
+          const victim = live[step % live.length]!;
+          if (step % 2 === 0) await fleet.stop(victim);
+          else await fleet.kill(victim);
+          await fleet.add([`r${5 + step}`]);
+        }
+        // Five live replicas, a fair share of ceil(12 / 5) = 3: the fleet settles with every shard held.
+        await until("every shard held once by the live replicas", () => coverage(fleet.heldNow(), SHARDS).complete && heldTwice(fleet.heldNow()).length === 0, LEASE + 6 * RENEW);
+        // Every claim raised its shard's epoch by one.
+        holderChanges = (await fleet.rows()).reduce((n, r) => n + r.epoch, 0);
+      } finally {
+        done = true;
+        await sampler;
+        await fleet.close();
+      }
+      console.log(`shard leases (${whenUnreachable}): ${samples} locked snapshots of 5 racing replicas, ${holderChanges} changes of holder over ${fleet.members.length} replicas, ${violations.length} violations`);
+      expect(violations).toEqual([]);
+      expect(samples).toBeGreaterThan(50);
+      expect(holderChanges).toBeGreaterThan(SHARDS + 8); // the churn moved shards: the race was real
+    },
+    60_000,
+  );
+});
