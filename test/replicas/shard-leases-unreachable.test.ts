@@ -100,7 +100,10 @@ describe("shard leases when the database is down for every replica", () => {
     const db = await createDatabase(server!.adminUrl);
     const fleet = await LeaseFleet.on(db.url, OPTIONS);
     try {
-      const [[k], [r]] = await Promise.all([fleet.add(["k"], { whenUnreachable: "keep" }), fleet.add(["r"], { whenUnreachable: "release" })]);
+      // Half a period apart, so that when the database is back one of them renews first and finds the other's heartbeat stale.
+      const [k] = await fleet.add(["k"], { whenUnreachable: "keep" });
+      await sleep(RENEW / 2);
+      const [r] = await fleet.add(["r"], { whenUnreachable: "release" });
       await until("6 shards each", () => k!.leases.held().size === 6 && r!.leases.held().size === 6, 12 * RENEW);
       const [kHad, rHad] = [sortedHeld(k!), sortedHeld(r!)];
       const before = await fleet.rows();
