@@ -10,7 +10,7 @@ const NONE: ReadonlySet<number> = new Set();
 const sorted = (shards: Iterable<number>) => [...shards].sort((a, b) => a - b);
 
 /**
- * The shards this replica sweeps, held by lease among equal replicas on one PostgreSQL (SPEC §9, README
+ * The shards this replica sweeps, held by lease among equal replicas on one PostgreSQL (README
  * "Which form: one process, shards or replicas"). One renewal round per `renewEveryMs`, one transaction
  * each (lease-round.ts). What the round establishes counts only until the self-fence, on the local
  * MONOTONIC clock: `leaseMs - renewEveryMs / 2` after the start of the last successful round, which is

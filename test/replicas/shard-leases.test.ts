@@ -1,4 +1,6 @@
+import type pg from "pg";
 import { describe, expect, it } from "vitest";
+import { ShardLeases } from "../../src/replicas/shard-leases.ts";
 import { coverage, heldTwice, LeaseFleet, until, type Member } from "../support/lease-fleet.ts";
 import { testDatabaseUrl } from "../support/test-database.ts";
 
@@ -26,6 +28,20 @@ function balanced(fleet: LeaseFleet, sizes: number[], timeoutMs: number): Promis
 }
 
 const changesSince = (member: Member, since: number) => member.changes.filter((c) => c.at >= since);
+
+describe("shard leases' options", () => {
+  const pool = {} as pg.Pool;
+  it.each([
+    [{ replica: "" }, /replica must be a non-empty id/],
+    [{ shardCount: 0 }, /shardCount must be a whole number of at least 1, got 0/],
+    [{ shardCount: 2.5 }, /shardCount must be a whole number of at least 1, got 2.5/],
+    [{ leaseMs: -1 }, /leaseMs must be a positive number of milliseconds, got -1/],
+    [{ leaseMs: 3000, renewEveryMs: 2000 }, /renewEveryMs must be positive and below two thirds of leaseMs \(3000\).*got 2000/],
+    [{ whenUnreachable: "hope" }, /whenUnreachable must be "keep" or "release", got "hope"/],
+  ])("when the options are %o, then the constructor throws naming what is wrong", (bad, message) => {
+    expect(() => new ShardLeases({ pool, replica: "a", shardCount: 12, ...(bad as object) })).toThrow(message);
+  });
+});
 
 describe("shard leases among equal replicas", () => {
   it("when three replicas start on 12 shards, then each holds 4, together all 12, none twice, as the table says", async () => {
