@@ -173,6 +173,7 @@ export class ShardLeases {
   /** At the fence, what was held stops counting (unless kept while unreachable): onChange hears of it then. */
   private armFence(): void {
     clearTimeout(this.fenceTimer);
+    if (this.state !== "running") return; // a round that ended after stop(): nothing left to fence
     const check = () => {
       // Node's timers and performance.now() may differ by a fraction of a millisecond: never report early.
       if (this.clock.mono() < this.fenceAt) this.fenceTimer = armTimer(check, this.fenceAt - this.clock.mono() + 1);
