@@ -54,7 +54,7 @@ export class ShardLeases {
 
   /** Registers the replica, makes sure the shards' rows exist and runs the first round; rejects if any of it fails. */
   start(): Promise<void> {
-    if (this.state !== "new") throw new Error(`shard leases of replica ${this.options.replica}: start() may be called once`);
+    if (this.state !== "new") return Promise.reject(new Error(`shard leases of replica ${this.options.replica}: already ${this.state}; start() again only after a start that failed`));
     this.state = "running";
     const work = this.firstRound();
     this.inFlight = work.catch(() => undefined);
@@ -65,7 +65,7 @@ export class ShardLeases {
     try {
       await inTransaction(this.options.pool, (client) => registerReplica(client, this.round));
     } catch (err) {
-      this.state = "new";
+      if (this.state === "running") this.state = "new";
       throw new Error(`shard leases of replica ${this.options.replica}: could not register with the database: ${errorText(err)}`, { cause: err });
     }
     // A start retried after a failed one claims at once, as a first start does.
