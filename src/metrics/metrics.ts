@@ -53,6 +53,7 @@ export class Metrics {
   private readonly sweepErrors: Counter;
   private readonly storeErrors: Counter<"operation">;
   private readonly scheduleLag: Histogram<"schedule">;
+  private readonly shardsOwned: Gauge;
 
   constructor(version: string, known: KnownLabels = {}) {
     const registers = [this.registry];
@@ -114,6 +115,11 @@ export class Metrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     });
+    this.shardsOwned = new Gauge({
+      name: "secretary_shards_owned",
+      help: "Shards this replica holds by lease and sweeps (replicas on PostgreSQL; 0 in the other forms).",
+      registers,
+    });
     this.notifications = new Counter({
       name: "secretary_notifications_total",
       help: "Notification delivery attempts by channel, kind and result (failed = will be retried, dropped = given up).",
@@ -163,6 +169,11 @@ export class Metrics {
 
   observeScheduleLag = (schedule: string, seconds: number): void => {
     this.scheduleLag.observe({ schedule }, seconds);
+  };
+
+  /** From the shard leases' onChange: how many shards this replica holds now. */
+  setShardsOwned = (count: number): void => {
+    this.shardsOwned.set(count);
   };
 
   observeCheck = (bot: CheckedBot, result: CheckResult): void => {

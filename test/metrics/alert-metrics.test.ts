@@ -65,3 +65,16 @@ describe("counters whose label sets are known", () => {
     expect([...new Set(called)].sort()).toEqual([...SWEEP_METHODS].sort());
   });
 });
+
+describe("the shards a replica holds", () => {
+  it("when the shard leases change, then secretary_shards_owned is the number held now (0 before any lease)", async () => {
+    const m = metrics();
+    expect(samples(await m.registry.metrics(), "secretary_shards_owned")).toEqual(["secretary_shards_owned 0"]);
+    m.setShardsOwned(4);
+    const text = await m.registry.metrics();
+    expect(text).toContain("# TYPE secretary_shards_owned gauge");
+    expect(samples(text, "secretary_shards_owned")).toEqual(["secretary_shards_owned 4"]);
+    m.setShardsOwned(3);
+    expect(samples(await m.registry.metrics(), "secretary_shards_owned")).toEqual(["secretary_shards_owned 3"]);
+  });
+});
