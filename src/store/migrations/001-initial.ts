@@ -158,8 +158,7 @@ export const initial: Migration = {
     );
     CREATE INDEX audit_log_by_time ON audit_log (at);
   `,
-  // The same tables, columns and indexes; epoch-ms columns are BIGINT, ids identities, JSON stays TEXT
-  // (read and written whole), silenced is BOOLEAN, and daily_uptime a plain table keyed (day, bot).
+  // The same tables: epoch ms BIGINT, ids identities, JSON TEXT (read whole), silenced BOOLEAN.
   postgres: `
     CREATE TABLE api_bots (
       name TEXT PRIMARY KEY,
@@ -246,7 +245,6 @@ export const initial: Migration = {
       PRIMARY KEY (day, bot)
     );
     CREATE INDEX daily_uptime_by_bot ON daily_uptime (bot, day);
-
     CREATE TABLE incidents (
       id TEXT PRIMARY KEY,
       bot TEXT NOT NULL,

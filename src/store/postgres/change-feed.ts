@@ -5,7 +5,7 @@ import { armTimer } from "../../clock.ts";
 export type FeedSlice = "bots" | "connections" | "silences" | "results" | "alerts" | "sweeps";
 export const FEED_CHANNEL = "secretary_changes";
 /** Taken by every writer of the feed, inside its transaction: `seq` order is commit order. */
-export const FEED_LOCK = 7_355_609;
+export const FEED_LOCK = 7_355_610;
 /** Feed rows older than this are pruned; a replica that fell further behind reloads every shared slice. */
 export const FEED_KEEP_MS = 10 * 60_000;
 
