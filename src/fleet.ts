@@ -111,7 +111,7 @@ export class Fleet {
     if (this.sources.has(entry.name)) throw new RefusalError(409, `a bot named "${entry.name}" already exists`, "name");
     const bot = this.resolve(entry);
     const saved = this.persist(entry, new Date().toISOString());
-    this.watch(bot, "api");
+    this.watch(bot, "api", true);
     return { bot, saved };
   }
 
@@ -142,7 +142,7 @@ export class Fleet {
     if (slice !== "bots" && slice !== "connections") return;
     const stored = this.o.store.bots.get(name);
     if (stored && this.o.secretBox && this.sources.get(name) !== "config") {
-      this.watch(this.resolve({ ...stored.config, token: this.o.secretBox.open(stored.sealedToken, name) } as BotConfig), "api");
+      this.watch(this.resolve({ ...stored.config, token: this.o.secretBox.open(stored.sealedToken, name) } as BotConfig), "api", !this.sources.has(name));
     } else if (!stored && this.sources.get(name) === "api") {
       this.unwatch(name);
     } else if (slice === "connections" && this.sources.has(name)) {
@@ -209,14 +209,15 @@ export class Fleet {
     return recorded ? { ...bot, businessConnectionId: recorded } : bot;
   }
 
-  private watch(bot: MonitoredBot, source: BotSource): void {
+  /** `registered`: a bot new to the fleet, registered through the API here or on another replica: swept at once. */
+  private watch(bot: MonitoredBot, source: BotSource, registered = false): void {
     this.o.monitor.upsert(bot);
     this.sources.set(bot.name, source);
-    if (this.owns(bot.name)) this.schedule(bot);
+    if (this.owns(bot.name)) this.schedule(bot, registered);
   }
 
-  private schedule(bot: MonitoredBot): void {
-    if (!this.o.scheduler.has(bot.name)) this.o.scheduler.add(bot.name, this.o.store.results.has(bot.name));
+  private schedule(bot: MonitoredBot, registered = false): void {
+    if (!this.o.scheduler.has(bot.name)) this.o.scheduler.add(bot.name, registered ? "now" : this.o.store.results.has(bot.name));
     this.o.ownSchedules.follow(bot);
   }
 

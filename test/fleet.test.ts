@@ -54,7 +54,7 @@ describe("Fleet", () => {
   const closes: Array<() => void> = [];
   afterEach(() => closes.splice(0).forEach((close) => close()));
 
-  async function setup(options: { store?: WatchStore; secretKey?: string | null } = {}) {
+  async function setup(options: { store?: WatchStore; secretKey?: string | null; owns?: (name: string) => boolean } = {}) {
     const store = options.store ?? (await StateStore.open<WatchState>({ path: null }));
     const transport = createTransport();
     closes.push(() => transport.close());
@@ -81,6 +81,7 @@ describe("Fleet", () => {
       alerts,
       ...(secretKey !== null && { secretBox: new SecretBox(secretKey) }),
       logger,
+      ...(options.owns && { owns: options.owns }),
     });
     fleet.load(config.bots);
     return { store, monitor, scheduler, alerts, fleet };
@@ -178,5 +179,46 @@ describe("Fleet", () => {
     expect(store.connections.has("boris")).toBe(false);
     expect(store.results.has("boris")).toBe(false);
     expect(alerts.alertState("boris")).toBeUndefined();
+  });
+
+  describe("as a replica (the bots it owns are the shards it holds)", () => {
+    it("when it owns no bot, then every bot is watched (the whole fleet is served) and none is scheduled; gaining one schedules it, losing it unschedules it", async () => {
+      const owned = new Set<string>();
+      const { fleet, scheduler, monitor } = await setup({ owns: (name) => owned.has(name) });
+      await fleet.register(apiBot("boris")).saved;
+      expect(monitor.get("anna")).toBeDefined();
+      expect(monitor.get("boris")).toBeDefined();
+      expect(scheduler.has("anna") || scheduler.has("boris")).toBe(false);
+      owned.add("boris");
+      fleet.rebalance();
+      expect([scheduler.has("anna"), scheduler.has("boris")]).toEqual([false, true]);
+      owned.delete("boris");
+      fleet.rebalance();
+      expect(scheduler.has("boris")).toBe(false);
+      expect(monitor.get("boris")).toBeDefined();
+    });
+
+    it("when another replica registered, changed or deleted a bot (the store's feed holds it now), then this one watches, updates and forgets it", async () => {
+      const first = await setup({ owns: () => true });
+      const second = await setup({ store: first.store, owns: () => false });
+      await first.fleet.register(apiBot("boris", { labels: { tier: "vip" } })).saved;
+      second.fleet.followRemote("bots", "boris");
+      expect(second.fleet.get("boris")?.source).toBe("api");
+      expect(second.monitor.get("boris")?.labels).toEqual({ tier: "vip" });
+      await first.fleet.recordConnection("boris", "bc-9").saved;
+      second.fleet.followRemote("connections", "boris");
+      expect(second.monitor.get("boris")?.businessConnectionId).toBe("bc-9");
+      await first.fleet.remove("boris");
+      second.fleet.followRemote("bots", "boris");
+      expect(second.fleet.get("boris")).toBeUndefined();
+    });
+
+    it("when a bot it does not own is removed here, then its alert is left to its owner (not forgotten here)", async () => {
+      const { fleet, store, alerts } = await setup({ owns: () => false });
+      await fleet.register(apiBot("boris")).saved;
+      await store.alerts.put("boris", { badStreak: 1, badSince: null, badWorst: null, goodStreak: 0, firing: null } as never);
+      await fleet.remove("boris");
+      expect(alerts.alertState("boris")).toBeDefined();
+    });
   });
 });

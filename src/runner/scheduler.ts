@@ -91,17 +91,19 @@ export class Scheduler<R = void> {
   }
 
   /**
-   * Adds a bot (or re-adds it after a change). `checkedBefore` false → an early first sweep.
+   * Adds a bot (or re-adds it after a change). `checkedBefore` false → an early first sweep, spread over
+   * the first-sweep window (a start adds thousands at once); `true` → its slot; "now" → at once (one bot
+   * registered through the API: its owner wants a verdict within seconds, and it keeps its slot after).
    * `intervalMs` gives this bot an interval of its own (default: the scheduler's).
    */
-  add(name: string, checkedBefore: boolean, intervalMs = this.options.intervalMs): void {
+  add(name: string, checkedBefore: boolean | "now", intervalMs = this.options.intervalMs): void {
     const generation = (this.generation.get(name) ?? 0) + 1;
     if (this.generation.size === 0) this.lastProgress = this.clock.mono();
     this.generation.set(name, generation);
     this.intervals.set(name, intervalMs);
     const now = this.clock.mono();
     const window = this.options.firstSweepWithinMs ?? Math.min(intervalMs, 10_000);
-    const due = checkedBefore ? this.plan(name, intervalMs) : now + (this.offsetOf(name, intervalMs) / intervalMs) * window;
+    const due = checkedBefore === "now" ? now : checkedBefore ? this.plan(name, intervalMs) : now + (this.offsetOf(name, intervalMs) / intervalMs) * window;
     this.heap.push({ name, due, generation, intervalMs });
     this.arm();
   }
