@@ -2,16 +2,10 @@ import type { CheckStatus, Health } from "../../model.ts";
 import { applyAlertEvent, type AlertHistoryEvent, type Incident, type IncidentCheck } from "../../history/incidents.ts";
 import type { HealthTransition, MonitorRun } from "../../history/uptime.ts";
 import type { AuditEntry, CheckTransition, NotificationAttempt, Page } from "../../history/events.ts";
+import type { BotWindow } from "../../history/stored-rows.ts";
 import type { SqliteDatabase } from "./database.ts";
 
-export interface BotWindow {
-  before: HealthTransition | undefined;
-  transitions: HealthTransition[];
-  checks: CheckTransition[];
-  /** The bot's first transition, ever kept: its first sweep. */
-  firstSeen: number | undefined;
-  runs: MonitorRun[];
-}
+export type { BotWindow };
 
 const DEFAULT_LIMIT = 100;
 
