@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../../src/log.ts";
-import { HistoryMaintenance } from "../../../src/store/sqlite/history-maintenance.ts";
+import { HistoryMaintenance } from "../../../src/store/history-maintenance.ts";
 import { SqliteStore } from "../../../src/store/sqlite/sqlite-store.ts";
 import type { WatchState } from "../../../src/watch-state.ts";
 
