@@ -94,7 +94,7 @@ export class PostgresStoredRows implements AsyncStoredRows {
   }
 
   async botsWithHistory(): Promise<string[]> {
-    return (await this.arrays<[string]>('SELECT DISTINCT bot FROM health_transitions ORDER BY bot COLLATE "C"')).map(([bot]) => bot);
+    return (await this.arrays<[string]>('SELECT bot FROM health_transitions GROUP BY bot ORDER BY bot COLLATE "C"')).map(([bot]) => bot);
   }
 
   dayCells(bots: readonly string[], first: number, last: number): Promise<(readonly [string, number, KnownHealth | null, number, number])[]> {
