@@ -139,6 +139,11 @@ export class PostgresHistoryStore implements History, HistoryHousekeeping {
     return out;
   }
 
+  /** Every bot's uptime over each of `windows` (name → length in ms) ending at `now`. */
+  fleetUptimeWindows(now: number, windows: Record<string, number>): Promise<Map<string, Record<string, Uptime>>> {
+    return this.read(fleetUptime(this.names, now, windows));
+  }
+
   async botUptime(bot: string, now: number): Promise<WindowUptimes> {
     return windowUptimes(await this.read(botTimeline(bot, now - LONGEST_WINDOW, now)), now);
   }

@@ -121,6 +121,11 @@ export class SqliteHistoryStore implements History, HistoryHousekeeping {
     return out;
   }
 
+  /** Every bot's uptime over each of `windows` (name → length in ms) ending at `now`. */
+  async fleetUptimeWindows(now: number, windows: Record<string, number>): Promise<Map<string, Record<string, Uptime>>> {
+    return this.rollups.fleet(now, windows, this.run);
+  }
+
   async botUptime(bot: string, now: number): Promise<WindowUptimes> {
     return windowUptimes(this.timeline(bot, now - LONGEST_WINDOW, now), now);
   }

@@ -8,6 +8,7 @@ export type EngineHistory = History &
     begin(now: number): void;
     end(now: number): void;
     fleetUptimeOver(now: number, windowMs: number): Promise<Map<string, Uptime>>;
+    fleetUptimeWindows(now: number, windows: Record<string, number>): Promise<Map<string, Record<string, Uptime>>>;
     pending(): { any: boolean; disk: boolean };
   };
 

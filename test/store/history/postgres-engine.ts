@@ -1,8 +1,10 @@
+import type pg from "pg";
 import { MIGRATIONS } from "../../../src/store/migrations/index.ts";
 import { migratePostgres } from "../../../src/store/postgres/migrate.ts";
 import { createPool, inTransaction } from "../../../src/store/postgres/pool.ts";
 import { PostgresHistoryStore } from "../../../src/store/postgres/history-store.ts";
-import { testDatabaseUrl } from "../../support/test-database.ts";
+import { inject } from "vitest";
+import { createDatabase } from "../../support/postgres.ts";
 import { HISTORY_TABLES, committer, type HistoryEngine, type Monitor } from "./engine.ts";
 
 /** `?` placeholders numbered for PostgreSQL. */
@@ -16,12 +18,17 @@ export const numbered = (sql: string): string => {
  * replica of its own name; the committer is the lead store's commit in small (a transaction, writeQueued,
  * COMMIT, committed).
  */
-export async function postgresEngine(): Promise<HistoryEngine> {
-  const pool = createPool({ url: await testDatabaseUrl() });
+export type PostgresEngine = HistoryEngine & { pool: pg.Pool };
+
+export async function postgresEngine(): Promise<PostgresEngine> {
+  // A database of its own on the run's cluster, dropped by close (also from a beforeAll, where testDatabaseUrl cannot register its cleanup).
+  const database = await createDatabase(inject("postgresAdminUrl"));
+  const pool = createPool({ url: database.url });
   await migratePostgres(pool, "test", MIGRATIONS);
   let replicas = 0;
   return {
     name: "PostgreSQL",
+    pool,
     monitor(options = {}): Monitor {
       let history: PostgresHistoryStore;
       const { commit, request } = committer(async () => {
@@ -43,6 +50,9 @@ export async function postgresEngine(): Promise<HistoryEngine> {
         CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk says no'; END $$;
         CREATE TRIGGER refuse BEFORE DELETE ON health_transitions FOR EACH ROW EXECUTE FUNCTION refuse();`)),
     reset: async () => void (await pool.query(`TRUNCATE ${HISTORY_TABLES.join(", ")}`)),
-    close: () => pool.end(),
+    close: async () => {
+      await pool.end();
+      await database.drop();
+    },
   };
 }
