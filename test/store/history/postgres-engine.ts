@@ -30,12 +30,12 @@ export async function postgresEngine(): Promise<PostgresEngine> {
     name: "PostgreSQL",
     pool,
     monitor(options = {}): Monitor {
-      let history: PostgresHistoryStore;
+      // The committer is called only once `history` exists.
       const { commit, request } = committer(async () => {
         const count = await inTransaction(pool, (client) => history.writeQueued(client));
         history.committed(count);
       });
-      history = new PostgresHistoryStore(pool, () => {
+      const history = new PostgresHistoryStore(pool, () => {
         if (options.autoCommit) setImmediate(request);
       }, options.replica ?? `replica-${++replicas}`);
       return { history, commit };

@@ -13,12 +13,12 @@ export function sqliteEngine(): HistoryEngine {
   return {
     name: "SQLite",
     monitor(options = {}): Monitor {
-      let history: SqliteHistoryStore;
+      // The committer is called only once `history` exists.
       const { commit, request } = committer(async () => {
         const count = db.transaction(() => history.writeQueued());
         history.committed(count);
       });
-      history = new SqliteHistoryStore(db, () => {
+      const history = new SqliteHistoryStore(db, () => {
         if (options.autoCommit) setImmediate(request);
       });
       return { history, commit };
