@@ -91,25 +91,20 @@ export class PostgresHistoryStore implements History, HistoryHousekeeping {
   }
 
   /**
-   * Runs the queued writes in the store's open transaction on `client` (no COMMIT, no ROLLBACK here),
-   * consecutive rows of one table as one INSERT. They stay queued until `committed`: a commit that
-   * fails is rolled back and retried with them. Returns how many were written.
+   * Runs the queued writes in the store's open transaction on `client` (no COMMIT, no ROLLBACK here):
+   * the statements of their own in the order queued, then each append-only table's rows as one INSERT in
+   * the order queued (no write reads another table's appended rows, so only each table's own order
+   * counts: a sweep of 10,000 bots is a few statements, not one a row). They stay queued until
+   * `committed`: a commit that fails is rolled back and retried with them. Returns how many were written.
    */
   async writeQueued(client: pg.PoolClient): Promise<number> {
     const queued = this.queue.slice();
-    for (let i = 0; i < queued.length; ) {
-      const q = queued[i]!;
-      if ("write" in q) {
-        await q.write(client);
-        i++;
-        continue;
-      }
-      let end = i;
-      const rows: (readonly unknown[])[] = [];
-      for (let next = queued[end]; next && "table" in next && next.table === q.table; next = queued[++end]) rows.push(next.row);
-      await appendRows(client, q.table, rows);
-      i = end;
+    const appended = new Map<AppendedTable, (readonly unknown[])[]>();
+    for (const q of queued) {
+      if ("write" in q) await q.write(client);
+      else (appended.get(q.table) ?? appended.set(q.table, []).get(q.table)!).push(q.row);
     }
+    for (const [table, rows] of appended) await appendRows(client, table, rows);
     return queued.length;
   }
 

@@ -4,7 +4,7 @@ import type { Queryable } from "./stored-rows.ts";
 
 /**
  * The history's writes on PostgreSQL, made inside the store's commit transaction. The append-only
- * tables take a run of queued rows as one INSERT (unnest of one array per column, in queue order, so
+ * tables take a commit's rows as one INSERT each (unnest of one array per column, in queue order, so
  * the ids keep the order recorded): a first sweep of 10,000 bots is a few statements, not 90,000.
  */
 export const APPENDED = {
