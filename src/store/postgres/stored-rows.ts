@@ -77,13 +77,12 @@ export class PostgresStoredRows implements AsyncStoredRows {
 
   async botWindow(bot: string, from: number, to: number): Promise<BotWindow> {
     type Row = { at: number; health: Health; message: string | null };
-    const [before, transitions, first, checks, runs] = await Promise.all([
-      this.db.query<Row>("SELECT at, health, message FROM health_transitions WHERE bot = $1 AND at < $2 ORDER BY at DESC, id DESC LIMIT 1", [bot, from]),
-      this.db.query<Row>("SELECT at, health, message FROM health_transitions WHERE bot = $1 AND at >= $2 AND at < $3 ORDER BY at, id", [bot, from, to]),
-      this.value<number>("SELECT at FROM health_transitions WHERE bot = $1 ORDER BY at LIMIT 1", [bot]),
-      this.arrays<[string, number, string, string | null]>("SELECT check_name, at, status, message FROM check_transitions WHERE bot = $1 AND at >= $2 AND at < $3 ORDER BY at, id", [bot, from, to]),
-      this.runs(from, to),
-    ]);
+    // One after the other: a connection runs one query at a time (pg deprecates queueing them on it).
+    const before = await this.db.query<Row>("SELECT at, health, message FROM health_transitions WHERE bot = $1 AND at < $2 ORDER BY at DESC, id DESC LIMIT 1", [bot, from]);
+    const transitions = await this.db.query<Row>("SELECT at, health, message FROM health_transitions WHERE bot = $1 AND at >= $2 AND at < $3 ORDER BY at, id", [bot, from, to]);
+    const first = await this.value<number>("SELECT at FROM health_transitions WHERE bot = $1 ORDER BY at LIMIT 1", [bot]);
+    const checks = await this.arrays<[string, number, string, string | null]>("SELECT check_name, at, status, message FROM check_transitions WHERE bot = $1 AND at >= $2 AND at < $3 ORDER BY at, id", [bot, from, to]);
+    const runs = await this.runs(from, to);
     return {
       before: before.rows[0],
       transitions: transitions.rows,
