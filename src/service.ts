@@ -10,7 +10,7 @@ import { OwnSchedules } from "./runner/own-schedules.ts";
 import type { CheckRegistry } from "./runner/define-check.ts";
 import { join, dirname } from "node:path";
 import { SqliteStore } from "./store/sqlite/sqlite-store.ts";
-import { HistoryMaintenance } from "./store/sqlite/history-maintenance.ts";
+import { HistoryMaintenance } from "./store/history-maintenance.ts";
 import type { SqliteHistoryStore } from "./store/sqlite/history-store.ts";
 import { recordSweep } from "./history/sweep-recorder.ts";
 import { notificationRecorder } from "./history/notification-recorder.ts";

@@ -1,10 +1,12 @@
 import { UPTIME_WINDOWS, type BotHistoryWindow, type History, type WindowUptimes } from "../../history/history.ts";
 import type { AlertHistoryEvent, Incident } from "../../history/incidents.ts";
 import type { AuditEntry, CheckTransition, NotificationAttempt, Page } from "../../history/events.ts";
-import { intersect } from "../../history/spans.ts";
+import { LONGEST_WINDOW, windowUptimes } from "../../history/bot-uptime.ts";
 import { durationsOf, timeline, uptime, type DayCell, type HealthTransition, type Timeline, type Uptime } from "../../history/uptime.ts";
 import type { SqliteDatabase } from "./database.ts";
 import { SqliteHistory } from "./history.ts";
+import type { HistoryHousekeeping } from "../history-maintenance.ts";
+import { pruneStep } from "./prune.ts";
 import { DailyUptime } from "./rollups.ts";
 
 /** A history write waiting for the store's next commit; `disk` when it must be fsynced (the audit log). */
@@ -13,8 +15,6 @@ interface QueuedWrite {
   disk: boolean;
 }
 
-const LONGEST_WINDOW = Math.max(...Object.values(UPTIME_WINDOWS));
-
 /**
  * The history on SQLite, as the service sees it (src/history/history.ts): writes are queued and joined
  * to the store's next commit (SqliteStore calls `writeQueued` inside its transaction, so an admin change
@@ -22,7 +22,7 @@ const LONGEST_WINDOW = Math.max(...Object.values(UPTIME_WINDOWS));
  * results); reads go to the tables and the daily rollups. The monitor's own run is this process's
  * (`begin`): its known time lasts until now, whatever its last heartbeat.
  */
-export class SqliteHistoryStore implements History {
+export class SqliteHistoryStore implements History, HistoryHousekeeping {
   readonly rows: SqliteHistory;
   readonly rollups: DailyUptime;
   private queue: QueuedWrite[] = [];
@@ -121,15 +121,13 @@ export class SqliteHistoryStore implements History {
     return out;
   }
 
+  /** Every bot's uptime over each of `windows` (name → length in ms) ending at `now`. */
+  async fleetUptimeWindows(now: number, windows: Record<string, number>): Promise<Map<string, Record<string, Uptime>>> {
+    return this.rollups.fleet(now, windows, this.run);
+  }
+
   async botUptime(bot: string, now: number): Promise<WindowUptimes> {
-    const line = this.timeline(bot, now - LONGEST_WINDOW, now);
-    const out = {} as WindowUptimes;
-    for (const [name, windowMs] of Object.entries(UPTIME_WINDOWS) as [keyof WindowUptimes, number][]) {
-      const span = { from: now - windowMs, to: now };
-      const health = line.health.flatMap((s) => intersect(span, [s]).map((p) => ({ ...p, health: s.health })));
-      out[name] = uptime(durationsOf({ health, gaps: [] }, windowMs));
-    }
-    return out;
+    return windowUptimes(this.timeline(bot, now - LONGEST_WINDOW, now), now);
   }
 
   async botHistory(bot: string, from: number, to: number): Promise<BotHistoryWindow> {
@@ -173,6 +171,15 @@ export class SqliteHistoryStore implements History {
   private enqueue(write: () => void, disk: boolean): void {
     this.queue.push({ write, disk });
     this.requestCommit();
+  }
+
+  // The housekeeping (store/history-maintenance.ts), each step synchronous.
+  rollUp(now: number): number {
+    return this.rollups.rollUp(now, this.run);
+  }
+
+  pruneStep(cut: number, batch: number): number {
+    return pruneStep(this.db, cut, batch);
   }
 
   /** The database, for maintenance (pruning) that runs its own short transactions. */

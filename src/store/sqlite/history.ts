@@ -1,19 +1,12 @@
 import type { CheckStatus, Health } from "../../model.ts";
-import { applyAlertEvent, type AlertHistoryEvent, type Incident, type IncidentCheck } from "../../history/incidents.ts";
+import { applyAlertEvent, type AlertHistoryEvent, type Incident } from "../../history/incidents.ts";
 import type { HealthTransition, MonitorRun } from "../../history/uptime.ts";
 import type { AuditEntry, CheckTransition, NotificationAttempt, Page } from "../../history/events.ts";
+import { DEFAULT_LIMIT, auditOf, incidentOf, notificationOf, type AuditRow, type IncidentRow, type NotificationRow } from "../../history/list-rows.ts";
+import type { BotWindow } from "../../history/stored-rows.ts";
 import type { SqliteDatabase } from "./database.ts";
 
-export interface BotWindow {
-  before: HealthTransition | undefined;
-  transitions: HealthTransition[];
-  checks: CheckTransition[];
-  /** The bot's first transition, ever kept: its first sweep. */
-  firstSeen: number | undefined;
-  runs: MonitorRun[];
-}
-
-const DEFAULT_LIMIT = 100;
+export type { BotWindow };
 
 /**
  * The history repository on SQLite (README, "Storage and history"): appends events as they happen and answers the reads the
@@ -156,11 +149,8 @@ export class SqliteHistory {
   audit(options: Page = {}): AuditEntry[] {
     const { from = 0, to = Number.MAX_SAFE_INTEGER, limit = DEFAULT_LIMIT } = options;
     return this.db
-      .all<{ at: number; token_name: string; address: string; method: string; route: string; bot: string | null; summary: string }>(
-        "SELECT at, token_name, address, method, route, bot, summary FROM audit_log WHERE at >= ? AND at < ? ORDER BY at DESC, id DESC LIMIT ?",
-        from, to, limit,
-      )
-      .map((r) => ({ at: r.at, tokenName: r.token_name, address: r.address, method: r.method, route: r.route, bot: r.bot, summary: r.summary }));
+      .all<AuditRow>("SELECT at, token_name, address, method, route, bot, summary FROM audit_log WHERE at >= ? AND at < ? ORDER BY at DESC, id DESC LIMIT ?", from, to, limit)
+      .map(auditOf);
   }
 
   /** Notification attempts in [from, to), newest first, filtered by channel and result when given. */
@@ -189,33 +179,3 @@ export class SqliteHistory {
       .map((r) => ({ channel: r.channel, kind: r.kind, at: r.at, result: r.result }));
   }
 }
-
-interface IncidentRow {
-  id: string;
-  bot: string;
-  start_at: number;
-  fired_at: number;
-  end_at: number | null;
-  worst: Incident["worst"];
-  checks: string;
-  silenced: number;
-}
-
-const incidentOf = (r: IncidentRow): Omit<Incident, "notifications"> => ({
-  id: r.id, bot: r.bot, start: r.start_at, firedAt: r.fired_at, end: r.end_at, worst: r.worst, checks: JSON.parse(r.checks) as IncidentCheck[], silenced: r.silenced === 1,
-});
-
-interface NotificationRow {
-  at: number;
-  alert_key: string;
-  incident_id: string | null;
-  channel: string;
-  kind: string;
-  result: string;
-  attempts: number;
-  error: string | null;
-}
-
-const notificationOf = (r: NotificationRow): NotificationAttempt => ({
-  at: r.at, alertKey: r.alert_key, incidentId: r.incident_id, channel: r.channel, kind: r.kind, result: r.result, attempts: r.attempts, error: r.error,
-});

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../../../src/log.ts";
-import { HistoryMaintenance } from "../../../src/store/sqlite/history-maintenance.ts";
+import { HistoryMaintenance } from "../../../src/store/history-maintenance.ts";
 import { SqliteStore } from "../../../src/store/sqlite/sqlite-store.ts";
 import type { WatchState } from "../../../src/watch-state.ts";
 import { mountTmpfs, type ReadOnlyDisk } from "../../support/read-only-disk.ts";

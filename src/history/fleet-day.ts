@@ -1,7 +1,6 @@
-import type { Health } from "../../model.ts";
-import { DAY_MS } from "../../history/spans.ts";
-import type { SqliteDatabase } from "./database.ts";
+import { DAY_MS } from "./spans.ts";
 import { healthCode, type BotIds, type Transitions } from "./health-pass.ts";
+import { ask, type PackedDay, type Reads } from "./stored-rows.ts";
 
 /**
  * The fleet's running totals at the end of one rolled-up day, by bot id (migration 003): what the
@@ -17,32 +16,24 @@ export interface FleetDay {
 
 /**
  * `uptime_bots`, cached: the stored names only grow (a bot keeps its number for good), so the cache is
- * brought up to date with the rows added since, never re-read whole. Read-only apart from
- * `save`, which the rollup calls inside its transaction; the cache learns of the saved names from the
- * table on the next `ids()`, so a rolled-back rollup leaves no trace in it.
+ * brought up to date with the rows added since, never re-read whole. Read-only: the rollup writes the
+ * names a computation numbered (`CallIds.added`) inside its transaction, and the cache learns of them
+ * from the table on the next `ids()`, so a rolled-back rollup leaves no trace in it.
  */
 export class BotNames {
-  private readonly db: SqliteDatabase;
   private readonly names: string[] = [];
   private readonly numbers = new Map<string, number>();
 
-  constructor(db: SqliteDatabase) {
-    this.db = db;
-  }
-
   /** Ids for one computation: the stored ones, then the next numbers for bots not stored yet, as they come. */
-  ids(): CallIds {
-    for (const [id, bot] of this.db.arrays("SELECT id, bot FROM uptime_bots WHERE id >= ? ORDER BY id", this.names.length)) {
-      if (Number(id) !== this.names.length) throw new Error(`uptime_bots: bot ${String(bot)} is number ${String(id)}, ${this.names.length} expected (the numbers run from 0 without holes)`);
-      this.numbers.set(bot as string, this.names.length);
-      this.names.push(bot as string);
+  *ids(): Reads<CallIds> {
+    for (const [id, bot] of yield* ask("botNumbers", this.names.length)) {
+      // A read that ran alongside (another computation awaiting its rows) may have brought these in already.
+      if (id < this.names.length && this.names[id] === bot) continue;
+      if (id !== this.names.length) throw new Error(`uptime_bots: bot ${bot} is number ${id}, ${this.names.length} expected (the numbers run from 0 without holes)`);
+      this.numbers.set(bot, this.names.length);
+      this.names.push(bot);
     }
     return new CallIds(this.names, this.numbers);
-  }
-
-  /** Stores the names `ids` numbered beyond the stored ones (call inside the rollup's transaction). */
-  save(ids: CallIds): void {
-    for (const [id, bot] of ids.added()) this.db.run("INSERT INTO uptime_bots (id, bot) VALUES (?, ?)", id, bot);
   }
 }
 
@@ -78,34 +69,34 @@ export class CallIds implements BotIds {
     return id < this.stored.length ? this.stored[id]! : this.extra[id - this.stored.length]!;
   }
 
+  /** The bots numbered beyond the stored ones: the rows the rollup adds to uptime_bots. */
   added(): [number, string][] {
     return this.extra.map((bot, i) => [this.stored.length + i, bot]);
   }
 }
 
 /** The day's totals: its packed row, or for a day rolled up before migration 003, its `daily_uptime` rows. */
-export function readFleetDay(db: SqliteDatabase, day: number, ids: BotIds): FleetDay | undefined {
-  const packed = db.get<{ bots: number; totals: Uint8Array; end_health: Uint8Array }>("SELECT bots, totals, end_health FROM fleet_uptime WHERE day = ?", day);
-  if (packed) return decode(day, packed.bots, packed.totals, packed.end_health);
-  const rows = db.arrays("SELECT bot, end_health, cum_known_ms, cum_up_ms, cum_healthy_ms FROM daily_uptime WHERE day = ?", day);
+export function* readFleetDay(day: number, ids: BotIds): Reads<FleetDay | undefined> {
+  const packed = yield* ask("packedDay", day);
+  if (packed) return decode(day, packed);
+  const rows = yield* ask("dayTotals", day);
   if (rows.length === 0) return undefined;
-  const numbered = rows.map((r) => ids.id(r[0] as string));
+  const numbered = rows.map((r) => ids.id(r[0]));
   const out = emptyDay(ids.size);
   rows.forEach(([, end, known, up, healthy], i) => {
     const id = numbered[i]!;
-    out.end[id] = healthCode(end as Health | null);
-    out.known[id] = Number(known);
-    out.up[id] = Number(up);
-    out.healthy[id] = Number(healthy);
+    out.end[id] = healthCode(end);
+    out.known[id] = known;
+    out.up[id] = up;
+    out.healthy[id] = healthy;
   });
   return out;
 }
 
 /** The day's transitions from its packed row (undefined for a day without one: read health_transitions). */
-export function readDayTransitions(db: SqliteDatabase, day: number): Transitions | undefined {
-  const packed = db.get<{ transitions: Uint8Array }>("SELECT transitions FROM fleet_uptime WHERE day = ?", day);
-  if (!packed) return undefined;
-  const bytes = packed.transitions;
+export function* readDayTransitions(day: number): Reads<Transitions | undefined> {
+  const bytes = yield* ask("packedTransitions", day);
+  if (!bytes) return undefined;
   if (bytes.byteLength % 9 !== 0) throw new Error(`fleet_uptime day ${day}: ${bytes.byteLength} bytes of transitions, not a multiple of 9; delete the row to have it read from health_transitions`);
   const length = bytes.byteLength / 9;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -117,8 +108,8 @@ export function readDayTransitions(db: SqliteDatabase, day: number): Transitions
   return out;
 }
 
-/** Writes the day's row: its running totals and end healths, and its transitions (all within the day). */
-export function writeFleetDay(db: SqliteDatabase, day: number, totals: FleetDay, transitions: Transitions): void {
+/** The day's fleet_uptime row: its running totals and end healths, and its transitions (all within the day). */
+export function packFleetDay(totals: FleetDay, day: number, transitions: Transitions): PackedDay & { transitions: Uint8Array } {
   const bots = totals.end.length;
   const bytes = new DataView(new ArrayBuffer(24 * bots));
   for (let i = 0; i < bots; i++) {
@@ -126,11 +117,7 @@ export function writeFleetDay(db: SqliteDatabase, day: number, totals: FleetDay,
     bytes.setFloat64(8 * (bots + i), totals.up[i]!, true);
     bytes.setFloat64(8 * (2 * bots + i), totals.healthy[i]!, true);
   }
-  db.run(
-    `INSERT INTO fleet_uptime (day, bots, totals, end_health, transitions) VALUES (?, ?, ?, ?, ?)
-     ON CONFLICT (day) DO UPDATE SET bots = excluded.bots, totals = excluded.totals, end_health = excluded.end_health, transitions = excluded.transitions`,
-    day, bots, new Uint8Array(bytes.buffer), totals.end, packTransitions(day, transitions),
-  );
+  return { bots, totals: new Uint8Array(bytes.buffer), endHealth: totals.end, transitions: packTransitions(day, transitions) };
 }
 
 function packTransitions(day: number, t: Transitions): Uint8Array {
@@ -149,7 +136,7 @@ export function emptyDay(bots: number): FleetDay {
   return { known: new Float64Array(bots), up: new Float64Array(bots), healthy: new Float64Array(bots), end: new Uint8Array(bots) };
 }
 
-function decode(day: number, bots: number, totals: Uint8Array, end: Uint8Array): FleetDay {
+function decode(day: number, { bots, totals, endHealth: end }: PackedDay): FleetDay {
   if (totals.byteLength !== 24 * bots || end.byteLength !== bots) {
     throw new Error(`fleet_uptime day ${day}: ${totals.byteLength} bytes of totals and ${end.byteLength} of healths for ${bots} bots (${24 * bots} and ${bots} expected); delete the row to have it read from daily_uptime`);
   }

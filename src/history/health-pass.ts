@@ -1,6 +1,6 @@
-import type { Health } from "../../model.ts";
-import type { Span } from "../../history/spans.ts";
-import type { KnownHealth } from "../../history/uptime.ts";
+import type { Health } from "../model.ts";
+import type { Span } from "./spans.ts";
+import type { KnownHealth } from "./uptime.ts";
 
 /**
  * The fleet-wide arithmetic of history/uptime.ts without an object per bot (README, "Storage and
