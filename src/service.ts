@@ -8,13 +8,12 @@ import { Metrics, SWEEP_SCHEDULE } from "./metrics/metrics.ts";
 import { Scheduler } from "./runner/scheduler.ts";
 import { OwnSchedules } from "./runner/own-schedules.ts";
 import type { CheckRegistry } from "./runner/define-check.ts";
-import { join, dirname } from "node:path";
-import { SqliteStore } from "./store/sqlite/sqlite-store.ts";
 import { HistoryMaintenance } from "./store/history-maintenance.ts";
-import type { SqliteHistoryStore } from "./store/sqlite/history-store.ts";
+import { openServiceStore, type ServiceHistory } from "./store/open-service-store.ts";
+import { ShardLeases } from "./replicas/shard-leases.ts";
 import { recordSweep } from "./history/sweep-recorder.ts";
 import { notificationRecorder } from "./history/notification-recorder.ts";
-import type { WatchState, WatchStore } from "./watch-state.ts";
+import type { WatchStore } from "./watch-state.ts";
 import { telegramSettings } from "./telegram/client.ts";
 import { createTransport } from "./telegram/transport.ts";
 import { startHttpServer, type HttpServer } from "./http/server.ts";
@@ -41,6 +40,10 @@ export interface ServiceOptions {
   outbox?: Pick<OutboxOptions, "baseBackoffMs" | "maxBackoffMs" | "expireAfterMs" | "sendTimeoutMs">;
   /** How often the monitor-level alert is evaluated (default min(interval, 30 s)). */
   monitorEvaluationMs?: number;
+  /** Replicas (store.url): a shard lease (tests shorten it; default 30 s). */
+  leaseMs?: number;
+  /** Replicas: how often other replicas' changes are read besides NOTIFY (tests shorten it; default 2 s). */
+  replicaPollMs?: number;
   /** The channel types the config was validated with (default: the built-in ones; tests add a throwaway one). */
   channels?: ChannelRegistry;
   /**
@@ -56,7 +59,9 @@ export interface Service {
   scheduler: Scheduler<Sweep>;
   store: WatchStore;
   /** Uptime, incidents, the audit log and notification attempts (README, "Storage and history"). */
-  history: SqliteHistoryStore;
+  history: ServiceHistory;
+  /** Replicas (store.url): the shards this replica holds by lease. */
+  leases?: ShardLeases;
   metrics: Metrics;
   http: HttpServer;
   outbox: Outbox;
@@ -78,19 +83,23 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   // Before anything can log: every secret in the config is masked wherever it would appear.
   configSecrets(config).forEach(registerSecret);
   const metrics = new Metrics(VERSION, { channels: Object.keys(config.alerts.channels), checks });
-  const store = await SqliteStore.open<WatchState>({
-    path: config.store.path,
-    // The earlier release's default state file, imported when the database is new (upgrade with defaults).
-    legacyPath: join(dirname(config.store.path), "state.json"),
+  // Replicas: a bot is this process's to sweep, and its rows and alert its to write, while it holds the
+  // bot's shard (README, "Deployment: replicas"); one process alone owns every bot.
+  let leases: ShardLeases | undefined;
+  const owns = (name: string) => (config.store.url ? (leases?.holdsBot(name) ?? false) : true);
+  const opened = await openServiceStore(config, {
+    owns,
     ...(options.storeFlushMs !== undefined && { bookkeepingIntervalMs: options.storeFlushMs }),
-    onError: (err) => {
-      logger.error({ err }, "state write failed; will retry");
-      metrics.observeStoreError("commit");
+    ...(options.replicaPollMs !== undefined && { pollIntervalMs: options.replicaPollMs }),
+    ...(options.leaseMs !== undefined && { claimExpiryMs: options.leaseMs }),
+    onError: (err, operation) => {
+      logger.error({ err }, operation === "commit" ? "state write failed; will retry" : "reading the shared store failed; will retry");
+      metrics.observeStoreError(operation);
     },
   });
-  if (store.imported) logger.warn({ from: store.importedFrom, to: config.store.path, imported: store.imported }, "state file of the earlier format imported into the database; the file is kept as *.imported");
-  const history = store.history;
-  if (history.database.readOnly) {
+  const { store, history } = opened;
+  if (opened.imported) logger.warn({ from: opened.imported.from, to: config.store.path, imported: opened.imported.counts }, "state file of the earlier format imported into the database; the file is kept as *.imported");
+  if (opened.readOnly) {
     logger.warn({ path: config.store.path }, "the database cannot be written: serving what it holds, read-only; notifications queued in it are held until it can be written again");
   }
   history.begin(Date.now());
@@ -146,14 +155,15 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       concurrency: config.schedule.concurrency,
       onError: onSweepError,
       // A bot joins an own-interval schedule (round-trip) after its first sweep, which the live test needs.
-      onSwept: toListeners([engine, ownSchedules]),
+      onSwept: ownedOnly(toListeners([engine, ownSchedules]), owns),
       observeLag: (seconds) => metrics.observeScheduleLag(SWEEP_SCHEDULE, seconds),
     },
     (name, signal) => monitor.sweep(name, { signal }),
   );
+  // A replica's per-bot series are the bots it sweeps: summed over replicas, each bot counts once.
   metrics.attach({
-    bots: () => monitor.bots(),
-    statuses: () => monitor.statuses(),
+    bots: () => (config.store.url ? filter(monitor.bots(), (b) => owns(b.name)) : monitor.bots()),
+    statuses: () => (config.store.url ? filter(monitor.statuses(), (s) => owns(s.name)) : monitor.statuses()),
     alertsFiring: () => engine.firing(),
     alertFiring: (name) => Boolean(engine.alertState(name)?.firing),
     silences: () => engine.silences(),
@@ -173,8 +183,31 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     ...(config.store.secretKey && { secretBox: new SecretBox(config.store.secretKey) }),
     logger,
     history,
+    ...(config.store.url && { owns }),
   });
   fleet.load(config.bots);
+  if (opened.replicated) {
+    const shared = opened.replicated;
+    shared.store.onRemoteChange((slice, key) => fleet.followRemote(slice, key));
+    const held: ShardLeases = new ShardLeases({
+      pool: shared.store.pool,
+      replica: shared.replica,
+      shardCount: config.shard.count,
+      ...(options.leaseMs !== undefined && { leaseMs: options.leaseMs }),
+      logger,
+      onChange: (gained, lost) => {
+        metrics.setShardsOwned(held.held().size);
+        logger.info({ gained, lost, held: [...held.held()] }, "shards changed hands");
+        fleet.rebalance();
+      },
+      onError: (err) => {
+        logger.error({ err }, "shard lease round failed; will retry");
+        metrics.observeStoreError("lease");
+      },
+    });
+    leases = held;
+    await held.start();
+  }
 
   let ready = false;
   const http = await startHttpServer({
@@ -226,6 +259,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       engine.stop();
       maintenance.stop();
       const [sweeps, liveTests] = await Promise.all([scheduler.stop(deadlineMs), ownSchedules.stop(deadlineMs)]);
+      // Replicas: what this one swept is written, then its shards are let go, for the others to take at once.
+      if (leases) {
+        await store.flush().catch(() => undefined);
+        await leases.stop();
+      }
       await testAccount?.close();
       outbox.stop();
       monitor.close();
@@ -237,5 +275,14 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       logger.info("secretary-watch stopped");
     })());
 
-  return { url: http.url, monitor, scheduler, store, history, metrics, http, outbox, alerts: engine, fleet, stop };
+  return { url: http.url, monitor, scheduler, store, history, metrics, http, outbox, alerts: engine, fleet, stop, ...(leases && { leases }) };
+}
+
+function* filter<T>(items: Iterable<T>, keep: (item: T) => boolean): IterableIterator<T> {
+  for (const item of items) if (keep(item)) yield item;
+}
+
+/** A sweep's listeners hear only of the bots this process owns (a replica's run-now of another's bot does not count). */
+function ownedOnly<R>(listener: ((name: string, result: R) => void) | undefined, owns: (name: string) => boolean) {
+  return listener && ((name: string, result: R) => owns(name) && listener(name, result));
 }

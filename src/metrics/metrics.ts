@@ -9,7 +9,7 @@ import { FleetRegistry } from "./derived-gauge.ts";
 import { registerScrapeFamilies, type MetricsSource } from "./scrape-families.ts";
 
 /** What the store does that can fail (secretary_store_errors_total). */
-export const STORE_OPERATIONS = ["commit", "rollup", "prune"] as const;
+export const STORE_OPERATIONS = ["commit", "rollup", "prune", "sync", "lease"] as const;
 export type StoreOperation = (typeof STORE_OPERATIONS)[number];
 
 export type { MetricsSource } from "./scrape-families.ts";

@@ -31,6 +31,9 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): Proc
 export interface ServiceTimings {
   heartbeatMs?: number;
   flushMs?: number;
+  /** Replicas: a shard lease, and the change feed's poll. */
+  leaseMs?: number;
+  pollMs?: number;
 }
 
 /** The service on `configPath` as `start --config` runs it, with shortened timings (service-process.ts). */
@@ -38,6 +41,8 @@ export function spawnService(configPath: string, timings: ServiceTimings, env: R
   const flags = [
     ...(timings.heartbeatMs === undefined ? [] : ["--heartbeat-ms", String(timings.heartbeatMs)]),
     ...(timings.flushMs === undefined ? [] : ["--flush-ms", String(timings.flushMs)]),
+    ...(timings.leaseMs === undefined ? [] : ["--lease-ms", String(timings.leaseMs)]),
+    ...(timings.pollMs === undefined ? [] : ["--poll-ms", String(timings.pollMs)]),
   ];
   return spawnNode("test/support/service-process.ts", ["--config", configPath, ...flags], env);
 }

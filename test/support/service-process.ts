@@ -2,8 +2,9 @@
  * The service as its own process, as `secretary-watch start --config PATH` runs it (the config file,
  * startService, stopped by SIGTERM/SIGINT through the CLI's own runUntilStopped), with the timings a
  * fault test shortens and the CLI does not take: `--heartbeat-ms` (the monitor's heartbeat, 15 s by
- * default) and `--flush-ms` (the batched sweep bookkeeping, 1 min by default).
- * Usage: node test/support/service-process.ts --config PATH [--heartbeat-ms N] [--flush-ms N]
+ * default), `--flush-ms` (the batched sweep bookkeeping, 1 min by default), and for replicas `--lease-ms`
+ * (a shard lease, 30 s by default) and `--poll-ms` (how often the change feed is read besides NOTIFY, 2 s).
+ * Usage: node test/support/service-process.ts --config PATH [--heartbeat-ms N] [--flush-ms N] [--lease-ms N] [--poll-ms N]
  */
 import { parseArgs } from "node:util";
 import { runUntilStopped } from "../../src/cli/start-command.ts";
@@ -11,7 +12,9 @@ import { loadConfigFile } from "../../src/config/load.ts";
 import { createLogger } from "../../src/log.ts";
 import { startService } from "../../src/service.ts";
 
-const { values } = parseArgs({ options: { config: { type: "string" }, "heartbeat-ms": { type: "string" }, "flush-ms": { type: "string" } } });
+const { values } = parseArgs({
+  options: { config: { type: "string" }, "heartbeat-ms": { type: "string" }, "flush-ms": { type: "string" }, "lease-ms": { type: "string" }, "poll-ms": { type: "string" } },
+});
 if (values.config === undefined) throw new Error("service-process: --config PATH is required");
 const ms = (flag: string, value: string | undefined) => {
   if (value === undefined) return undefined;
@@ -20,6 +23,8 @@ const ms = (flag: string, value: string | undefined) => {
 };
 const heartbeatMs = ms("--heartbeat-ms", values["heartbeat-ms"]);
 const storeFlushMs = ms("--flush-ms", values["flush-ms"]);
+const leaseMs = ms("--lease-ms", values["lease-ms"]);
+const replicaPollMs = ms("--poll-ms", values["poll-ms"]);
 
 const logger = createLogger();
 const service = await startService({
@@ -27,5 +32,7 @@ const service = await startService({
   logger,
   ...(heartbeatMs !== undefined && { heartbeatMs }),
   ...(storeFlushMs !== undefined && { storeFlushMs }),
+  ...(leaseMs !== undefined && { leaseMs }),
+  ...(replicaPollMs !== undefined && { replicaPollMs }),
 });
 process.exitCode = await runUntilStopped(logger, [() => service.stop()]);

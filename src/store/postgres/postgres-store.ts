@@ -41,7 +41,8 @@ export interface PostgresStoreOptions {
   owns?: (slice: "results" | "alerts", key: string) => boolean;
   /** The history, made on the store's pool, joined to its commits. */
   history?: (pool: pg.Pool, requestCommit: () => void) => CommittedHistory;
-  onError?: (err: Error) => void;
+  /** A commit failed (retried), or reading other replicas' changes or a connection did ("sync"). */
+  onError?: (err: Error, operation: "commit" | "sync") => void;
 }
 
 interface Waiter {
@@ -119,7 +120,7 @@ export class PostgresStore<S extends StateShapes> implements StateRepositories<S
       pollIntervalMs: options.pollIntervalMs ?? 2_000,
       apply: (changes) => this.applyRemote(changes),
       onRound: () => this.claims.round(),
-      onError: (err) => this.reportError(err),
+      onError: (err) => this.reportError(err, "sync"),
     });
     this.claims = new OutboxClaims({
       pool,
@@ -138,7 +139,7 @@ export class PostgresStore<S extends StateShapes> implements StateRepositories<S
 
   /** Connects, migrates, loads every shared slice and the notifications orphaned by gone replicas. */
   static async open<S extends StateShapes>(options: PostgresStoreOptions): Promise<PostgresStore<S>> {
-    const pool = createPool({ url: options.url, ...(options.poolSize !== undefined && { max: options.poolSize }), onError: (err) => options.onError?.(err) });
+    const pool = createPool({ url: options.url, ...(options.poolSize !== undefined && { max: options.poolSize }), onError: (err) => options.onError?.(err, "sync") });
     try {
       await migratePostgres(pool, describeUrl(options.url), MIGRATIONS);
       // One snapshot: the slices and the feed position they are as of.
@@ -216,7 +217,7 @@ export class PostgresStore<S extends StateShapes> implements StateRepositories<S
     this.closed = true;
     clearTimeout(this.retryTimer);
     // Another replica takes this one's undelivered notifications at once rather than after the expiry.
-    await this.claims.release().catch((err: Error) => this.reportError(err));
+    await this.claims.release().catch((err: Error) => this.reportError(err, "sync"));
     await this.pool.end();
   }
 
@@ -373,7 +374,7 @@ export class PostgresStore<S extends StateShapes> implements StateRepositories<S
 
   private failed(err: Error, waiters: Waiter[]): void {
     this.failing = true;
-    this.reportError(err);
+    this.reportError(err, "commit");
     for (const w of waiters) w.reject(err);
     clearTimeout(this.retryTimer);
     this.retryTimer = armTimer(() => {
@@ -382,8 +383,8 @@ export class PostgresStore<S extends StateShapes> implements StateRepositories<S
     }, this.o.retryIntervalMs ?? 1000);
   }
 
-  private reportError(err: Error): void {
-    this.o.onError?.(err);
+  private reportError(err: Error, operation: "commit" | "sync"): void {
+    this.o.onError?.(err, operation);
   }
 
   private settle(waiters: Waiter[]): void {
