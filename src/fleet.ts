@@ -23,11 +23,11 @@ export interface StoredBot {
   updatedAt: string;
 }
 
-/** What the fleet keeps in the state store: API bots and connection ids; it reads whether a bot has a result. */
+/** What the fleet keeps in the state store: API bots and connection ids; it reads bots' last results. */
 export interface FleetStore {
   readonly bots: KeyValueRepository<StoredBot>;
   readonly connections: KeyValueRepository<string>;
-  readonly results: Pick<KeyValueRepository<BotStatus>, "has">;
+  readonly results: Pick<KeyValueRepository<BotStatus>, "has" | "get">;
 }
 
 /** A change in effect at once; `saved` resolves when the store committed it (the admin API answers then). */
@@ -152,11 +152,16 @@ export class Fleet {
     }
   }
 
-  /** The shards this replica holds changed: it schedules the bots it owns now and lets go of the others. */
+  /**
+   * The shards this replica holds changed: it schedules the bots it owns now and lets go of the others.
+   * A bot taken over keeps its slot; one whose slot passed while its shard had no holder (no sweep was
+   * recorded for it) is swept at once first.
+   */
   rebalance(): void {
+    const now = Date.now();
     for (const bot of [...this.o.monitor.bots()]) {
       const owned = this.owns(bot.name);
-      if (owned && !this.o.scheduler.has(bot.name)) this.schedule(bot);
+      if (owned && !this.o.scheduler.has(bot.name)) this.schedule(bot, this.overdue(bot.name, now));
       else if (!owned && this.o.scheduler.has(bot.name)) {
         this.o.scheduler.remove(bot.name);
         this.o.ownSchedules.remove(bot.name);
@@ -166,6 +171,15 @@ export class Fleet {
 
   private owns(name: string): boolean {
     return this.o.owns?.(name) ?? true;
+  }
+
+  /** Whether the slot after the last recorded sweep's slot has passed (a sweep runs at or just after its slot). */
+  private overdue(name: string, now: number): boolean {
+    const last = this.o.store.results.get(name);
+    if (last === undefined) return false;
+    const interval = this.o.config.schedule.interval;
+    const slotOfLast = this.o.scheduler.nextSlot(name, Date.parse(last.checkedAt) - interval);
+    return slotOfLast + interval <= now;
   }
 
   /** The config entry of an API bot, token included (for PATCH merges). */
@@ -216,8 +230,9 @@ export class Fleet {
     if (this.owns(bot.name)) this.schedule(bot, registered);
   }
 
-  private schedule(bot: MonitoredBot, registered = false): void {
-    if (!this.o.scheduler.has(bot.name)) this.o.scheduler.add(bot.name, registered ? "now" : this.o.store.results.has(bot.name));
+  /** `now`: its first sweep at once, its slot after. */
+  private schedule(bot: MonitoredBot, now = false): void {
+    if (!this.o.scheduler.has(bot.name)) this.o.scheduler.add(bot.name, now ? "now" : this.o.store.results.has(bot.name));
     this.o.ownSchedules.follow(bot);
   }
 

@@ -49,8 +49,9 @@ async function partition(expected: number): Promise<Set<string>[] | undefined> {
 const breakBots = (indices: readonly number[]) =>
   Promise.all(indices.map((i) => injectFault(fleet.sandbox, { bot: botUsername(i), methods: ["getBusinessConnection"], patchResult: { is_enabled: false } })));
 
-const notified = () => deliveries(fleet.receiver.requests).filter((d) => d.scope === "bot");
-const count = (bot: string, kind: string) => notified().filter((d) => d.key === bot && d.kind === kind).length;
+const notified = (since = 0) => deliveries(fleet.receiver.requests.slice(since)).filter((d) => d.scope === "bot");
+/** Notifications of `kind` for `bot` since the receiver's request number `since`. */
+const count = (bot: string, kind: string, since = 0) => notified(since).filter((d) => d.key === bot && d.kind === kind).length;
 
 describe("equal replicas on one PostgreSQL", () => {
   beforeAll(async () => {
@@ -109,7 +110,7 @@ describe("equal replicas on one PostgreSQL", () => {
   }, 60_000);
 
   it("when 50 bots break and mend with every replica healthy, then each firing and each resolution reaches the receiver exactly once", async () => {
-    const broken = Array.from({ length: 50 }, (_, k) => k * 7);
+    const broken = Array.from({ length: 50 }, (_, k) => k * 7); // the next test breaks none of these
     await breakBots(broken);
     await until("50 firings", async () => broken.every((i) => count(name(i), "firing") >= 1) || undefined, 4 * INTERVAL);
     await clearFaults(fleet.sandbox);
@@ -125,27 +126,33 @@ describe("equal replicas on one PostgreSQL", () => {
     const victim = fleet.replicas[2]!;
     const pid = victim.proc.child.pid!;
     const victims = Array.from({ length: BOTS }, (_, i) => i).filter((i) => holders.get(shardOf(name(i), SHARDS)) === pid);
-    const breaking = victims.slice(0, 10);
-    const start = notified().length;
+    const breaking = victims.filter((i) => i % 7 !== 0).slice(0, 10); // none of the previous test's
+    const start = fleet.receiver.requests.length;
     await breakBots(breaking);
-    await until("their firings", async () => breaking.every((i) => count(name(i), "firing") >= 1) || undefined, 4 * INTERVAL);
+    await until("their firings", async () => breaking.every((i) => count(name(i), "firing", start) >= 1) || undefined, 4 * INTERVAL);
     await clearFaults(fleet.sandbox);
     const before = await sweepsByBot(fleet.sandbox);
     await victim.proc.kill9();
     const killedAt = Date.now();
+    const sweptAgain = new Map<number, number>();
     const { tookMs } = await until("every bot of the killed replica swept again", async () => {
       const now = await sweepsByBot(fleet.sandbox);
-      return victims.every((i) => (now.get(botUsername(i)) ?? 0) > (before.get(botUsername(i)) ?? 0)) || undefined;
+      for (const i of victims) if (!sweptAgain.has(i) && (now.get(botUsername(i)) ?? 0) > (before.get(botUsername(i)) ?? 0)) sweptAgain.set(i, Date.now() - killedAt);
+      return sweptAgain.size === victims.length || undefined;
     }, LEASE + 3 * INTERVAL);
-    figures.takeover = { bots: victims.length, allSweptAgainMs: tookMs, boundMs: LEASE + INTERVAL };
-    expect(Date.now() - killedAt).toBeLessThanOrEqual(LEASE + INTERVAL + 2_000);
-    await until("their resolutions", async () => breaking.every((i) => count(name(i), "resolved") >= 1) || undefined, 4 * INTERVAL);
+    const times = [...sweptAgain.values()].sort((x, y) => x - y);
+    const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
+    figures.takeover = { bots: victims.length, allSweptAgainMs: tookMs, boundMs: LEASE + INTERVAL, p10: at(0.1), p50: at(0.5), p90: at(0.9), within5s: times.filter((t) => t <= 5_000).length, slowest: [...sweptAgain].sort((x, y) => y[1] - x[1]).slice(0, 8).map(([i, t]) => `${i}${breaking.includes(i) ? "*" : ""}@${t}/s${shardOf(name(i), SHARDS)}`) };
+    // Lease expiry + one interval, plus a second for reading the sandbox's counts on a loaded 2-core machine.
+    expect(tookMs).toBeLessThanOrEqual(LEASE + INTERVAL + 1_000);
+    await until("their resolutions", async () => breaking.every((i) => count(name(i), "resolved", start) >= 1) || undefined, 4 * INTERVAL);
     await sleep(2_000);
-    const repeated = breaking.filter((i) => count(name(i), "firing") !== 1 || count(name(i), "resolved") > 2);
-    figures.killRun = { notifications: notified().length - start, repeatedAlerts: repeated.length, resolvedTwice: breaking.filter((i) => count(name(i), "resolved") === 2).length };
+    const repeated = breaking.filter((i) => count(name(i), "firing", start) !== 1 || count(name(i), "resolved", start) > 2);
+    const resolvedTwice = breaking.filter((i) => count(name(i), "resolved", start) === 2).length;
+    figures.killRun = { notifications: notified(start).length, repeatedAlerts: repeated.length, resolvedTwice };
     expect(repeated).toEqual([]);
     // At most the one in flight repeats: a resolution can go out twice only if the kill caught it mid-delivery.
-    expect(breaking.filter((i) => count(name(i), "resolved") === 2).length).toBeLessThanOrEqual(1);
+    expect(resolvedTwice).toBeLessThanOrEqual(1);
     const rest = await until("the survivors partition the fleet", () => partition(BOTS + 1), 30_000);
     figures.botsPerSurvivor = rest.value.map((s) => s.size);
   }, 180_000);
