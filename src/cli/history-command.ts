@@ -6,6 +6,8 @@ import { MAX_RANGE_MS } from "../http/history-query.ts";
 import { incidentView, iso, type IncidentView } from "../http/history-view.ts";
 import { DatabaseError } from "../store/sqlite/errors.ts";
 import { openStoredHistory, type StoredHistory } from "../store/sqlite/history-reader.ts";
+import { openPostgresHistory } from "../store/postgres/history-reader.ts";
+import { describeUrl } from "../store/postgres/pool.ts";
 import { UsageError } from "./check-command.ts";
 
 /**
@@ -66,23 +68,24 @@ export async function historyReport(stored: StoredHistory["history"], o: { confi
   };
 }
 
-/** Runs the command: the table (or `--json`) on stdout; 2 when the config's store.path holds no readable database. */
+/** Runs the command: the table (or `--json`) on stdout; 2 when the config's store (store.url, else store.path) holds no readable database. */
 export async function runHistory(config: Config, args: { bot?: string | undefined; since?: string | undefined; json?: boolean | undefined }, out: (text: string) => void, err: (text: string) => void): Promise<number> {
   const sinceMs = parseSince(args.since);
   let stored: StoredHistory;
   try {
-    stored = openStoredHistory(config.store.path);
+    stored = config.store.url ? await openPostgresHistory(config.store.url) : openStoredHistory(config.store.path);
   } catch (e) {
     if (!(e instanceof DatabaseError)) throw e;
     err(`secretary-watch history: ${e.message}\n`);
     return 2;
   }
   try {
-    const report = await historyReport(stored.history, { configBots: config.bots.map((b) => b.name), only: args.bot, now: Date.now(), sinceMs, database: config.store.path });
+    const database = config.store.url ? describeUrl(config.store.url) : config.store.path;
+    const report = await historyReport(stored.history, { configBots: config.bots.map((b) => b.name), only: args.bot, now: Date.now(), sinceMs, database });
     out(args.json ? `${JSON.stringify(report, null, 2)}\n` : renderHistoryTable(report, args.since ?? DEFAULT_SINCE));
     return 0;
   } finally {
-    stored.close();
+    await stored.close();
   }
 }
 

@@ -101,6 +101,10 @@ describe("the replicated Kubernetes form", () => {
     expect(rawConfig.store).toEqual({ url: "${SECRETARY_WATCH_DATABASE_URL}", secretKey: "${SECRETARY_WATCH_SECRET}" });
     expect(configText).not.toMatch(/postgres(ql)?:\/\//);
     expect(config.store.secretKey).toBe(podEnv.SECRETARY_WATCH_SECRET);
+    // With the real URL the config is the same, bar store.url, which the loader accepts as given.
+    const real = parseConfig(configText, podEnv, "real-env.yaml");
+    expect(real.store.url).toBe(podEnv.SECRETARY_WATCH_DATABASE_URL);
+    expect({ ...real, store: { ...real.store, url: "" } }).toEqual(config);
     // Every ${VAR} the config references is set in the pod: the loader above would have named a missing one.
     expect(config.server.adminToken).toBe(podEnv.SECRETARY_WATCH_ADMIN_TOKEN);
   });

@@ -87,6 +87,10 @@ describe("docker-compose.replicas.yml over docker-compose.yml", () => {
     expect([url.protocol, url.hostname, url.port]).toEqual(["postgres:", "postgres", "5432"]);
     expect([url.username, url.password, url.pathname]).toEqual([env.POSTGRES_USER, env.POSTGRES_PASSWORD, `/${env.POSTGRES_DB}`]);
     expect(config.store.secretKey).toBe(replicaEnv.SECRETARY_WATCH_SECRET);
+    // With the real URL the config is the same, bar store.url, which the loader accepts as given.
+    const real = parseConfig(configText, replicaEnv, "real-env.yaml");
+    expect(real.store.url).toBe(replicaEnv.SECRETARY_WATCH_DATABASE_URL);
+    expect({ ...real, store: { ...real.store, url: "" } }).toEqual(config);
     expect(config.store.secretKey).not.toBe("");
   });
 

@@ -9,7 +9,7 @@ export interface StoredHistory {
     /** Every bot's uptime over the `windowMs` ending at `now`. */
     fleetUptimeOver(now: number, windowMs: number): Promise<Map<string, Uptime>>;
   };
-  close(): void;
+  close(): void | Promise<void>;
 }
 
 /**
