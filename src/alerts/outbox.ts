@@ -165,15 +165,8 @@ export class Outbox {
   start(): void {
     this.running = true;
     if (!this.unsubscribe) {
-      const unwritten = this.o.store.onWritten(() => {
-        if (this.held > 0) this.kick();
-      });
-      // What a replica that stopped or died left undelivered is this one's to deliver now.
-      const unarrived = this.o.store.onOutboxArrived?.(() => this.kick());
-      this.unsubscribe = () => {
-        unwritten();
-        unarrived?.();
-      };
+      const off = [this.o.store.onWritten(() => this.held > 0 && this.kick()), this.o.store.onOutboxArrived?.(() => this.kick())];
+      this.unsubscribe = () => off.forEach((unsubscribe) => unsubscribe?.());
     }
     // Entries read from the file go out once this process has shown it can write there: at once.
     if (this.o.store.outbox.size > 0 && !this.o.store.writable) {

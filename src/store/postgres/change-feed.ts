@@ -129,15 +129,17 @@ export class ChangeFeed {
   private async listen(): Promise<void> {
     while (this.running && !this.listener) {
       const client = new pg.Client({ connectionString: this.o.url, connectionTimeoutMillis: 5_000, application_name: "secretary-watch listener" });
+      // Listened to from the start: an error while connecting is the rejection below, one after it a reconnect.
+      client.on("error", () => {
+        if (this.listener !== client) return;
+        this.listener = undefined;
+        void client.end().catch(() => undefined);
+        void this.listen();
+      });
       try {
         await client.connect();
         client.on("notification", (n) => {
           if (n.payload !== this.o.replica) void this.poll();
-        });
-        client.on("error", () => {
-          if (this.listener === client) this.listener = undefined;
-          void client.end().catch(() => undefined);
-          void this.listen();
         });
         await client.query(`LISTEN ${FEED_CHANNEL}`);
         if (!this.running) {

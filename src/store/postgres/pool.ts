@@ -50,20 +50,27 @@ export function describeUrl(url: string): string {
   }
 }
 
-/** Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it throws. */
-export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it
+ * throws (`begin` may name an isolation level). While the connection is out of the pool, an error it
+ * emits between statements (the server went away) marks it broken rather than crashing the process; a
+ * broken connection is dropped, not handed to the next query.
+ */
+export async function inTransaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>, begin = "BEGIN"): Promise<T> {
   const client = await pool.connect();
   let broken = false;
+  const onError = () => (broken = true);
+  client.on("error", onError);
   try {
-    await client.query("BEGIN");
+    await client.query(begin);
     const result = await work(client);
     await client.query("COMMIT");
     return result;
   } catch (err) {
-    // A connection that cannot even roll back is dropped from the pool, not handed to the next query.
     await client.query("ROLLBACK").catch(() => (broken = true));
     throw err;
   } finally {
+    client.off("error", onError);
     client.release(broken);
   }
 }

@@ -8,8 +8,7 @@ import { SqliteHistoryStore } from "./history-store.ts";
 import { writeSliceRow, type SliceName } from "./slice-writes.ts";
 import { readState } from "./state-rows.ts";
 import { upsertSweep } from "./sweep-rows.ts";
-import { createHash } from "node:crypto";
-import { alertVerdictOf, verdictOf } from "./verdict.ts";
+import { rowFingerprint } from "./verdict.ts";
 
 export interface SqliteStoreOptions {
   /** The database file (store.path); a JSON state file of the earlier format found there is imported. */
@@ -153,8 +152,7 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
    * verdicts are ~10 MB of strings.
    */
   private fingerprint(slice: SliceName, value: unknown): string {
-    const text = slice === "results" ? verdictOf(value) : slice === "alerts" ? alertVerdictOf(value) : JSON.stringify(value);
-    return createHash("sha1").update(text).digest("base64");
+    return rowFingerprint(slice, value);
   }
 
   private pending(): boolean {
