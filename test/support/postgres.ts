@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, chownSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync, chownSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -47,7 +47,13 @@ function serverUser(): { uid: number; gid: number } | undefined {
   return { uid: id("-u"), gid: id("-g") };
 }
 
-export async function startPostgres(): Promise<RunningPostgres> {
+/** TLS for the server: PEM files of its certificate and key (copied into the cluster's directory). */
+export interface ServerTls {
+  certFile: string;
+  keyFile: string;
+}
+
+export async function startPostgres(options: { tls?: ServerTls } = {}): Promise<RunningPostgres> {
   const bin = binDir();
   const dir = mkdtempSync(join(tmpdir(), "sw-pg-"));
   const data = join(dir, "data");
@@ -65,7 +71,15 @@ export async function startPostgres(): Promise<RunningPostgres> {
     "full_page_writes = off",
     "max_connections = 300",
     "shared_buffers = 64MB",
+    ...(options.tls ? ["ssl = on", `ssl_cert_file = '${join(dir, "server.crt")}'`, `ssl_key_file = '${join(dir, "server.key")}'`] : []),
   ].join("\n") + "\n");
+  if (options.tls) {
+    // The server refuses a key others can read; both files are the server user's.
+    copyFileSync(options.tls.certFile, join(dir, "server.crt"));
+    copyFileSync(options.tls.keyFile, join(dir, "server.key"));
+    chmodSync(join(dir, "server.key"), 0o600);
+    if (user) for (const f of ["server.crt", "server.key"]) chownSync(join(dir, f), user.uid, user.gid);
+  }
   if (user) chownSync(join(data, "postgresql.auto.conf"), user.uid, user.gid);
   let child: ChildProcess | undefined;
   let stderr = "";

@@ -1,5 +1,6 @@
 import pg from "pg";
 import { armTimer } from "../../clock.ts";
+import { libpqSslModes } from "./pool.ts";
 
 /** The slices other replicas' writes reach this one through (`sweeps`: a batch of last-sweep times). */
 export type FeedSlice = "bots" | "connections" | "silences" | "results" | "alerts" | "sweeps";
@@ -128,7 +129,7 @@ export class ChangeFeed {
   /** A connection of its own that LISTENs; reconnects after a failure, polling meanwhile. */
   private async listen(): Promise<void> {
     while (this.running && !this.listener) {
-      const client = new pg.Client({ connectionString: this.o.url, connectionTimeoutMillis: 5_000, application_name: "secretary-watch listener" });
+      const client = new pg.Client({ connectionString: libpqSslModes(this.o.url), connectionTimeoutMillis: 5_000, application_name: "secretary-watch listener" });
       // Listened to from the start: an error while connecting is the rejection below, one after it a reconnect.
       client.on("error", () => {
         if (this.listener !== client) return;

@@ -3,7 +3,8 @@ import { redactSecrets } from "../../redact.ts";
 
 /**
  * A pool of connections to the database at `url` (store.url). TLS and its options come from the URL as
- * libpq reads them (`sslmode=require|verify-ca|verify-full`, `sslrootcert`, `sslcert`, `sslkey`).
+ * libpq reads them (`sslmode=disable|prefer|require|verify-ca|verify-full`, `sslrootcert`, `sslcert`,
+ * `sslkey`; see libpqSslModes).
  * BIGINT columns (epoch milliseconds, ids, sequence numbers) are read as numbers: every one of them is
  * below 2^53.
  */
@@ -25,7 +26,7 @@ const types = {
 
 export function createPool(options: PoolOptions): pg.Pool {
   const pool = new pg.Pool({
-    connectionString: options.url,
+    connectionString: libpqSslModes(options.url),
     max: options.max ?? 8,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
     idleTimeoutMillis: 30_000,
@@ -37,6 +38,23 @@ export function createPool(options: PoolOptions): pg.Pool {
   // Without a listener an idle client's error (the server went away) would crash the process.
   pool.on("error", (err) => options.onError?.(err));
   return pool;
+}
+
+/**
+ * `sslmode` as libpq (psql, every DATABASE_URL's home) means it: `require` encrypts without verifying
+ * the server, `verify-ca` checks the chain against `sslrootcert`, `verify-full` the host name too. pg 8
+ * reads `require` as `verify-full` unless told otherwise (its v9 switches to libpq's meaning), which
+ * refuses the managed databases whose CA is not in Node's store that `?sslmode=require` is written for.
+ */
+export function libpqSslModes(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.searchParams.has("sslmode") || u.searchParams.has("uselibpqcompat")) return url;
+    u.searchParams.set("uselibpqcompat", "true");
+    return u.toString();
+  } catch {
+    return url; // pg reports what is wrong with it
+  }
 }
 
 /** The URL with its password masked, for logs and errors. */
