@@ -158,11 +158,13 @@ export class Fleet {
    * recorded for it) is swept at once first.
    */
   rebalance(): void {
-    const now = Date.now();
     for (const bot of [...this.o.monitor.bots()]) {
       const owned = this.owns(bot.name);
-      if (owned && !this.o.scheduler.has(bot.name)) this.schedule(bot, this.overdue(bot.name, now));
-      else if (!owned && this.o.scheduler.has(bot.name)) {
+      if (owned && !this.o.scheduler.has(bot.name)) {
+        const last = this.o.store.results.get(bot.name);
+        this.o.scheduler.add(bot.name, last ? { lastSweptAt: Date.parse(last.checkedAt) } : false);
+        this.o.ownSchedules.follow(bot);
+      } else if (!owned && this.o.scheduler.has(bot.name)) {
         this.o.scheduler.remove(bot.name);
         this.o.ownSchedules.remove(bot.name);
       }
@@ -171,15 +173,6 @@ export class Fleet {
 
   private owns(name: string): boolean {
     return this.o.owns?.(name) ?? true;
-  }
-
-  /** Whether the slot after the last recorded sweep's slot has passed (a sweep runs at or just after its slot). */
-  private overdue(name: string, now: number): boolean {
-    const last = this.o.store.results.get(name);
-    if (last === undefined) return false;
-    const interval = this.o.config.schedule.interval;
-    const slotOfLast = this.o.scheduler.nextSlot(name, Date.parse(last.checkedAt) - interval);
-    return slotOfLast + interval <= now;
   }
 
   /** The config entry of an API bot, token included (for PATCH merges). */

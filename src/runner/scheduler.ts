@@ -93,17 +93,23 @@ export class Scheduler<R = void> {
   /**
    * Adds a bot (or re-adds it after a change). `checkedBefore` false → an early first sweep, spread over
    * the first-sweep window (a start adds thousands at once); `true` → its slot; "now" → at once (one bot
-   * registered through the API: its owner wants a verdict within seconds, and it keeps its slot after).
+   * registered through the API: its owner wants a verdict within seconds, and it keeps its slot after);
+   * `{ lastSweptAt }` (epoch ms) → taken over from another replica: the slot after that sweep's slot, or
+   * at once when that slot has passed (one clock reading decides, so no slot slips between check and plan).
    * `intervalMs` gives this bot an interval of its own (default: the scheduler's).
    */
-  add(name: string, checkedBefore: boolean | "now", intervalMs = this.options.intervalMs): void {
+  add(name: string, checkedBefore: boolean | "now" | { lastSweptAt: number }, intervalMs = this.options.intervalMs): void {
     const generation = (this.generation.get(name) ?? 0) + 1;
     if (this.generation.size === 0) this.lastProgress = this.clock.mono();
     this.generation.set(name, generation);
     this.intervals.set(name, intervalMs);
     const now = this.clock.mono();
     const window = this.options.firstSweepWithinMs ?? Math.min(intervalMs, 10_000);
-    const due = checkedBefore === "now" ? now : checkedBefore ? this.plan(name, intervalMs) : now + (this.offsetOf(name, intervalMs) / intervalMs) * window;
+    const due =
+      checkedBefore === "now" ? now
+      : typeof checkedBefore === "object" ? this.resume(name, intervalMs, checkedBefore.lastSweptAt)
+      : checkedBefore ? this.plan(name, intervalMs)
+      : now + (this.offsetOf(name, intervalMs) / intervalMs) * window;
     this.heap.push({ name, due, generation, intervalMs });
     this.arm();
   }
@@ -176,6 +182,13 @@ export class Scheduler<R = void> {
     let longest = 0;
     for (const ms of this.intervals.values()) if (ms > longest) longest = ms;
     return this.clock.mono() - this.lastProgress <= 2 * longest;
+  }
+
+  /** Monotonic due time of the slot after the one `lastSweptAt` swept (a sweep runs at or just after its slot); now if it passed. */
+  private resume(name: string, intervalMs: number, lastSweptAt: number): number {
+    const wall = this.clock.wall();
+    const next = this.nextSlot(name, lastSweptAt - intervalMs, intervalMs) + intervalMs;
+    return this.clock.mono() + Math.max(0, next - wall);
   }
 
   /** Monotonic due time of the bot's next slot after now on the wall clock. */

@@ -189,4 +189,27 @@ describe("Scheduler", () => {
     await stop(s, 0);
     expect(starts).toHaveLength(1);
   });
+
+  it("when bots are taken over from another replica, then one whose slot passed since its last sweep is swept at once and one whose slot is ahead waits for it, both on their slot after", async () => {
+    const starts = new Map<string, number[]>();
+    const s = new Scheduler({ intervalMs: INTERVAL, concurrency: 4 }, async (name) => void starts.set(name, [...(starts.get(name) ?? []), Date.now()]));
+    s.start();
+    const now = Date.now();
+    // "missed": its slot came 4–6 s ago and its last sweep was the slot before (the holder died in between);
+    // "ahead": its slot is 4–6 s away, its last sweep was on the slot before that.
+    const names = Array.from({ length: 2000 }, (_, i) => `bot-${i}`);
+    const missed = names.find((n) => s.nextSlot(n, now - 6_000) <= now - 4_000)!;
+    const ahead = names.find((n) => s.nextSlot(n, now) - now > 4_000 && s.nextSlot(n, now) - now < 6_000)!;
+    const missedSlot = s.nextSlot(missed, now - 6_000);
+    const aheadSlot = s.nextSlot(ahead, now);
+    s.add(missed, { lastSweptAt: missedSlot - INTERVAL + 30 });
+    s.add(ahead, { lastSweptAt: aheadSlot - INTERVAL + 30 });
+    await vi.advanceTimersByTimeAsync(10);
+    expect(starts.get(missed)).toEqual([now]);
+    expect(starts.get(ahead)).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(INTERVAL + 1_000);
+    expect(starts.get(ahead)).toEqual([aheadSlot]);
+    expect(starts.get(missed)).toEqual([now, missedSlot + INTERVAL]);
+    await stop(s, 100);
+  });
 });
