@@ -143,8 +143,7 @@ describe("equal replicas on one PostgreSQL", () => {
     const times = [...sweptAgain.values()].sort((x, y) => x - y);
     const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))];
     figures.takeover = { bots: victims.length, allSweptAgainMs: tookMs, boundMs: LEASE + INTERVAL, p10: at(0.1), p50: at(0.5), p90: at(0.9), within5s: times.filter((t) => t <= 5_000).length, slowest: [...sweptAgain].sort((x, y) => y[1] - x[1]).slice(0, 8).map(([i, t]) => `${i}${breaking.includes(i) ? "*" : ""}@${t}/s${shardOf(name(i), SHARDS)}`) };
-    // Lease expiry + one interval, plus a second for reading the sandbox's counts on a loaded 2-core machine.
-    expect(tookMs).toBeLessThanOrEqual(LEASE + INTERVAL + 1_000);
+    expect(tookMs).toBeLessThanOrEqual(LEASE + INTERVAL);
     await until("their resolutions", async () => breaking.every((i) => count(name(i), "resolved", start) >= 1) || undefined, 4 * INTERVAL);
     await sleep(2_000);
     const repeated = breaking.filter((i) => count(name(i), "firing", start) !== 1 || count(name(i), "resolved", start) > 2);
