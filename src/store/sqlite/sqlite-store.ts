@@ -3,6 +3,8 @@ import type { StateRepositories, StateShapes } from "../repositories.ts";
 import type { StateData } from "../state-file.ts";
 import type { SqliteDatabase } from "./database.ts";
 import { MemoryList, MemoryTable } from "../memory-slices.ts";
+import { CommitLedger } from "../commit-ledger.ts";
+import { SweepBatch } from "../sweep-batch.ts";
 import { openDatabaseAt } from "./open-database-at.ts";
 import { SqliteHistoryStore } from "./history-store.ts";
 import { writeSliceRow, type SliceName } from "./slice-writes.ts";
@@ -20,11 +22,6 @@ export interface SqliteStoreOptions {
   /** How soon a failed commit is tried again. */
   retryIntervalMs?: number;
   onError?: (err: Error) => void;
-}
-
-interface Waiter {
-  resolve(): void;
-  reject(err: Error): void;
 }
 
 /** Slices someone waits on: their commits are fsynced (`durability: "disk"`). */
@@ -63,25 +60,19 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
   private readonly dirty = new Map<SliceName, Set<string>>(SLICES.map((s) => [s, new Set<string>()]));
   /** What is on disk of each row, to tell an unchanged put (JSON; verdicts for results). */
   private readonly onDisk = new Map<SliceName, Map<string, string>>(SLICES.map((s) => [s, new Map<string, string>()]));
-  /** Results whose bookkeeping alone changed. */
-  private readonly bookkeeping = new Set<string>();
-  /** Of those, the batch that is due: only their `bot_sweeps` row is written, with the next commit. */
-  private readonly sweepsDue = new Set<string>();
-  private waiters: Waiter[] = [];
+  /** Results whose bookkeeping alone changed; its `due` batch has only their `bot_sweeps` row written. */
+  private readonly sweeps: SweepBatch;
+  private readonly ledger = new CommitLedger();
   private scheduled = false;
   private touched = false;
-  private started = 0;
-  private durable = 0;
-  private failing = false;
   private closed = false;
   private retryTimer: NodeJS.Timeout | undefined;
-  private bookkeepingTimer: NodeJS.Timeout | undefined;
-  private readonly written = new Set<() => void>();
 
   private constructor(db: SqliteDatabase, options: SqliteStoreOptions, imported: Record<string, number> | undefined) {
     this.db = db;
     this.options = options;
     this.imported = imported;
+    this.sweeps = new SweepBatch(options.bookkeepingIntervalMs ?? 60_000, () => this.commit());
     this.history = new SqliteHistoryStore(db, () => void this.waitForCommit(false).catch(() => undefined));
     // The database holds what the state file holds: the same slices, typed by the store's shapes.
     const state = readState(db) as unknown as Omit<StateData<S>, "version">;
@@ -103,20 +94,19 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
   }
 
   mark(): number {
-    return this.started;
+    return this.ledger.mark();
   }
 
   isOnDisk(mark: number): boolean {
-    return this.durable > mark;
+    return this.ledger.isOnDisk(mark);
   }
 
   get writable(): boolean {
-    return this.durable > 0 && !this.failing;
+    return this.ledger.writable;
   }
 
   onWritten(listener: () => void): () => void {
-    this.written.add(listener);
-    return () => this.written.delete(listener);
+    return this.ledger.onWritten(listener);
   }
 
   /** Commits a write even when nothing changed (the header's user_version): how the store learns it can write. */
@@ -133,8 +123,8 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
   async close(): Promise<void> {
     if (this.closed) return;
     clearTimeout(this.retryTimer);
-    clearTimeout(this.bookkeepingTimer);
-    this.bookkeepingDue();
+    this.sweeps.stop();
+    this.sweeps.release();
     this.history.end(Date.now());
     this.commit();
     this.closed = true;
@@ -156,7 +146,7 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
   }
 
   private pending(): boolean {
-    return this.touched || this.sweepsDue.size > 0 || this.history.pending().any || SLICES.some((s) => this.dirty.get(s)!.size > 0);
+    return this.touched || this.sweeps.due.size > 0 || this.history.pending().any || SLICES.some((s) => this.dirty.get(s)!.size > 0);
   }
 
   /** `key` of `slice` changed in memory: a row to write, bookkeeping to batch, or nothing. */
@@ -166,35 +156,19 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
     const value = this.slice(slice).get(key);
     const disk = this.onDisk.get(slice)!.get(key);
     if (!dirty.has(key) && (value === undefined ? disk === undefined : disk === this.fingerprint(slice, value))) {
-      if (slice === "results" && value !== undefined) this.batchBookkeeping(key);
+      if (slice === "results" && value !== undefined) this.sweeps.add(key);
       return Promise.resolve();
     }
     dirty.add(key);
-    this.bookkeeping.delete(key);
-    this.sweepsDue.delete(key); // the whole row is written, its sweep time with it
+    this.sweeps.drop(key); // the whole row is written, its sweep time with it
     const committed = this.waitForCommit(false);
     committed.catch(() => undefined); // a writer that does not wait need not catch: onError hears of it
     return committed;
   }
 
-  private batchBookkeeping(key: string): void {
-    this.bookkeeping.add(key);
-    this.bookkeepingTimer ??= armTimer(() => {
-      this.bookkeepingTimer = undefined;
-      this.bookkeepingDue();
-      this.commit();
-    }, this.options.bookkeepingIntervalMs ?? 60_000);
-  }
-
-  /** The batched results' sweep times are written with the next commit (their verdict rows are as they were). */
-  private bookkeepingDue(): void {
-    for (const bot of this.bookkeeping) this.sweepsDue.add(bot);
-    this.bookkeeping.clear();
-  }
-
   /** The sweep time of each result in the due batch; one gone since is not written (its delete is dirty). */
   private writeSweeps(): void {
-    for (const bot of this.sweepsDue) {
+    for (const bot of this.sweeps.due) {
       const result = this.results.get(bot);
       if (result !== undefined && !this.dirty.get("results")!.has(bot)) upsertSweep(this.db, bot, (result as { checkedAt: string }).checkedAt);
     }
@@ -202,7 +176,7 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
 
   /** A promise for the next commit: at once (`now`), or after this synchronous step. */
   private waitForCommit(now: boolean): Promise<void> {
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    const done = this.ledger.next();
     if (now) this.commit();
     else if (!this.scheduled) {
       this.scheduled = true;
@@ -215,9 +189,8 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
   /** Writes every dirty row in one transaction; fsynced when it holds an acknowledged slice. */
   private commit(): void {
     this.scheduled = false;
-    if (this.closed || !this.pending()) return this.settle(this.waiters.splice(0));
-    const waiters = this.waiters.splice(0);
-    const number = ++this.started;
+    if (this.closed || !this.pending()) return this.ledger.none();
+    const commit = this.ledger.begin();
     const disk = this.touched || this.history.pending().disk || SLICES.some((s) => ACKNOWLEDGED.has(s) && this.dirty.get(s)!.size > 0);
     let historyWrites = 0;
     try {
@@ -229,19 +202,16 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
           }
           this.writeSweeps();
           historyWrites = this.history.writeQueued();
-          if (this.touched) this.db.exec(`PRAGMA user_version = ${number % 2 ** 31}`);
+          if (this.touched) this.db.exec(`PRAGMA user_version = ${commit.number % 2 ** 31}`);
         },
         { durability: disk ? "disk" : "process" },
       );
       this.committed();
       this.history.committed(historyWrites);
     } catch (err) {
-      return this.failed(err as Error, waiters);
+      return this.failed(err as Error, commit);
     }
-    this.durable = number;
-    this.failing = false;
-    this.settle(waiters);
-    for (const listener of this.written) listener();
+    this.ledger.succeeded(commit);
   }
 
   /** The dirty rows are on disk now: remember what they hold. */
@@ -256,23 +226,18 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
       }
       this.dirty.get(slice)!.clear();
     }
-    this.sweepsDue.clear();
+    this.sweeps.due.clear();
     this.touched = false;
     this.stats.writes++;
   }
 
-  private failed(err: Error, waiters: Waiter[]): void {
-    this.failing = true;
+  private failed(err: Error, commit: Parameters<CommitLedger["rejected"]>[0]): void {
+    this.ledger.rejected(commit, err);
     this.options.onError?.(err);
-    for (const w of waiters) w.reject(err);
     clearTimeout(this.retryTimer);
     this.retryTimer = armTimer(() => {
       this.retryTimer = undefined;
       this.commit();
     }, this.options.retryIntervalMs ?? 1000);
-  }
-
-  private settle(waiters: Waiter[]): void {
-    for (const w of waiters) w.resolve();
   }
 }
