@@ -1,13 +1,20 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+/**
+ * The outbox on the service's store (SQLite; in the postgres project a PostgreSQL database,
+ * test-store.ts): durable before a send, retried with back-off, in order per alert, exactly once across
+ * a restart, and held while the store cannot record a delivery.
+ */
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { join } from "node:path";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { Outbox, type DeliveryResult } from "../../src/alerts/outbox.ts";
 import { ChannelError, type AlertMessage, type Channel } from "../../src/alerts/types.ts";
-import { StateStore } from "../../src/store/state-store.ts";
-import type { WatchState } from "../../src/watch-state.ts";
 import { until } from "../support/service-harness.ts";
+import { storedState } from "../support/stored-state.ts";
+import { testSql } from "../support/test-sql.ts";
+import { openTestStore } from "../support/test-store.ts";
+import { alertState } from "../store/contract-fixtures.ts";
 
 const logger = pino({ level: "silent" });
 
@@ -40,27 +47,32 @@ describe("Outbox", () => {
   const stops: Array<() => void> = [];
   afterEach(() => stops.splice(0).forEach((s) => s()));
 
-  async function setup(channels: Channel[], path?: string, extra: Partial<ConstructorParameters<typeof Outbox>[0]> = {}) {
-    const file = path ?? join(mkdtempSync(join(tmpdir(), "outbox-")), "state.json");
-    const store = await StateStore.open<WatchState>({ path: file, flushIntervalMs: 20 });
+  /** An outbox on a store in `dir` (a new one by default; a previous setup's `dir` is a restart). */
+  async function setup(channels: Channel[], dir = mkdtempSync(join(tmpdir(), "outbox-")), extra: Partial<ConstructorParameters<typeof Outbox>[0]> = {}) {
+    const { store } = await openTestStore(dir);
+    stops.push(() => void store.close().catch(() => undefined));
     const results: Array<[string, string, DeliveryResult]> = [];
     const outbox = new Outbox({ store, channels, logger, baseBackoffMs: 30, maxBackoffMs: 120, onResult: (c, k, r) => results.push([c, k, r]), ...extra });
     stops.push(() => outbox.stop());
-    return { outbox, store, file, results };
+    return { outbox, store, dir, results };
   }
 
-  it("when a notification is queued, then it is in the state file before the channel is asked to send it", async () => {
+  it("when a notification is queued, then it is in the database before the channel is asked to send it", async () => {
     let seenOnDisk: unknown;
-    const { outbox, file } = await setup([
-      {
-        name: "mail",
-        type: "test",
-        accepts: () => true,
-        async send() {
-          seenOnDisk = JSON.parse(readFileSync(file, "utf8")).outbox;
+    const dir = mkdtempSync(join(tmpdir(), "outbox-"));
+    const { outbox } = await setup(
+      [
+        {
+          name: "mail",
+          type: "test",
+          accepts: () => true,
+          async send() {
+            seenOnDisk = (await storedState(dir)).outbox;
+          },
         },
-      },
-    ]);
+      ],
+      dir,
+    );
     outbox.start();
     await outbox.enqueue(message("anna"));
     await until("the send", () => (seenOnDisk ? true : undefined), 2000);
@@ -167,29 +179,30 @@ describe("Outbox", () => {
     await first.store.close();
 
     const working = scripted("mail");
-    const second = await setup([working], first.file);
+    const second = await setup([working], first.dir);
     expect(second.outbox.size).toBe(2);
     second.outbox.start();
     await until("delivery", () => (working.delivered.length === 2 ? true : undefined), 3000);
     await new Promise((r) => setTimeout(r, 200));
     expect(working.delivered.map((m) => m.key).sort()).toEqual(["anna", "boris"]);
     await second.store.flush();
-    expect(JSON.parse(readFileSync(first.file, "utf8")).outbox).toEqual([]);
+    expect((await storedState(first.dir)).outbox).toEqual([]);
   });
 
-  it("when the state file cannot be written, then an entry already on disk is held while a new one goes out at once, and the held one goes out once a write succeeds", async () => {
+  it("when the database takes no writes, then an entry already on disk is held while a new one goes out at once, and the held one goes out once a write succeeds", async () => {
     // Anna's retry comes a second after her first attempt: by then the store knows its writes fail.
     const channel = scripted("hook", [new ChannelError("Too Many Requests", { retryAfterMs: 1000 })]);
-    const { outbox, store, file } = await setup([channel]);
+    const { outbox, store, dir } = await setup([channel]);
     outbox.start();
     await outbox.enqueue(message("anna")); // on disk before its first attempt
     await until("the failed attempt", () => (channel.attempts.length === 1 ? true : undefined), 2000);
 
-    // Every write fails from now on: the atomic writer's temporary file path is taken by a directory.
-    const blocker = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-    mkdirSync(blocker);
-    stops.push(() => rmSync(blocker, { recursive: true, force: true }));
-    store.touch().catch(() => undefined); // any write: it fails
+    // Every write fails from now on (the outbox's and an alert state's, as on a full disk or a stopped server).
+    const sql = await testSql(dir);
+    stops.push(() => void sql.close());
+    await sql.refuse("outbox", "disk says no");
+    await sql.refuse("alert_states", "disk says no");
+    store.alerts.put("anna", alertState(1)).catch(() => undefined); // any write: it fails
     await until("a failed state write", () => (store.writable ? undefined : true), 900);
     await new Promise((r) => setTimeout(r, Math.max(0, channel.attempts[0]! + 1300 - Date.now()))); // anna's retry is due
     // Delivered now, anna's removal could not be recorded: a restart would send it a second time.
@@ -199,12 +212,13 @@ describe("Outbox", () => {
     await outbox.enqueue(message("boris"));
     await until("boris delivered", () => (channel.delivered.length === 1 ? true : undefined), 2000);
 
-    rmSync(blocker, { recursive: true });
+    await sql.allow("outbox");
+    await sql.allow("alert_states");
     await until("anna delivered", () => (channel.delivered.length === 2 ? true : undefined), 3000);
     await new Promise((r) => setTimeout(r, 200));
     expect(channel.delivered.map((m) => m.key)).toEqual(["boris", "anna"]);
     await store.flush();
-    expect(JSON.parse(readFileSync(file, "utf8")).outbox).toEqual([]);
+    expect((await storedState(dir)).outbox).toEqual([]);
   });
 
   it("when the process starts with entries on disk, then they go out after its first state write, without waiting for any other change", async () => {
@@ -217,7 +231,7 @@ describe("Outbox", () => {
     await first.store.close();
 
     const working = scripted("mail");
-    const second = await setup([working], first.file);
+    const second = await setup([working], first.dir);
     second.outbox.start();
     await until("delivery", () => (working.delivered.length === 1 ? true : undefined), 2000);
     expect(second.store.stats.writes).toBeGreaterThanOrEqual(1);

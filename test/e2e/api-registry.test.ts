@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/server.ts";
 import { parseWorld } from "../../src/sandbox/world.ts";
-import { readDatabase, tokensAtRest } from "../support/database-reader.ts";
-import { sleep, startTestService, storePath, until } from "../support/service-harness.ts";
+import { storedState, tokensStored } from "../support/stored-state.ts";
+import { sleep, startTestService, until } from "../support/service-harness.ts";
 
 const ADMIN = "admin-token-registry-5e6f";
 const KEY = "registry-passphrase-7a8b";
@@ -45,12 +45,12 @@ describe("1,000 bots registered through the admin API", () => {
     await until("every bot's first sweep", () => (first.service.monitor.size === N && [...first.service.monitor.statuses()].length === N ? true : undefined), 20_000);
     await first.service.stop();
 
-    expect(Object.keys(readDatabase(storePath(dir)).bots)).toHaveLength(N);
+    expect(Object.keys((await storedState(dir)).bots)).toHaveLength(N);
     // No token at rest, in the database or its write-ahead log: the part every token shares, in each form that
     // keeps a substring, finds any of them; every 25th token is searched whole, in every form (base64 too).
-    expect(tokensAtRest(storePath(dir), ["api-bot-secret-"])).toEqual([]);
-    expect(tokensAtRest(storePath(dir), Array.from({ length: N / 25 }, (_, k) => token(k * 25)))).toEqual([]);
-    expect(tokensAtRest(storePath(dir), ["api_7_bot"]), "the search sees what is stored in plain text").not.toEqual([]);
+    expect(await tokensStored(dir, ["api-bot-secret-"])).toEqual([]);
+    expect(await tokensStored(dir, Array.from({ length: N / 25 }, (_, k) => token(k * 25)))).toEqual([]);
+    expect(await tokensStored(dir, ["api_7_bot"]), "the search sees what is stored in plain text").not.toEqual([]);
 
     const second = await startTestService(config(), {}, dir, { secretKey: KEY });
     try {

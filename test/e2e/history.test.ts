@@ -8,6 +8,7 @@ import { botToken, botUsername, control, fleetBots, healthyWorldSpec, PROBE } fr
 import { httpReceiver, type HttpReceiver } from "../support/http-receiver.ts";
 import { parseWorld } from "../../src/sandbox/world.ts";
 import { startTestService, until } from "../support/service-harness.ts";
+import { testStore } from "../support/test-store.ts";
 
 /**
  * Where people read the history (README, "HTTP endpoints", "Admin API", "Command line"), on the real
@@ -76,7 +77,7 @@ describe("the history readers on a running service", () => {
     dir = started.dir;
     // The same config as a file for the CLI (JSON is YAML), naming the service's database.
     configFile = join(dir, "secretary-watch.yaml");
-    writeFileSync(configFile, JSON.stringify({ ...config, store: { path: join(dir, "state.json"), secretKey: SECRET_KEY } }));
+    writeFileSync(configFile, JSON.stringify({ ...config, store: { ...(await testStore(dir)), secretKey: SECRET_KEY } }));
     await until("both bots healthy", async () => ((await get("/status")).body!.bots as Json[]).every((b) => b.health === "healthy") || undefined, 10_000);
 
     // bot-0 breaks: its token is revoked; the alert fires after two failing sweeps, and it is mended.

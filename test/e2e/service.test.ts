@@ -1,10 +1,10 @@
-import { readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/config/load.ts";
 import { createLogger } from "../../src/log.ts";
 import { startService, type Service } from "../../src/service.ts";
 import { post, startDemoFleet, type DemoFleet } from "../support/demo-fleet.ts";
+import { storedText } from "../support/stored-state.ts";
 
 const INTERVAL_MS = 2000;
 /** Secret halves of every token the demo fleet uses: none may appear anywhere. */
@@ -151,12 +151,12 @@ describe("the service on the demo fleet", () => {
     for (const path of ["/", "/status", "/metrics", "/status/bots/anna", "/status/bots/revoked", "/healthz", "/readyz", "/nowhere"])
       seen.push((await get(service, path)).body);
     await service.store.flush();
-    const state = readFileSync(`${fleet.dir}/state.json`, "utf8");
+    const state = await storedText(fleet.dir);
     expect(logs.text).toContain("bot health changed");
     for (const secret of SECRETS) {
       expect(logs.text, `logs contain ${secret}`).not.toContain(secret);
       expect(seen.join("\n"), `responses contain ${secret}`).not.toContain(secret);
-      expect(state, `state file contains ${secret}`).not.toContain(secret);
+      expect(state, `the store contains ${secret}`).not.toContain(secret);
     }
   });
 });

@@ -4,8 +4,8 @@ import { DEMO_WORLD } from "../../src/demo.ts";
 import { startSandbox, type Sandbox } from "../../src/sandbox/server.ts";
 import { loadWorldFile } from "../../src/sandbox/world.ts";
 import type { Service } from "../../src/service.ts";
-import { readDatabase, tokensAtRest } from "../support/database-reader.ts";
-import { startTestService, storePath, until } from "../support/service-harness.ts";
+import { storedState, tokensStored } from "../support/stored-state.ts";
+import { startTestService, until } from "../support/service-harness.ts";
 
 const ADMIN = "admin-token-for-tests-9f8e7d";
 const SECRET_KEY = "state-encryption-passphrase-3c2b1a";
@@ -173,13 +173,12 @@ describe("the admin API", () => {
     expect((await call("DELETE", "/bots/anna")).status).toBe(409);
   });
 
-  it("when the database and its write-ahead log are read, then no registered token is in them", async () => {
+  it("when the database is read (SQLite: the file and its write-ahead log; PostgreSQL: every table), then no registered token is in it", async () => {
     await service.store.flush();
-    const path = storePath(dir);
-    expect(Object.keys(readDatabase(path).bots)).toContain("kira");
+    expect(Object.keys((await storedState(dir)).bots)).toContain("kira");
     // The search sees what is stored in plain text (the bot's username, in its config): a token would be found.
-    expect(tokensAtRest(path, [NO_STARS.username])).not.toEqual([]);
+    expect(await tokensStored(dir, [NO_STARS.username])).not.toEqual([]);
     // Every token the service was given (the API bots' sealed, the config bot's never stored), in every form.
-    expect(tokensAtRest(path, [NO_STARS.token, "7000001:demo-anna-Xk2v9", "7000002:demo-revoked-Qm4t1"])).toEqual([]);
+    expect(await tokensStored(dir, [NO_STARS.token, "7000001:demo-anna-Xk2v9", "7000002:demo-revoked-Qm4t1"])).toEqual([]);
   });
 });

@@ -17,6 +17,7 @@ import type { Metrics } from "../../src/metrics/metrics.ts";
 import type { Monitor } from "../../src/monitor.ts";
 import { freePort } from "../support/loopback-daemon.ts";
 import { LogSink, until } from "../support/service-harness.ts";
+import { testStore } from "../support/test-store.ts";
 
 const ADMIN = "errors-test-admin-token-5d4c3b";
 
@@ -97,7 +98,7 @@ describe("the HTTP server's errors, in the real process", () => {
         // Nothing answers there: the bot's checks are unknown, which does not matter here.
         telegram: { apiRoot: "http://127.0.0.1:9", timeout: "1s" },
         server: { host: "127.0.0.1", port, adminToken: ADMIN },
-        store: { path: join(dir, "state.json"), secretKey: "errors-test-secret-key" },
+        store: { ...(await testStore(dir)), secretKey: "errors-test-secret-key" },
         bots: [{ name: "anna", token: "7000001:errors-test-anna-Zq1", username: "anna_secretary_bot", owner: { id: 123456789 } }],
       }),
     );

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import YAML from "yaml";
@@ -10,6 +10,7 @@ import { freePort } from "../support/loopback-daemon.ts";
 import { cli } from "../support/cli.ts";
 import { closeHttpReceivers, httpReceiver, type HttpReceiver } from "../support/http-receiver.ts";
 import { startTestService, until, type LogSink } from "../support/service-harness.ts";
+import { storedText } from "../support/stored-state.ts";
 
 /** Every secret the service is given. None may appear in anything it emits. */
 const SECRETS = {
@@ -188,17 +189,17 @@ describe("secrets never leave the service", () => {
       "HTTP responses and CLI output": seen.join("\n"),
       "webhook alert bodies and headers": hook.requests.map((r) => `${JSON.stringify(r.headers)} ${r.body.toString()}`).join("\n"),
       "Telegram alert messages": JSON.stringify(await (await fetch(`${sandbox.url}/_sandbox/messages`)).json()),
-      // The database and its write-ahead log: the state, the history and the audit log, as bytes on disk.
-      "database file and -wal": ["", "-wal"].map((suffix) => (existsSync(join(dir, `state.json${suffix}`)) ? readFileSync(join(dir, `state.json${suffix}`), "utf8") : "")).join("\n"),
+      // The database: the state, the history and the audit log (SQLite: the file and its write-ahead log, as bytes on disk).
+      database: await storedText(dir),
     };
     // Every surface was really exercised.
     expect(surfaces["logs (debug)"]).toContain("notification not delivered");
     expect(surfaces["HTTP responses and CLI output"]).toContain("7000011:****");
     expect(surfaces["webhook alert bodies and headers"]).toContain("401 Unauthorized");
     expect(surfaces["Telegram alert messages"]).toContain("FIRING");
-    expect(surfaces["database file and -wal"]).toContain('"kira"');
+    expect(surfaces.database).toContain('"kira"');
     // Telegram's texts with the leaky tokens reached every surface, masked.
-    for (const surface of ["HTTP responses and CLI output", "webhook alert bodies and headers", "database file and -wal"])
+    for (const surface of ["HTTP responses and CLI output", "webhook alert bodies and headers", "database"])
       for (const shown of ["webhook delivery failed", "token=7000201:****&t2=7000201:**** for 7000201:****", "the token belongs to @7000202:****", "@7000202:**** (id 100000099)", "token 7000203:**** is not allowed", "Forbidden: 7000203:**** may not"])
         expect(surfaces[surface], `${surface} shows "${shown}"`).toContain(shown);
 

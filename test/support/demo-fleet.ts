@@ -5,6 +5,7 @@ import YAML from "yaml";
 import { DEMO_CONFIG, DEMO_WORLD } from "../../src/demo.ts";
 import { startSandbox, type Sandbox } from "../../src/sandbox/server.ts";
 import { loadWorldFile } from "../../src/sandbox/world.ts";
+import { testStore } from "./test-store.ts";
 
 /** A bot the demo lacks: Telegram accepts its connections and never answers. */
 export const HUNG_BOT = {
@@ -26,7 +27,7 @@ export interface DemoFleet {
 
 /**
  * The demo fleet on a fresh sandbox, plus a hung bot, with the demo config rewritten for tests:
- * short timeout and interval, state under a temporary folder, port 0.
+ * short timeout and interval, state under a temporary folder (or its database: test-store.ts), port 0.
  */
 export async function startDemoFleet(overrides: { interval?: string; timeout?: string } = {}): Promise<DemoFleet> {
   const sandbox = await startSandbox({ world: loadWorldFile(DEMO_WORLD) });
@@ -39,7 +40,7 @@ export async function startDemoFleet(overrides: { interval?: string; timeout?: s
   config.checks["round-trip"].timeout = "2s";
   config.schedule.interval = overrides.interval ?? "30s";
   config.server.port = 0;
-  config.store.path = join(dir, "state.json");
+  Object.assign(config.store, await testStore(dir));
   config.bots.push({ name: "hung", token: HUNG_BOT.token, username: HUNG_BOT.username, owner: { id: 100000042 }, probeChats: [555000111] });
   const configPath = join(dir, "config.yaml");
   writeFileSync(configPath, YAML.stringify(config));

@@ -5,6 +5,7 @@ import { Writable } from "node:stream";
 import { parseConfig } from "../../src/config/load.ts";
 import { createLogger } from "../../src/log.ts";
 import { startService, type Service, type ServiceOptions } from "../../src/service.ts";
+import { testStore } from "./test-store.ts";
 
 /** Collects pino's JSON lines for assertions. */
 export class LogSink extends Writable {
@@ -15,10 +16,13 @@ export class LogSink extends Writable {
   }
 }
 
-/** Where startTestService keeps the database in its folder (store.path). */
+/** Where startTestService keeps the database in its folder (store.path; on SQLite, testStore). */
 export const storePath = (dir: string): string => join(dir, "state.json");
 
-/** Starts the service in process from a config object (validated like a file), state in a temp folder. */
+/**
+ * Starts the service in process from a config object (validated like a file), state in a temp folder
+ * (or, in the PostgreSQL project, in a database of that folder's own: test-store.ts).
+ */
 export async function startTestService(
   config: Record<string, unknown>,
   extra: Omit<ServiceOptions, "config" | "logger"> = {},
@@ -27,7 +31,7 @@ export async function startTestService(
   /** store settings; `path` moves the database out of the default `storePath(dir)`. */
   store: { secretKey?: string; path?: string } = {},
 ): Promise<{ service: Service; logs: LogSink; dir: string }> {
-  const withStore = { ...config, store: { path: storePath(dir), ...store } };
+  const withStore = { ...config, store: { ...(await testStore(dir)), ...store } };
   const parsed = parseConfig(JSON.stringify(withStore), {}, "test config");
   const logs = new LogSink();
   const service = await startService({ config: parsed, logger: createLogger({ level: "debug", destination: logs }), port: 0, storeFlushMs: 50, ...extra });

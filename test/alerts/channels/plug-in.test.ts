@@ -21,6 +21,7 @@ import { alertMessage } from "../../support/alert-fixtures.ts";
 import { control, fleetBots, healthyWorld } from "../../support/healthy-fleet.ts";
 import { until } from "../../support/service-harness.ts";
 import { inboxes, throwawayChannel } from "./throwaway-channel.ts";
+import { testStore } from "../../support/test-store.ts";
 
 /** The one line: the built-in channel types and the throwaway one. */
 const REGISTRY = [...CHANNELS, throwawayChannel];
@@ -123,7 +124,7 @@ describe("the service with a channel type added by a registry", () => {
     const config = configWith({
       telegram: { apiRoot: sandbox.url, timeout: "300ms" },
       schedule: { interval: "1s" },
-      store: { path: join(mkdtempSync(join(tmpdir(), "secretary-watch-plug-in-")), "state.json") },
+      store: await testStore(mkdtempSync(join(tmpdir(), "secretary-watch-plug-in-"))),
       bots: fleetBots(2),
       alerts: {
         failAfter: 1,

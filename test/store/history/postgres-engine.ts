@@ -5,13 +5,9 @@ import { createPool, inTransaction } from "../../../src/store/postgres/pool.ts";
 import { PostgresHistoryStore } from "../../../src/store/postgres/history-store.ts";
 import { inject } from "vitest";
 import { createDatabase } from "../../support/postgres.ts";
+import { numbered } from "../../support/test-sql.ts";
 import { HISTORY_TABLES, committer, type HistoryEngine, type Monitor } from "./engine.ts";
 
-/** `?` placeholders numbered for PostgreSQL. */
-export const numbered = (sql: string): string => {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-};
 
 /**
  * The history contract's harness on a fresh PostgreSQL database of the run's cluster: each monitor a
