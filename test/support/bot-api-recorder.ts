@@ -29,7 +29,8 @@ export interface BotApiRecorder {
 
 const CALL = /^\/bot[^/]*\/(?:test\/)?([^/?]+)/;
 
-export async function startBotApiRecorder(target: string): Promise<BotApiRecorder> {
+/** `onExchange` sees each call before its answer goes back to the client (a test's Telegram acting on it). */
+export async function startBotApiRecorder(target: string, onExchange: (e: BotApiExchange) => void = () => undefined): Promise<BotApiRecorder> {
   const exchanges: BotApiExchange[] = [];
   const upstream = new URL(target);
   const server = createServer((req, res) => {
@@ -45,7 +46,11 @@ export async function startBotApiRecorder(target: string): Promise<BotApiRecorde
           answer.on("end", () => {
             const text = Buffer.concat(got).toString("utf8");
             const call = CALL.exec(req.url ?? "");
-            if (call) exchanges.push({ method: decodeURIComponent(call[1]!), ...readParams(req.url ?? "", req.headers["content-type"], body), ...readAnswer(answer.statusCode ?? 0, answer.headers["content-type"], text) });
+            if (call) {
+              const exchange = { method: decodeURIComponent(call[1]!), ...readParams(req.url ?? "", req.headers["content-type"], body), ...readAnswer(answer.statusCode ?? 0, answer.headers["content-type"], text) };
+              exchanges.push(exchange);
+              onExchange(exchange);
+            }
             res.writeHead(answer.statusCode ?? 502, answer.headers);
             res.end(text);
           });
