@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 /**
@@ -26,7 +27,13 @@ const ON_POSTGRES = [
 ];
 
 export default defineConfig({
+  resolve: {
+    // @mtcute/test's only build imports @mtcute/web's platform; on Node it is @mtcute/node's (mtcute-web.ts).
+    alias: { "@mtcute/web": fileURLToPath(new URL("test/support/mtcute-web.ts", import.meta.url)) },
+  },
   test: {
+    // Through vite, so that the alias above and its JSON import of the TL schema are resolved.
+    server: { deps: { inline: ["@mtcute/test"] } },
     // A real PostgreSQL on loopback for the PostgreSQL engine's tests (installed when missing).
     globalSetup: ["test/support/postgres-global.ts"],
     testTimeout: 20_000,

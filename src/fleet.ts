@@ -141,14 +141,33 @@ export class Fleet {
   followRemote(slice: string, name: string): void {
     if (slice !== "bots" && slice !== "connections") return;
     const stored = this.o.store.bots.get(name);
-    if (stored && this.o.secretBox && this.sources.get(name) !== "config") {
-      this.watch(this.resolve({ ...stored.config, token: this.o.secretBox.open(stored.sealedToken, name) } as BotConfig), "api", !this.sources.has(name));
+    if (stored && this.sources.get(name) !== "config") {
+      const token = this.remoteToken(name, stored.sealedToken);
+      if (token !== undefined) this.watch(this.resolve({ ...stored.config, token } as BotConfig), "api", !this.sources.has(name));
     } else if (!stored && this.sources.get(name) === "api") {
       this.unwatch(name);
     } else if (slice === "connections" && this.sources.has(name)) {
       const current = this.get(name)!;
       const id = this.o.store.connections.get(name);
       if (id) this.watch({ ...current.bot, businessConnectionId: id }, current.source);
+    }
+  }
+
+  /**
+   * The token of a bot another replica registered, or undefined (logged) when this replica cannot read
+   * it: without store.secretKey, or with another key than the replica that sealed it. The bot is then
+   * neither swept nor shown here, and the log says why rather than the bot silently missing.
+   */
+  private remoteToken(name: string, sealed: string): string | undefined {
+    if (!this.o.secretBox) {
+      this.o.logger.error({ bot: name }, "a bot registered on another replica cannot be watched here: store.secretKey is not set on this replica (every replica needs the same key)");
+      return undefined;
+    }
+    try {
+      return this.o.secretBox.open(sealed, name);
+    } catch {
+      this.o.logger.error({ bot: name }, "a bot registered on another replica cannot be watched here: its token does not decrypt with this replica's store.secretKey (every replica needs the same key)");
+      return undefined;
     }
   }
 

@@ -9,6 +9,7 @@ import { parseConfig } from "../src/config/load.ts";
 import type { BotConfig } from "../src/config/schema.ts";
 import { RefusalError } from "../src/errors.ts";
 import { Fleet } from "../src/fleet.ts";
+import type { Logger } from "pino";
 import { createLogger } from "../src/log.ts";
 import type { BotStatus } from "../src/model.ts";
 import { Monitor, type Sweep } from "../src/monitor.ts";
@@ -54,7 +55,7 @@ describe("Fleet", () => {
   const closes: Array<() => void> = [];
   afterEach(() => closes.splice(0).forEach((close) => close()));
 
-  async function setup(options: { store?: WatchStore; secretKey?: string | null; owns?: (name: string) => boolean } = {}) {
+  async function setup(options: { store?: WatchStore; secretKey?: string | null; owns?: (name: string) => boolean; logger?: Logger } = {}) {
     const store = options.store ?? (await StateStore.open<WatchState>({ path: null }));
     const transport = createTransport();
     closes.push(() => transport.close());
@@ -80,7 +81,7 @@ describe("Fleet", () => {
       checks: CHECKS,
       alerts,
       ...(secretKey !== null && { secretBox: new SecretBox(secretKey) }),
-      logger,
+      logger: options.logger ?? logger,
       ...(options.owns && { owns: options.owns }),
     });
     fleet.load(config.bots);
@@ -211,6 +212,21 @@ describe("Fleet", () => {
       await first.fleet.remove("boris");
       second.fleet.followRemote("bots", "boris");
       expect(second.fleet.get("boris")).toBeUndefined();
+    });
+
+    it("when another replica registered a bot whose token this one cannot read (no key, another key), then it is not watched and the log says why", async () => {
+      for (const [secretKey, why] of [[null, "store.secretKey is not set"], ["another-key", "does not decrypt"]] as const) {
+        const first = await setup({ owns: () => true });
+        const lines: string[] = [];
+        // Started before the bot was registered: a start with unreadable API bots is refused (load).
+        const second = await setup({ store: first.store, owns: () => true, secretKey, logger: createLogger({ level: "error", destination: { write: (line: string) => void lines.push(line) } }) });
+        await first.fleet.register(apiBot("boris")).saved;
+        second.fleet.followRemote("bots", "boris");
+        expect(second.fleet.get("boris")).toBeUndefined();
+        expect(second.monitor.get("boris")).toBeUndefined();
+        expect(lines.map((l) => JSON.parse(l) as { bot: string; msg: string })).toEqual([expect.objectContaining({ bot: "boris", msg: expect.stringContaining(why) })]);
+        expect(lines.join("")).not.toContain(apiBot("boris").token);
+      }
     });
 
     it("when a bot it does not own is removed here, then its alert is left to its owner (not forgotten here)", async () => {

@@ -9,7 +9,7 @@ import { RefusalError } from "../errors.ts";
  * is possible (silences); other changes stay in effect and reach the disk when it is writable again,
  * which the message says.
  */
-export async function committed(saved: Promise<void>, undo?: () => void): Promise<void> {
+export async function committed(saved: Promise<unknown>, undo?: () => void): Promise<void> {
   try {
     await saved;
   } catch (err) {

@@ -60,8 +60,7 @@ export function silenceRoutes(o: SilenceRoutesOptions): express.Router {
         ...(input.createdBy && { createdBy: input.createdBy }),
       };
       const saved = silences.add([silence]);
-      audit(req, res, `created silence ${silence.id} (${Object.entries(silence.matchers).map(([k, v]) => `${k}=${v}`).join(", ")}) until ${endsAt}: ${silence.reason}`);
-      await committed(saved, () => void silences.remove(silence.id));
+      await committed(Promise.all([saved, audit(req, res, `created silence ${silence.id} (${Object.entries(silence.matchers).map(([k, v]) => `${k}=${v}`).join(", ")}) until ${endsAt}: ${silence.reason}`)]), () => void silences.remove(silence.id));
       o.logger.info({ silence: silence.id, matchers: silence.matchers, endsAt }, "silence created");
       res.status(201).json(silence);
     }),
@@ -73,8 +72,7 @@ export function silenceRoutes(o: SilenceRoutesOptions): express.Router {
       const id = param(req, "id");
       if (!silences.get(id)) throw new RefusalError(404, `no silence with id "${id}"`, "id");
       const saved = silences.remove(id);
-      audit(req, res, `deleted silence ${id}`);
-      await committed(saved);
+      await committed(Promise.all([saved, audit(req, res, `deleted silence ${id}`)]));
       res.status(204).end();
     }),
   );

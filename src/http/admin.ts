@@ -20,7 +20,7 @@ export interface AdminOptions {
   fleet: Fleet;
   monitor: Monitor;
   /** Where the admin API's silences live (the state store's silences). */
-  store: { readonly silences: ListRepository<Silence> };
+  store: { readonly silences: ListRepository<Silence>; flush(): Promise<void> };
   logger: Logger;
   /** Counts failed logins (secretary_admin_auth_failures_total). */
   onAuthFailure?: () => void;
@@ -40,7 +40,7 @@ export interface AdminOptions {
 export function adminRouter(o: AdminOptions): express.Router {
   const router = express.Router();
   router.use(adminAuth(o));
-  router.use(auditTrail(o.history));
+  router.use(auditTrail(o.history, () => o.store.flush()));
   router.use(express.json({ limit: "64kb", strict: true, type: () => true }));
   router.use(botRoutes(o));
   router.use(silenceRoutes(o));

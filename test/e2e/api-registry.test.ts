@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "../../src/sandbox/server.ts";
 import { parseWorld } from "../../src/sandbox/world.ts";
 import { storedState, tokensStored } from "../support/stored-state.ts";
+import { testEngine } from "../support/test-store.ts";
 import { sleep, startTestService, until } from "../support/service-harness.ts";
 
 const ADMIN = "admin-token-registry-5e6f";
@@ -44,6 +45,7 @@ describe("1,000 bots registered through the admin API", () => {
     expect(statuses.every((s) => s === 201)).toBe(true);
     await until("every bot's first sweep", () => (first.service.monitor.size === N && [...first.service.monitor.statuses()].length === N ? true : undefined), 20_000);
     await first.service.stop();
+    const stoppedAt = Date.now();
 
     expect(Object.keys((await storedState(dir)).bots)).toHaveLength(N);
     // No token at rest, in the database or its write-ahead log: the part every token shares, in each form that
@@ -57,10 +59,13 @@ describe("1,000 bots registered through the admin API", () => {
       expect(second.service.monitor.size).toBe(N);
       expect([...second.service.fleet.list()].every((b) => b.source === "api")).toBe(true);
       // Each bot keeps its slot: half an interval after the restart, about half the fleet has been swept.
+      // On PostgreSQL a start takes each bot over from its last sweep (as a replica takes a shard over): a
+      // bot whose slot passed while no process ran is swept at once, so that share of the fleet comes on top.
+      const caughtUp = testEngine() === "postgres" ? (Date.now() - stoppedAt) / INTERVAL_MS : 0;
       await sleep(INTERVAL_MS / 2);
       const started = second.service.scheduler.stats.started;
       expect(started).toBeGreaterThan(N * 0.3);
-      expect(started).toBeLessThan(N * 0.7);
+      expect(started).toBeLessThan(N * (0.7 + caughtUp));
       await until("a full round", () => (second.service.scheduler.stats.started >= N ? true : undefined), INTERVAL_MS + 2000);
       expect(second.service.monitor.status("api-7")!.checks.find((c) => c.check === "business-mode")!.status).toBe("fail");
     } finally {

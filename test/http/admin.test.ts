@@ -5,6 +5,7 @@ import { startSandbox, type Sandbox } from "../../src/sandbox/server.ts";
 import { loadWorldFile } from "../../src/sandbox/world.ts";
 import type { Service } from "../../src/service.ts";
 import { storedState, tokensStored } from "../support/stored-state.ts";
+import { testSql } from "../support/test-sql.ts";
 import { startTestService, until } from "../support/service-harness.ts";
 
 const ADMIN = "admin-token-for-tests-9f8e7d";
@@ -118,6 +119,24 @@ describe("the admin API", () => {
     expect(r).toMatchObject({ status: 200, body: { businessConnectionId: "bc-anna" } });
     expect(service.store.connections.get("anna")).toBe("bc-anna");
     expect((await call("PUT", "/bots/anna/business-connection", { id: "" })).body.field).toBe("id");
+  });
+
+  it("when a change that changes nothing is made again, then its answer comes once its audit line is committed (it is the newest in /audit)", async () => {
+    expect((await call("PUT", "/bots/anna/business-connection", { id: "bc-again" })).status).toBe(200);
+    // The same id again writes no state; its audit line alone must reach the database before the answer.
+    // A slow commit makes an early answer visible: every insert of an audit line takes 300 ms (PostgreSQL,
+    // whose commits are asynchronous; SQLite commits before the handler goes on, and has no sleep to add).
+    const sql = await testSql(dir);
+    try {
+      await sql.slowInserts("audit_log", 300);
+      // The newest line before the change is another route's: a silence made and taken back.
+      const silence = await call("POST", "/silences", { matchers: { name: "anna" }, duration: "1m", reason: "before" });
+      expect((await call("DELETE", `/silences/${silence.body.id}`)).status).toBe(204);
+      expect((await call("PUT", "/bots/anna/business-connection", { id: "bc-again" })).status).toBe(200);
+      expect((await call("GET", "/audit?limit=1")).body.audit[0]).toMatchObject({ route: "/api/v1/bots/:name/business-connection", bot: "anna" });
+    } finally {
+      await sql.close();
+    }
   });
 
   it("when silences are created, listed and deleted, then each answer says so; bad ones name the field", async () => {

@@ -14,6 +14,8 @@ export interface TestSql {
   /** Makes `table` refuse every insert, update and delete with an error saying `message`, until `allow`. */
   refuse(table: string, message: string): Promise<void>;
   allow(table: string): Promise<void>;
+  /** Makes every insert into `table` take `ms` longer (PostgreSQL; SQLite has no sleep to call, and commits synchronously). */
+  slowInserts(table: string, ms: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function testSql(dir: string): Promise<TestSql> {
       // A SQLite trigger fires on one kind of statement: one for each.
       refuse: async (table, message) => db.exec(OPERATIONS.map((op) => `CREATE TRIGGER refuse_${table}_${op} BEFORE ${op} ON ${table} BEGIN SELECT RAISE(ABORT, '${message}'); END;`).join("\n")),
       allow: async (table) => db.exec(OPERATIONS.map((op) => `DROP TRIGGER refuse_${table}_${op};`).join("\n")),
+      slowInserts: async () => undefined,
       close: async () => db.close(),
     };
   }
@@ -45,6 +48,10 @@ export async function testSql(dir: string): Promise<TestSql> {
         CREATE FUNCTION refuse_${table}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION '${message}'; END $$;
         CREATE TRIGGER refuse_${table} BEFORE ${OPERATIONS.join(" OR ")} ON ${table} FOR EACH ROW EXECUTE FUNCTION refuse_${table}();`)),
     allow: async (table) => void (await pool.query(`DROP TRIGGER refuse_${table} ON ${table}; DROP FUNCTION refuse_${table}();`)),
+    slowInserts: async (table, ms) =>
+      void (await pool.query(`
+        CREATE FUNCTION slow_${table}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(${ms / 1000}); RETURN NEW; END $$;
+        CREATE TRIGGER slow_${table} BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION slow_${table}();`)),
     close: () => pool.end(),
   };
 }
