@@ -55,7 +55,14 @@ export function sessionString(environment: "prod" | "test" = "prod"): string {
   });
 }
 
-export async function mtcuteTelegram(owners: readonly Owner[], options: { answerDelayMs?: number } = {}): Promise<MtcuteTelegram> {
+export interface MtcuteTelegramOptions {
+  /** How long the profile takes to answer (ms). Default 10. */
+  answerDelayMs?: number;
+  /** RPCs Telegram never answers: mtcute sends them over the stub's transport, where nothing replies. */
+  unanswered?: readonly tl.RpcMethod["_"][];
+}
+
+export async function mtcuteTelegram(owners: readonly Owner[], options: MtcuteTelegramOptions = {}): Promise<MtcuteTelegram> {
   const stub = new StubTelegramClient({ disableUpdates: false });
   const client = new TelegramClient({ client: stub });
   const self = createStub("user", { id: SELF, self: true, accessHash: Long.fromNumber(SELF), firstName: "Test account" });
@@ -87,12 +94,14 @@ export async function mtcuteTelegram(owners: readonly Owner[], options: { answer
       }
     },
   };
-  const answer = <T extends tl.RpcMethod["_"]>(method: T, respond: (req: tl.FindByName<tl.RpcMethod, T>) => unknown) =>
+  const answer = <T extends tl.RpcMethod["_"]>(method: T, respond: (req: tl.FindByName<tl.RpcMethod, T>) => unknown) => {
+    if (options.unanswered?.includes(method)) return;
     stub.respondWith(method, ((req: tl.FindByName<tl.RpcMethod, T>) => {
       calls.push(req);
       if (world.unauthorised) throw new tl.RpcError(401, world.unauthorised);
       return respond(req);
     }) as never);
+  };
 
   answer("users.getUsers", (req) =>
     req.id.flatMap((input) => {

@@ -16,7 +16,7 @@ import { createTransport } from "../../src/telegram/transport.ts";
 import { createMtcuteTestAccount } from "../../src/testaccount/mtcute.ts";
 import { TestAccountTimeout, type TestAccount } from "../../src/testaccount/types.ts";
 import { startBotApiRecorder } from "../support/bot-api-recorder.ts";
-import { mtcuteTelegram, SELF, sessionString, type MtcuteTelegram, type Owner } from "../support/mtcute-telegram.ts";
+import { mtcuteTelegram, SELF, sessionString, type MtcuteTelegram, type MtcuteTelegramOptions, type Owner } from "../support/mtcute-telegram.ts";
 import { rejection } from "../support/rejection.ts";
 
 const OWNER = 5_000_001;
@@ -28,7 +28,7 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((a) => a.close()));
 });
 
-async function account(owners: Owner[] = [{ id: OWNER }, { id: STRANGER }], options: { answerDelayMs?: number } = {}): Promise<{ acc: TestAccount; tg: MtcuteTelegram }> {
+async function account(owners: Owner[] = [{ id: OWNER }, { id: STRANGER }], options: MtcuteTelegramOptions = {}): Promise<{ acc: TestAccount; tg: MtcuteTelegram }> {
   const tg = await mtcuteTelegram(owners, options);
   const acc = await createMtcuteTestAccount({ session: sessionString(), apiId: 12345, apiHash: API_HASH, environment: "prod", client: tg.client });
   opened.push(acc);
@@ -55,6 +55,23 @@ describe("mtcute test account on mtcute's stack: logging in", () => {
     expect(tg.named("updates.getState")).toHaveLength(0);
     expect(tg.stub.destroyed).toBe(true);
   });
+
+  it("when the session is not a session string, then nothing reaches Telegram and the error names testAccount.session without the string", async () => {
+    const tg = await mtcuteTelegram([{ id: OWNER }]);
+    const bad = "not-a-session-string-but-a-secret-looking-thing";
+    const err = await rejection(createMtcuteTestAccount({ session: bad, apiId: 12345, apiHash: API_HASH, environment: "prod", client: tg.client }), Error);
+    expect(err.message).toMatch(/^testAccount\.session: not a valid session string/);
+    expect(err.message).not.toContain(bad);
+    expect(tg.calls).toEqual([]);
+    await tg.client.destroy();
+  });
+
+  it("when Telegram never answers getMe, then the login gives up after connectTimeoutMs, not blaming the session, and the client is destroyed", async () => {
+    const tg = await mtcuteTelegram([{ id: OWNER }], { unanswered: ["users.getUsers"] });
+    const login = createMtcuteTestAccount({ session: sessionString(), apiId: 12345, apiHash: API_HASH, environment: "prod", client: tg.client, connectTimeoutMs: 1_000 });
+    expect((await rejection(login, Error)).message).toBe("test account: could not log in to Telegram: Telegram did not answer within 1 s");
+    expect(tg.stub.destroyed).toBe(true);
+  });
 });
 
 describe("mtcute test account on mtcute's stack: messages", () => {
@@ -67,11 +84,58 @@ describe("mtcute test account on mtcute's stack: messages", () => {
     const got = await exp.message;
     expect(got).toMatchObject({ messageId: id, from: OWNER, text: "reply: nonce 7" });
     expect(got.date).toBeInstanceOf(Date);
+    expect(tg.client.onNewMessage.length).toBe(0);
   });
 
-  it("when sending text and deleting it, then mtcute sends messages.sendMessage to the owner's input peer and messages.deleteMessages with revoke", async () => {
+  it("when the match predicate throws, then that message is ignored and the next one can still match", async () => {
+    const { acc, tg } = await account();
+    const exp = acc.expect({
+      from: OWNER,
+      match: (m) => {
+        if (m.text === "boom") throw new Error("bad predicate");
+        return true;
+      },
+      timeoutMs: 5_000,
+    });
+    tg.deliver(OWNER, "boom");
+    const id = tg.deliver(OWNER, "fine");
+    expect((await exp.message).messageId).toBe(id);
+  });
+
+  it("when the signal aborts, or was aborted already, then it rejects at once with the reason (not a timeout) and stops listening", async () => {
+    const { acc, tg } = await account();
+    const ac = new AbortController();
+    const exp = acc.expect({ from: OWNER, timeoutMs: 60_000, signal: ac.signal });
+    ac.abort(new Error("sweep stopped"));
+    const err = await rejection(exp.message, Error);
+    expect(err).not.toBeInstanceOf(TestAccountTimeout);
+    expect(err.message).toBe("sweep stopped");
+    await expect(acc.expect({ from: OWNER, timeoutMs: 60_000, signal: AbortSignal.abort() }).message).rejects.toMatchObject({ name: "AbortError" });
+    expect(tg.client.onNewMessage.length).toBe(0);
+  });
+
+  it("when cancelled before anyone awaits it, then it stops listening and there is no unhandled rejection", async () => {
+    const { acc, tg } = await account();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      const exp = acc.expect({ from: OWNER, timeoutMs: 60_000 });
+      exp.cancel();
+      await new Promise((r) => setTimeout(r, 20));
+      expect(tg.client.onNewMessage.length).toBe(0);
+      expect(unhandled).toEqual([]);
+      await expect(exp.message).rejects.toMatchObject({ name: "AbortError" });
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+  });
+
+  it("when sending text to a bare user id and deleting it, then mtcute resolves the id with Telegram (users.getUsers, no warm-up), sends messages.sendMessage to its input peer and messages.deleteMessages with revoke", async () => {
     const { acc, tg } = await account([{ id: OWNER, answers: false }]);
     const sent = await acc.sendText(OWNER, "nonce 1");
+    expect(tg.named("users.getUsers").at(-1)?.id).toEqual([expect.objectContaining({ _: "inputUser", userId: OWNER })]);
+    expect(tg.named("contacts.getContacts")).toEqual([]);
     const [request] = tg.named("messages.sendMessage");
     expect(request).toMatchObject({ peer: { _: "inputPeerUser", userId: OWNER }, message: "nonce 1" });
     await acc.deleteMessages(OWNER, [sent.messageId]);
@@ -85,12 +149,13 @@ describe("mtcute test account on mtcute's stack: messages", () => {
     expect((await rejection(exp.message, TestAccountTimeout)).message).toContain(String(OWNER));
   });
 
-  it("when the owner's id resolves to nothing (no access hash, not a contact, no dialog), then contacts and dialogs are asked once and the error says how to make it reachable; nothing is sent", async () => {
+  it("when the owner's id resolves to nothing (no access hash, not a contact, no dialog), then each call asks contacts and dialogs once and the error says how to make it reachable; nothing is sent or deleted", async () => {
     const { acc, tg } = await account([{ id: OWNER, reachable: false }]);
     await expect(acc.sendText(OWNER, "nonce")).rejects.toThrow(`test account cannot address user ${OWNER}: Telegram gave no access to that user. Open a chat with the profile`);
-    expect(tg.named("contacts.getContacts")).toHaveLength(1);
-    expect(tg.named("messages.getDialogs")).toHaveLength(1);
+    await expect(acc.deleteMessages(OWNER, [1])).rejects.toThrow(/Open a chat with the profile/);
+    expect(tg.named("contacts.getContacts")).toHaveLength(2);
     expect(tg.named("messages.sendMessage")).toEqual([]);
+    expect(tg.named("messages.deleteMessages")).toEqual([]);
   });
 
   it("when the owner is only among the account's dialogs, then the dialogs fill mtcute's peer cache once and the send goes through", async () => {
@@ -103,12 +168,16 @@ describe("mtcute test account on mtcute's stack: messages", () => {
     expect(tg.named("messages.sendMessage").map((r) => r.message)).toEqual(["nonce 2", "nonce 3"]);
   });
 
-  it("when closed, then a pending expectation rejects, the client is destroyed and further use fails", async () => {
+  it("when closed, then pending expectations reject, nothing listens any more, the client is destroyed and further use fails", async () => {
     const { acc, tg } = await account();
-    const exp = acc.expect({ from: OWNER, timeoutMs: 60_000 });
+    const exp1 = acc.expect({ from: OWNER, timeoutMs: 60_000 });
+    const exp2 = acc.expect({ from: STRANGER, timeoutMs: 60_000 });
     await acc.close();
-    await expect(exp.message).rejects.toThrow("test account closed");
+    await expect(exp1.message).rejects.toThrow("test account closed");
+    await expect(exp2.message).rejects.toThrow("test account closed");
+    expect(tg.client.onNewMessage.length).toBe(0);
     expect(tg.stub.destroyed).toBe(true);
+    await expect(acc.expect({ from: OWNER, timeoutMs: 1_000 }).message).rejects.toThrow(/closed/);
     await expect(acc.sendText(OWNER, "x")).rejects.toThrow(/closed/);
   });
 });
