@@ -239,4 +239,12 @@ describe("a planted mistake fails the validation", () => {
     expect(validator.value(["MessageOrigin"], { type: "user", date: 1 }, "origin")[0]).toMatch(/^origin is none of MessageOrigin's kinds \(MessageOriginUser, .*\); closest: origin\.sender_user is missing/);
     expect(validator.value(["Array of Array of Integer"], [[1], [2, "3"]], "rows")).toEqual(['rows[1][1] is a string ("3"), expected Integer']);
   });
+
+  it("when the spec is loaded, then 10.3's additions are there: Message.receiver_user is a User, and a sendMessage may carry ephemeral_message_parameters", () => {
+    expect(validator.spec.version).toBe("Bot API 10.3");
+    const message = { message_id: 1, date: 1, chat: { id: 1, type: "private" } };
+    expect(validator.value(["Message"], { ...message, receiver_user: { id: 2, is_bot: false, first_name: "B" } }, "m")).toEqual([]);
+    expect(validator.value(["Message"], { ...message, receiver_user: 2 }, "m")).toEqual(["m.receiver_user is the number 2, expected User"]);
+    expect(validator.request("sendMessage", { chat_id: 1, text: "x", ephemeral_message_parameter: {} })[0]).toMatch(/is not a parameter of sendMessage, did you mean ephemeral_message_parameters\?$/);
+  });
 });
