@@ -4,7 +4,8 @@
  * `testAccount.session` says.
  *
  * mtcute sits behind a small seam, `MtcuteClient`: the handful of TelegramClient members the adapter
- * uses. The real TelegramClient satisfies it (checked below at compile time); tests pass a fake.
+ * uses. The real TelegramClient satisfies it (checked below at compile time); tests pass one running
+ * over @mtcute/test's stub, so the adapter's calls are what mtcute does with them.
  */
 import { format } from "node:util";
 import { MemoryStorage, MtPeerNotFoundError, TelegramClient, tl } from "@mtcute/node";
@@ -101,7 +102,9 @@ function isSessionRejected(err: unknown): err is tl.RpcError {
 const RELOGIN = "run `secretary-watch login` and put the new session string in TEST_ACCOUNT_SESSION";
 
 /**
- * Logs the test account in from its session string and returns it ready to use (updates flowing).
+ * Logs the test account in from its session string and returns it ready to use. mtcute starts its
+ * updates loop in the background, as its own start() does: messages flow once it has fetched the update
+ * state, one round trip to Telegram, well before an answer to anything sent after this returns.
  * Errors name `testAccount.*` and never contain the session or the api hash.
  */
 export async function createMtcuteTestAccount(options: MtcuteTestAccountOptions): Promise<TestAccount> {

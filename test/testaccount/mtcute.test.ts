@@ -1,273 +1,31 @@
 /**
- * The mtcute test account and `login`, tested at the seam: a fake client stands in for mtcute's
- * TelegramClient, so nothing here connects to Telegram.
+ * The mtcute test account's checks made before any client exists, createMtcuteClient's logging, and
+ * `login` at its seam (a scripted login client). The account itself runs on mtcute's own stack in
+ * mtcute-stack.test.ts.
  */
-import { randomBytes } from "node:crypto";
 import { PassThrough, Writable } from "node:stream";
-import { MtPeerNotFoundError, tl } from "@mtcute/node";
-import { defaultProductionDc, defaultTestDc, writeStringSession } from "@mtcute/node/utils.js";
 import { describe, expect, it } from "vitest";
 import { loginCommand, type LoginClient } from "../../src/cli/login-command.ts";
 import { UsageError } from "../../src/cli/check-command.ts";
-import { createMtcuteClient, createMtcuteTestAccount, type MtcuteClient, type MtcuteMessage } from "../../src/testaccount/mtcute.ts";
-import { TestAccountTimeout } from "../../src/testaccount/types.ts";
+import { createMtcuteClient, createMtcuteTestAccount } from "../../src/testaccount/mtcute.ts";
+import { SELF, sessionString as session } from "../support/mtcute-telegram.ts";
 import { rejection } from "../support/rejection.ts";
 
-const OWNER = 5_000_001;
-const SELF = 6_000_001;
 const API_HASH = "0123456789abcdef0123456789abcdef";
 
-function session(environment: "prod" | "test" = "prod"): string {
-  return writeStringSession({
-    version: 3,
-    primaryDcs: environment === "test" ? defaultTestDc : defaultProductionDc,
-    self: { userId: SELF, isBot: false, isPremium: false, usernames: [] },
-    authKey: randomBytes(256),
-  });
-}
+/** Options whose problem is caught before any client is made, so nothing here connects. */
+const login = (over: Partial<Parameters<typeof createMtcuteTestAccount>[0]>) =>
+  createMtcuteTestAccount({ session: session(), apiId: 12345, apiHash: API_HASH, environment: "prod", ...over });
 
-class FakeClient implements MtcuteClient {
-  readonly listeners = new Set<(m: MtcuteMessage) => void>();
-  readonly onNewMessage = { add: (l: (m: MtcuteMessage) => void) => this.listeners.add(l), remove: (l: (m: MtcuteMessage) => void) => this.listeners.delete(l) };
-  readonly imported: string[] = [];
-  readonly sent: Array<{ chatId: number; text: string }> = [];
-  readonly deleted: Array<{ chatId: number; ids: number[]; params: unknown }> = [];
-  getMeError: unknown;
-  loggedIn = false;
-  destroyed = false;
-  /** Peers with an access hash; undefined = every peer resolves. */
-  knownPeers: Set<number> | undefined;
-  /** Peers the contacts / dialogs warm-up makes known. */
-  peersFromDialogs: number[] = [];
-  warmups = 0;
-  #nextId = 100;
-
-  async importSession(s: string): Promise<void> {
-    this.imported.push(s);
-  }
-  async getMe() {
-    if (this.getMeError) throw this.getMeError;
-    return { id: SELF, raw: { _: "user", id: SELF } as tl.RawUser };
-  }
-  async notifyLoggedIn(): Promise<void> {
-    this.loggedIn = true;
-  }
-  #resolve(chatId: number) {
-    if (this.knownPeers && !this.knownPeers.has(chatId)) throw new MtPeerNotFoundError(`Peer ${chatId} is not found in local cache`);
-  }
-  async sendText(chatId: number, text: string) {
-    this.#resolve(chatId);
-    this.sent.push({ chatId, text });
-    return { id: this.#nextId++ };
-  }
-  async deleteMessagesById(chatId: number, ids: number[], params?: { revoke?: boolean }) {
-    this.#resolve(chatId);
-    this.deleted.push({ chatId, ids, params });
-  }
-  async getContacts() {
-    this.warmups++;
-    return [];
-  }
-  async *iterDialogs() {
-    for (const id of this.peersFromDialogs) {
-      this.knownPeers?.add(id);
-      yield { id };
-    }
-  }
-  async destroy() {
-    this.destroyed = true;
-  }
-  emit(m: Partial<MtcuteMessage> & { from?: number; chatType?: string }) {
-    const from = m.from ?? OWNER;
-    const message: MtcuteMessage = {
-      id: m.id ?? 1,
-      isOutgoing: m.isOutgoing ?? false,
-      chat: { type: m.chatType ?? "user", id: from },
-      sender: { id: from },
-      text: m.text ?? "hello",
-      date: m.date ?? new Date(0),
-    };
-    for (const l of [...this.listeners]) l(message);
-  }
-}
-
-async function account(client = new FakeClient()) {
-  const acc = await createMtcuteTestAccount({ session: session(), apiId: 12345, apiHash: API_HASH, environment: "prod", client });
-  return { acc, client };
-}
-
-describe("mtcute test account: session import", () => {
-  it("when the session is valid, then it is imported, userId comes from getMe and updates are started", async () => {
-    const client = new FakeClient();
-    const s = session();
-    const acc = await createMtcuteTestAccount({ session: s, apiId: 12345, apiHash: API_HASH, environment: "prod", client });
-    expect(acc.userId).toBe(SELF);
-    expect(client.imported).toEqual([s]);
-    expect(client.loggedIn).toBe(true);
-  });
-
-  it("when the session is not a session string, then the error names testAccount.session and does not contain it", async () => {
-    const client = new FakeClient();
-    const bad = "not-a-session-string-but-a-secret-looking-thing";
-    const err = await rejection(createMtcuteTestAccount({ session: bad, apiId: 12345, apiHash: API_HASH, environment: "prod", client }), Error);
-    expect(err.message).toContain("testAccount.session");
-    expect(err.message).not.toContain(bad);
-    expect(client.imported).toEqual([]);
-  });
-
-  it("when Telegram no longer accepts the session, then the error names testAccount.session, says to log in again, and the client is destroyed", async () => {
-    const client = new FakeClient();
-    client.getMeError = new tl.RpcError(401, "AUTH_KEY_UNREGISTERED");
-    const s = session();
-    const err = await rejection(createMtcuteTestAccount({ session: s, apiId: 12345, apiHash: API_HASH, environment: "prod", client }), Error);
-    expect(err.message).toMatch(/testAccount\.session.*AUTH_KEY_UNREGISTERED.*secretary-watch login/);
-    expect(err.message).not.toContain(s);
-    expect(client.destroyed).toBe(true);
-  });
-
-  it("when getMe fails for another reason, then the error is not blamed on the session and the client is destroyed", async () => {
-    const client = new FakeClient();
-    client.getMeError = new Error("connection refused");
-    const err = await rejection(createMtcuteTestAccount({ session: session(), apiId: 12345, apiHash: API_HASH, environment: "prod", client }), Error);
-    expect(err.message).toBe("test account: could not log in to Telegram: connection refused");
-    expect(client.destroyed).toBe(true);
-  });
-
+describe("mtcute test account: what is refused before Telegram is asked", () => {
   it("when the session was made for the test environment but the config says prod, then the error names both", async () => {
-    const err = await rejection(
-      createMtcuteTestAccount({ session: session("test"), apiId: 12345, apiHash: API_HASH, environment: "prod", client: new FakeClient() }),
-      Error,
-    );
+    const err = await rejection(login({ session: session("test") }), Error);
     expect(err.message).toMatch(/testAccount\.session: made for Telegram's test environment, but telegram\.environment is prod/);
   });
 
   it("when apiId or apiHash is missing, then the error names the key", async () => {
-    const client = new FakeClient();
-    await expect(createMtcuteTestAccount({ session: session(), apiId: 0, apiHash: API_HASH, environment: "prod", client })).rejects.toThrow(/testAccount\.apiId/);
-    await expect(createMtcuteTestAccount({ session: session(), apiId: 1, apiHash: "", environment: "prod", client })).rejects.toThrow(/testAccount\.apiHash/);
-  });
-});
-
-describe("mtcute test account: expect", () => {
-  it("when messages arrive, then only an incoming private message from the right user with matching text resolves", async () => {
-    const { acc, client } = await account();
-    const nonce = "round-trip 9f3a";
-    const exp = acc.expect({ from: OWNER, match: (m) => m.text.includes(nonce), timeoutMs: 5_000 });
-    client.emit({ id: 1, from: OWNER + 1, text: nonce }); // another user
-    client.emit({ id: 2, text: "unrelated" }); // no nonce
-    client.emit({ id: 3, text: nonce, isOutgoing: true }); // our own message
-    client.emit({ id: 4, text: nonce, chatType: "chat" }); // a group
-    client.emit({ id: 5, text: `reply: ${nonce}`, date: new Date(1_000) });
-    client.emit({ id: 6, text: nonce }); // after the first match
-    await expect(exp.message).resolves.toEqual({ messageId: 5, from: OWNER, text: `reply: ${nonce}`, date: new Date(1_000) });
-    expect(client.listeners.size).toBe(0);
-  });
-
-  it("when the match predicate throws, then that message is ignored and the next one can still match", async () => {
-    const { acc, client } = await account();
-    const exp = acc.expect({
-      from: OWNER,
-      match: (m) => {
-        if (m.text === "boom") throw new Error("bad predicate");
-        return true;
-      },
-      timeoutMs: 5_000,
-    });
-    client.emit({ id: 1, text: "boom" });
-    client.emit({ id: 2, text: "fine" });
-    expect((await exp.message).messageId).toBe(2);
-  });
-
-  it("when nothing matching arrives in time, then it rejects with TestAccountTimeout and removes its listener", async () => {
-    const { acc, client } = await account();
-    const exp = acc.expect({ from: OWNER, timeoutMs: 30 });
-    expect(client.listeners.size).toBe(1);
-    client.emit({ from: OWNER + 1 });
-    const err = await rejection(exp.message, TestAccountTimeout);
-    expect(err.message).toContain(String(OWNER));
-    expect(client.listeners.size).toBe(0);
-  });
-
-  it("when the signal aborts, then it rejects at once (not a timeout) and removes its listener", async () => {
-    const { acc, client } = await account();
-    const ac = new AbortController();
-    const exp = acc.expect({ from: OWNER, timeoutMs: 60_000, signal: ac.signal });
-    ac.abort(new Error("sweep stopped"));
-    const err = await rejection(exp.message, Error);
-    expect(err).not.toBeInstanceOf(TestAccountTimeout);
-    expect(err.message).toBe("sweep stopped");
-    expect(client.listeners.size).toBe(0);
-  });
-
-  it("when the signal is already aborted, then it rejects without subscribing", async () => {
-    const { acc, client } = await account();
-    const exp = acc.expect({ from: OWNER, timeoutMs: 60_000, signal: AbortSignal.abort() });
-    await expect(exp.message).rejects.toMatchObject({ name: "AbortError" });
-    expect(client.listeners.size).toBe(0);
-  });
-
-  it("when cancelled before anyone awaits it, then the listener is gone and there is no unhandled rejection", async () => {
-    const { acc, client } = await account();
-    const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
-    process.on("unhandledRejection", onUnhandled);
-    try {
-      const exp = acc.expect({ from: OWNER, timeoutMs: 60_000 });
-      exp.cancel();
-      await new Promise((r) => setTimeout(r, 20));
-      expect(client.listeners.size).toBe(0);
-      expect(unhandled).toEqual([]);
-      await expect(exp.message).rejects.toMatchObject({ name: "AbortError" });
-    } finally {
-      process.off("unhandledRejection", onUnhandled);
-    }
-  });
-});
-
-describe("mtcute test account: sending, deleting, closing", () => {
-  it("when sending text, then it goes to the peer and the message id comes back", async () => {
-    const { acc, client } = await account();
-    await expect(acc.sendText(OWNER, "nonce 1")).resolves.toEqual({ messageId: 100 });
-    expect(client.sent).toEqual([{ chatId: OWNER, text: "nonce 1" }]);
-  });
-
-  it("when deleting messages, then they are deleted for both sides (revoke)", async () => {
-    const { acc, client } = await account();
-    await acc.deleteMessages(OWNER, [100, 101]);
-    expect(client.deleted).toEqual([{ chatId: OWNER, ids: [100, 101], params: { revoke: true } }]);
-  });
-
-  it("when the peer is not in the empty cache yet, then contacts and dialogs are loaded once and the send is retried", async () => {
-    const client = new FakeClient();
-    client.knownPeers = new Set();
-    client.peersFromDialogs = [OWNER];
-    const { acc } = await account(client);
-    await expect(acc.sendText(OWNER, "nonce 2")).resolves.toEqual({ messageId: 100 });
-    expect(client.warmups).toBe(1);
-    await acc.sendText(OWNER, "nonce 3");
-    expect(client.warmups).toBe(1);
-  });
-
-  it("when the peer stays unknown, then the error says how to make it reachable", async () => {
-    const client = new FakeClient();
-    client.knownPeers = new Set();
-    const { acc } = await account(client);
-    await expect(acc.sendText(OWNER, "nonce")).rejects.toThrow(`test account cannot address user ${OWNER}`);
-    await expect(acc.deleteMessages(OWNER, [1])).rejects.toThrow(/Open a chat with the profile/);
-  });
-
-  it("when closed, then pending expectations reject, listeners are removed, the client is destroyed and further use fails", async () => {
-    const { acc, client } = await account();
-    const exp1 = acc.expect({ from: OWNER, timeoutMs: 60_000 });
-    const exp2 = acc.expect({ from: OWNER + 1, timeoutMs: 60_000 });
-    await acc.close();
-    await expect(exp1.message).rejects.toThrow("test account closed");
-    await expect(exp2.message).rejects.toThrow("test account closed");
-    expect(client.listeners.size).toBe(0);
-    expect(client.destroyed).toBe(true);
-    await expect(acc.expect({ from: OWNER, timeoutMs: 1_000 }).message).rejects.toThrow(/closed/);
-    await expect(acc.sendText(OWNER, "x")).rejects.toThrow(/closed/);
-    expect(client.listeners.size).toBe(0);
+    await expect(login({ apiId: 0 })).rejects.toThrow(/testAccount\.apiId/);
+    await expect(login({ apiHash: "" })).rejects.toThrow(/testAccount\.apiHash/);
   });
 });
 
