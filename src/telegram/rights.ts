@@ -90,7 +90,7 @@ export const PERMISSIONS: readonly Permission[] = [
   { id: "stories", name: "Manage stories", withoutIt: "The bot cannot post or manage the profile's stories", rights: ["can_manage_stories"] },
 ];
 
-/** The permissions that hold `rights`, in the table's order. */
+/** The permissions that hold any of these rights, in the table's order. */
 export function permissionsOf(rights: readonly Right[]): Permission[] {
   return PERMISSIONS.filter((p) => p.rights.some((r) => rights.includes(r)));
 }
