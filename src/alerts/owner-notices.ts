@@ -9,9 +9,9 @@ import type { AlertKind, AlertMessage, OwnerTold } from "./types.ts";
  * (README, "Alerts": the owner channel). The bot's alert says when to speak at all: only while it fires,
  * has been announced, and is not muted. Within that, each problem the owner can fix (a check's
  * `ownerFixes`) is told once when it appears, again every `repeatInterval` while it lasts, and gets a
- * note when it is fixed. A problem whose check did not run this sweep (skipped behind a failing token
- * or Business Mode, or unknown) is neither repeated nor called fixed: nothing was learned about it, and
- * the bot may not be able to send. What was told lives in the firing alert's state, so a restart
+ * note when it is fixed. A problem whose check did not say (skipped behind a failing token or Business
+ * Mode, unknown, or failing for a reason of its own) is neither repeated nor called fixed: nothing was
+ * learned about it, and the bot may not be able to send. What was told lives in the firing alert's state, so a restart
  * neither repeats it nor forgets the note owed.
  */
 
@@ -47,7 +47,10 @@ export function ownerStep(input: OwnerStepInput): OwnerStepResult {
   if (input.muted || firing.notified === null) return { state, messages: [] };
 
   const current = problemsOf(status);
-  const ran = new Set(status.checks.filter((c) => c.status !== "skipped" && c.status !== "unknown").map((c) => c.check));
+  // A told problem is fixed only when its check says so: it passed, or it still names the owner's
+  // problems but no longer this one. A check that failed for another reason (the connection id unknown)
+  // says nothing of it.
+  const settled = new Set(status.checks.filter((c) => c.status === "ok" || (c.ownerFixes?.length ?? 0) > 0).map((c) => c.check));
   const told: Record<string, OwnerTold> = {};
   const messages: AlertMessage[] = [];
   const tell = (kind: AlertKind, check: string, fix: OwnerFix) => {
@@ -63,7 +66,7 @@ export function ownerStep(input: OwnerStepInput): OwnerStepResult {
     if (now) {
       const due = Date.parse(at) - Date.parse(was.at) >= policy.repeatIntervalMs;
       if (!due || !tell("reminder", now.check, now.fix)) told[problem] = { ...was, fix: now.fix };
-    } else if (!ran.has(was.check)) {
+    } else if (!settled.has(was.check)) {
       told[problem] = was;
     } else if (policy.sendResolved) {
       const note = ownerMessage("resolved", was.fix, firing, input.bot, at);

@@ -119,6 +119,17 @@ describe("the owner's messages, sweep by sweep", () => {
     expect(heard).toEqual([[], ["firing: permission:gifts-and-stars is wrong"], [], ["reminder: permission:gifts-and-stars is wrong"]]);
   });
 
+  it("when the connection told disabled is then not known to Telegram at all (a failure of another kind), then no note says it is fixed", () => {
+    const DISCONNECTED = fix("connection");
+    const { heard } = run([
+      { minute: 0, results: [failing("connection", DISCONNECTED)] },
+      { minute: 1, results: [failing("connection", DISCONNECTED)] },
+      { minute: 2, results: [failing("connection")] },
+      { minute: 3, results: [ok("connection")] },
+    ]);
+    expect(heard).toEqual([[], ["firing: connection is wrong"], [], ["resolved: connection is fixed"]]);
+  });
+
   it("when the bot is muted by a silence, then the owner hears nothing until it ends", () => {
     const { heard } = run([
       { minute: 0, results: [failing("rights", RIGHTS)], muted: true },
