@@ -15,7 +15,7 @@ export interface ChannelDeps {
 }
 
 /** What a channel that writes as the bot needs of it. */
-export type WatchedBot = Pick<BotTarget, "name" | "token" | "username" | "ownerId" | "businessConnectionId">;
+export type WatchedBot = Pick<BotTarget, "name" | "token" | "username" | "botId" | "ownerId" | "businessConnectionId">;
 
 /** What a channel module makes: the delivery itself. Its name, type and routing are the registry's. */
 export type ChannelSender = Pick<Channel, "send" | "close">;

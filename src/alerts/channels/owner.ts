@@ -32,8 +32,10 @@ function ownerSender(name: string, _options: unknown, deps: ChannelDeps): Channe
       const timeout = AbortSignal.timeout(deps.timeoutMs);
       const combined = AbortSignal.any([signal, timeout]) as unknown as GrammySignal;
       const api = createApi(bot.token, settings, transport);
-      let method = "getBusinessConnection";
+      let method = "getMe";
       try {
+        await sameBot(api, bot, combined, refuse);
+        method = "getBusinessConnection";
         const chatId = await ownerChat(api, bot, combined, refuse);
         method = "sendMessage";
         await api.sendMessage(chatId, ownerHtml(message), { parse_mode: "HTML", link_preview_options: { is_disabled: true } }, combined);
@@ -47,6 +49,15 @@ function ownerSender(name: string, _options: unknown, deps: ChannelDeps): Channe
       transport.close();
     },
   };
+}
+
+/** The token is still this bot's: a token of another bot must not write to anyone as if it were this one. */
+async function sameBot(api: ReturnType<typeof createApi>, bot: WatchedBot, signal: GrammySignal, refuse: (why: string) => ChannelError): Promise<void> {
+  const me = (await api.getMe(signal)) as { id?: unknown; username?: unknown };
+  if (typeof me.id !== "number" || typeof me.username !== "string") throw new ChannelError("getMe: the answer has no id and username, not a Bot API answer");
+  const username = bot.username.replace(/^@/, "").toLowerCase();
+  if (me.username.toLowerCase() !== username || (bot.botId !== undefined && bot.botId !== 0 && me.id !== bot.botId))
+    throw refuse(`bot ${bot.name}'s token is not @${username}'s: not writing as another bot`);
 }
 
 /**

@@ -13,6 +13,9 @@ const OWNER = 123456789;
 const STRANGER = 100000002;
 const ANNA: WatchedBot = { name: "anna", token: "7000001:demo-anna-Xk2v9", username: "anna_secretary_bot", ownerId: OWNER, businessConnectionId: "bc-anna" };
 
+/** Another bot, connected to the same owner: a token mix-up must not make it write as anna. */
+const BORIS_TOKEN = "7000002:demo-boris-Pq3w8";
+
 const FIX = {
   problem: "permission:gifts-and-stars",
   issue: "@anna_secretary_bot is missing the Manage Gifts and Stars permission. Paid delivery can fail even if chat works.",
@@ -39,7 +42,10 @@ beforeAll(async () => {
   sandbox = await startSandbox({
     world: parseWorld({
       users: [{ id: OWNER, firstName: "Anna" }, { id: STRANGER, firstName: "Boris" }],
-      bots: [{ token: ANNA.token, username: ANNA.username, firstName: "Anna's Secretary", connections: [{ id: "bc-anna", userId: OWNER, rights: { can_reply: true } }] }],
+      bots: [
+        { token: ANNA.token, username: ANNA.username, firstName: "Anna's Secretary", connections: [{ id: "bc-anna", userId: OWNER, rights: { can_reply: true } }] },
+        { token: BORIS_TOKEN, username: "boris_secretary_bot", firstName: "Boris's Secretary", connections: [{ id: "bc-anna-too", userId: OWNER, rights: { can_reply: true } }] },
+      ],
     }),
   });
 });
@@ -85,6 +91,12 @@ describe("owner channel", () => {
     expect((await patchConnection({ userId: STRANGER })).status).toBe(200);
     const err = await rejection(ownerChannel().send(toOwner(), AbortSignal.timeout(5_000)), ChannelError);
     expect(err).toMatchObject({ permanent: true, message: 'owner channel "creators": bot anna is attached to another profile than owner.id: not writing to it' });
+    expect(await sent()).toEqual([]);
+  });
+
+  it("when the configured token is another bot's (connected to the same owner), then nothing is written as that bot and the refusal is final", async () => {
+    const err = await rejection(ownerChannel([{ ...ANNA, token: BORIS_TOKEN, businessConnectionId: "bc-anna-too" }]).send(toOwner(), AbortSignal.timeout(5_000)), ChannelError);
+    expect(err).toMatchObject({ permanent: true, message: 'owner channel "creators": bot anna\'s token is not @anna_secretary_bot\'s: not writing as another bot' });
     expect(await sent()).toEqual([]);
   });
 
