@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { defineCheck, fail, ok, warn } from "../src/runner/define-check.ts";
-import { TelegramError } from "../src/telegram/errors.ts";
-import { REMEDIATION } from "./remediation.ts";
+import { defineCheck, fail, forOwner, ok, warn } from "../src/runner/define-check.ts";
+import { connectionRefusal } from "./business-refusal.ts";
+import { OWNER_FIX, REMEDIATION } from "./remediation.ts";
 
 /** Fails when the bot is not attached, no longer enabled, or attached to another profile. */
 export const connection = defineCheck({
@@ -34,12 +34,16 @@ export const connection = defineCheck({
     try {
       conn = await telegram.getBusinessConnection();
     } catch (err) {
-      if (err instanceof TelegramError && err.is("business connection not found"))
-        return fail(`Telegram does not know business connection ${bot.businessConnectionId}: the bot is not connected`, REMEDIATION.notConnected);
+      const refused = connectionRefusal(err, bot.businessConnectionId);
+      if (refused) return refused;
       throw err;
     }
-    if (!conn.is_enabled)
-      return fail("the business connection is disabled: the bot was removed from the profile's chatbots", REMEDIATION.notConnected);
+    // Only the owner can add the bot back; a bot attached to another profile is the platform's to sort
+    // out (its owner is not the person to write to), and an unknown id may be the platform's mistake.
+    if (!conn.is_enabled) {
+      const disabled = fail("the business connection is disabled: the bot was removed from the profile's chatbots", REMEDIATION.notConnected);
+      return conn.user.id === bot.ownerId ? forOwner(disabled, OWNER_FIX.disconnected(bot.username)) : disabled;
+    }
     if (conn.user.id !== bot.ownerId) {
       return fail(`attached to the wrong Telegram profile: ${profileName(conn.user)}, expected id ${bot.ownerId}`, REMEDIATION.wrongOwner);
     }

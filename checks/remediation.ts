@@ -1,3 +1,6 @@
+import type { OwnerFix } from "../src/check-model.ts";
+import type { Permission } from "../src/telegram/rights.ts";
+
 /**
  * What to tell the operator, in the words of the Secretary Mode setup guide
  * (shared/reference/secretary-mode-setup-guide.txt, "Why messages still do not appear or send").
@@ -27,6 +30,16 @@ export const REMEDIATION = {
     "The chat accessibility scope excludes the conversation you are testing. In Telegram Business → Chatbots → this bot, change which chats the bot can access so that this chat is included.",
   scopeNoInbound:
     "Some Secretary connection warnings disappear only after a real Telegram interaction: send a real message to the profile from this chat, then check again.",
+  connectionInvalid:
+    "Telegram no longer accepts the recorded business connection id: the profile disconnected the bot, or connected it again, which gives the connection a new id. Open Secretary Mode settings (Telegram Business → Chatbots) on the account that should own the conversations and check that this bot is added; then send a real message to the profile and record the new business connection id (admin API, or `secretary-watch doctor --discover`).",
+  connectionNotAllowed:
+    "Telegram does not let this bot act through the profile's business connection, which happens when Secretary Mode (Business Mode) is off for it. Return to BotFather, open this exact bot and enable Secretary Mode for it; then check that it is still added as a chatbot in Telegram Business → Chatbots.",
+  businessMissing:
+    "Telegram no longer takes this bot for a Secretary Mode bot (its getMe answer comes from a cache and may not show it yet). Return to BotFather, open this exact bot and enable Secretary Mode (Business Mode) for it. Do not continue until you are sure you changed the same bot identity.",
+  starsForbidden:
+    "Telegram refused to read the account's Stars balance: the bot lacks Manage Gifts and Stars at Telegram, although the connection last reported it granted. Paid delivery can fail even if chat works: in Telegram Business → Chatbots → this bot, turn Manage Gifts and Stars on (off and on again if it shows on).",
+  scopeForbidden:
+    "Telegram refused the bot's action in this chat: it lacks message permissions at Telegram, so replies may fail or never appear. In Telegram Business → Chatbots → this bot, turn on message permissions (reply to messages).",
   scopeRefused:
     "Telegram refused to act in this chat through the business connection. Check the bot's Secretary Mode permissions and chat access for this chat in Telegram Business → Chatbots.",
   webhookMissing:
@@ -47,4 +60,32 @@ export const REMEDIATION = {
     "Replies arrive, but slowly: check the latency of the bot's backend and of the AI service it calls.",
   webhookBacklog:
     "Updates are piling up at Telegram: the bot's backend is slow or failing to answer its webhook. Check the backend's health and logs.",
+} as const;
+
+/** Where the profile owner changes what the bot may do, as Telegram's apps name it. */
+const chatbotSettings = (bot: string) => `Open Telegram → Settings → Telegram Business → Chatbots → @${bot}`;
+
+/**
+ * What the `owner` channel tells the profile owner, for the problems only they can fix in Telegram.
+ * Plain words from the setup guide: no check ids, no internals; `bot` is the bot's username.
+ */
+export const OWNER_FIX = {
+  disconnected: (bot: string): OwnerFix => ({
+    problem: "connection",
+    issue: `@${bot} is no longer connected to your Telegram Business account, so it does not read or answer your chats.`,
+    fix: "Open Telegram → Settings → Telegram Business → Chatbots and add @" + bot + " again as your chatbot. Check that it is the same bot you use for Secretary Mode.",
+    fixed: `@${bot} is connected to your Telegram Business account again. Thank you!`,
+  }),
+  permission: (bot: string, permission: Permission): OwnerFix => ({
+    problem: `permission:${permission.id}`,
+    issue: `@${bot} is missing the ${permission.name} permission. ${permission.withoutIt}.`,
+    fix: `${chatbotSettings(bot)} and turn on ${permission.name}.`,
+    fixed: `@${bot} has the ${permission.name} permission again. Thank you!`,
+  }),
+  scope: (bot: string): OwnerFix => ({
+    problem: "scope",
+    issue: `Some chats @${bot} should answer are outside the chats it may access, so they remain invisible to it.`,
+    fix: `${chatbotSettings(bot)} and change which chats it can access so that all the chats it should answer are included.`,
+    fixed: `@${bot} can access all the chats it should answer again. Thank you!`,
+  }),
 } as const;

@@ -1,7 +1,10 @@
 import { z } from "zod";
-import { defineCheck, fail, ok, skip, warn } from "../src/runner/define-check.ts";
+import { defineCheck, fail, forOwner, ok, skip, warn } from "../src/runner/define-check.ts";
+import { businessError } from "../src/telegram/business-errors.ts";
 import { TelegramError } from "../src/telegram/errors.ts";
-import { REMEDIATION } from "./remediation.ts";
+import { permissionOf } from "../src/telegram/rights.ts";
+import { connectionRefusal } from "./business-refusal.ts";
+import { OWNER_FIX, REMEDIATION } from "./remediation.ts";
 
 /**
  * Probes each configured chat with a "typing" action through the business connection. Telegram
@@ -17,19 +20,31 @@ export const scope = defineCheck({
     if (bot.probeChats.length === 0) return skip("no probeChats configured");
     const excluded: number[] = [];
     const quiet: number[] = [];
+    const forbidden: number[] = [];
     const refused: string[] = [];
     for (const chat of bot.probeChats) {
       try {
         await telegram.sendChatAction(chat);
       } catch (err) {
         if (!(err instanceof TelegramError) || err.unreachable) throw err;
-        if (err.is("BUSINESS_PEER_INVALID")) excluded.push(chat);
-        else if (err.is("BUSINESS_PEER_USAGE_MISSING")) quiet.push(chat);
+        // About the connection as a whole: every other chat would say the same.
+        const whole = connectionRefusal(err, bot.businessConnectionId ?? "", `the probe in chat ${chat}`);
+        if (whole) return whole;
+        const named = businessError(err);
+        if (named === "peerInvalid") excluded.push(chat);
+        else if (named === "peerUsageMissing") quiet.push(chat);
+        else if (named === "accessForbidden") forbidden.push(chat);
         else refused.push(`${chat} (${clipped(err.description)})`);
       }
     }
-    if (excluded.length > 0)
-      return fail(`chat ${listed(excluded)} is outside the bot's chat accessibility scope (BUSINESS_PEER_INVALID)`, REMEDIATION.scopeExcluded);
+    if (excluded.length > 0) {
+      const verdict = fail(`chat ${listed(excluded)} is outside the bot's chat accessibility scope (BUSINESS_PEER_INVALID)`, REMEDIATION.scopeExcluded);
+      return forOwner(verdict, OWNER_FIX.scope(bot.username));
+    }
+    if (forbidden.length > 0) {
+      const verdict = fail(`Telegram refused the probe in chat ${listed(forbidden)} (BOT_ACCESS_FORBIDDEN): the bot lacks message permissions`, REMEDIATION.scopeForbidden);
+      return forOwner(verdict, OWNER_FIX.permission(bot.username, permissionOf("can_reply")));
+    }
     if (refused.length > 0) return fail(`Telegram refused the probe in chat ${listed(refused)}`, REMEDIATION.scopeRefused);
     if (quiet.length > 0)
       return warn(`no recent inbound message in chat ${listed(quiet)} (BUSINESS_PEER_USAGE_MISSING)`, REMEDIATION.scopeNoInbound);

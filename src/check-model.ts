@@ -22,10 +22,27 @@ export interface CheckResult {
   durationMs: number;
   /** A latency the check measured (round-trip), in ms. */
   latencyMs?: number;
+  /** What of this the profile owner can fix in Telegram, one entry per problem: what the `owner` channel tells them. */
+  ownerFixes?: OwnerFix[];
   /** ISO time the check ran. */
   at: string;
   /** ISO time the check entered its current status. */
   since: string;
+}
+
+/**
+ * A problem the profile owner fixes in Telegram (a setting of the chatbot), in words for them: no check
+ * ids, no internals. `problem` names it among the bot's problems, so two checks that see the same cause
+ * (can_reply off, seen by rights and by scope) tell the owner once.
+ */
+export interface OwnerFix {
+  problem: string;
+  /** What is wrong, as the owner sees it: "@anna_bot cannot reply in your chats". */
+  issue: string;
+  /** What to do, step by step in Telegram's settings. */
+  fix: string;
+  /** The note once it is fixed. */
+  fixed: string;
 }
 
 /** Facts a sweep learned from Telegram, kept for metrics. */

@@ -105,7 +105,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   history.begin(Date.now());
   const maintenance = new HistoryMaintenance({ history, retentionMs: config.store.retention, logger, onError: metrics.observeStoreError, ...(options.heartbeatMs !== undefined && { heartbeatMs: options.heartbeatMs }) });
   const transport = createTransport({ maxSockets: Math.max(64, config.schedule.concurrency * 2) });
-  const channels = createChannels(config.alerts.channels, channelDeps(config), options.channels);
+  // The owner channel writes as a watched bot: it finds the bot's token at send time (monitor, below).
+  const channels = createChannels(config.alerts.channels, channelDeps(config, (name) => monitor.get(name)), options.channels);
   const outbox = new Outbox({ store, channels, logger, onResult: metrics.observeNotification, ...options.outbox });
   outbox.listen(notificationRecorder(history));
   const onSweepError = (name: string, err: unknown) => {

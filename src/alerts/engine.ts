@@ -11,6 +11,7 @@ import type { AlertMessage, Severity } from "./types.ts";
 import type { HistoryLog } from "../history/history.ts";
 import type { IncidentCheck } from "../history/incidents.ts";
 import { alertHistoryEvents } from "./history-events.ts";
+import { ownerStep } from "./owner-notices.ts";
 
 /** What the engine keeps in the state store (alert states) and reads there (the admin API's silences). */
 export interface AlertStore {
@@ -49,6 +50,8 @@ interface Decision {
   compose: (event: AlertEvent) => AlertMessage;
   /** The failing checks, for the incident. */
   checks: IncidentCheck[];
+  /** A bot's: what its profile owner is told beside the alert (owner-notices.ts), given the alert's step. */
+  owner?: (previous: AlertState | undefined, state: AlertState) => { state: AlertState; messages: AlertMessage[] };
 }
 
 /**
@@ -89,7 +92,13 @@ export class AlertEngine {
       const silences = [...this.o.maintenance, ...this.o.store.silences.list()];
       const muted = isMuted({ name: bot.name, labels: bot.labels }, silences, at);
       const checks = status.checks.filter((c) => c.status === "fail" || c.status === "warn").map((c) => ({ check: c.check, status: c.status, message: c.message ?? "" }));
-      return { observation: { health: status.health, at, muted }, compose: (event) => composeMessage(event, status, bot, this.compose), checks };
+      const reaches = (message: AlertMessage) => this.o.outbox.entriesFor(message).length > 0;
+      return {
+        observation: { health: status.health, at, muted },
+        compose: (event) => composeMessage(event, status, bot, this.compose),
+        checks,
+        owner: (previous, state) => ownerStep({ previous, state, status, bot, muted, policy: this.o.policy, reaches }),
+      };
     });
   }
 
@@ -169,12 +178,15 @@ export class AlertEngine {
   /** One alert's step, all or nothing (see the class comment). */
   private transition(key: string, decide: () => Decision): void {
     try {
-      const { observation, compose, checks } = decide();
+      const { observation, compose, checks, owner } = decide();
       const alerts = this.o.store.alerts;
       const previous = alerts.get(key);
-      const { state, events } = step(previous, observation, this.o.policy);
+      const stepped = step(previous, observation, this.o.policy);
+      const { events } = stepped;
+      const told = owner?.(previous, stepped.state) ?? { state: stepped.state, messages: [] };
+      const state = told.state;
       const owed = events.map((event) => ({ event, message: compose(event) }));
-      const entries = owed.flatMap(({ message }) => this.o.outbox.entriesFor(message));
+      const entries = [...owed.map(({ message }) => message), ...told.messages].flatMap((message) => this.o.outbox.entriesFor(message));
       // Everything is computed: from here on nothing throws, and state and outbox change together
       // (one synchronous step: one commit).
       if (isIdle(state)) void alerts.delete(key);

@@ -1,5 +1,5 @@
 import type { Health } from "../model.ts";
-import type { Severity } from "./types.ts";
+import type { OwnerTold, Severity } from "./types.ts";
 
 /**
  * The per-bot alert state machine (README, "Alerts"), after Gatus' `watchdog/alerting.go`, as a pure function:
@@ -92,6 +92,8 @@ export interface FiringAlert {
    * see AlertEngine.delivered); carried along by `step` untouched.
    */
   deliveredTo?: Record<string, string>;
+  /** Problem → what the profile owner was told of it (owner-notices.ts); carried along by `step` untouched. */
+  ownerTold?: Record<string, OwnerTold>;
 }
 
 /**

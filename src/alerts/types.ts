@@ -1,3 +1,4 @@
+import type { OwnerFix } from "../check-model.ts";
 import type { Health } from "../model.ts";
 
 /**
@@ -22,7 +23,8 @@ export interface AlertCheck {
 export interface AlertMessage {
   /** Identity of the alert: the bot's name, or "monitor" for the monitor-level alert. */
   key: string;
-  scope: "bot" | "monitor";
+  /** "owner": a message to the bot's profile owner (owner-notices.ts), which only owner channels take. */
+  scope: "bot" | "monitor" | "owner";
   kind: AlertKind;
   /** Present when scope is "bot". */
   bot?: { name: string; username: string; labels: Record<string, string> };
@@ -49,6 +51,16 @@ export interface AlertMessage {
   checks: AlertCheck[];
   /** Link to the status page when server.publicUrl is set. */
   url?: string;
+  /** Scope "owner": the problem the owner is told of, in their words. */
+  owner?: OwnerFix;
+}
+
+/** One problem a bot's profile owner was told of (owner-notices.ts): by which check, when last, in which words. */
+export interface OwnerTold {
+  check: string;
+  /** ISO time of the last message about it: the reminder clock. */
+  at: string;
+  fix: OwnerFix;
 }
 
 /** A failed delivery. `retryAfterMs` honours a receiver's 429; `permanent` stops retries (bad request). */

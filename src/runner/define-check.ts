@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Registry } from "prom-client";
-import type { BotTarget, CheckOptionsBase, CheckOptionsById, CheckResult, Impact } from "../check-model.ts";
+import type { BotTarget, CheckOptionsBase, CheckOptionsById, CheckResult, Impact, OwnerFix } from "../check-model.ts";
 import type { SweepTelegram } from "./sweep-telegram.ts";
 import type { TestAccount } from "../testaccount/types.ts";
 
@@ -125,6 +125,8 @@ export type Verdict = (
 ) & {
   /** A latency the check measured (round-trip), for its histogram. */
   latencyMs?: number;
+  /** What the owner can fix in Telegram, one per problem (the `owner` channel tells them); only on warn and fail. */
+  ownerFixes?: OwnerFix[];
 };
 
 export function defineCheck<Id extends string, S extends z.ZodObject>(spec: CheckSpec<Id, S>): CheckDefinition<Id, OptionsOfSchema<S>> {
@@ -153,3 +155,5 @@ export const warn = (message: string, remediation: string): Verdict => ({ status
 export const fail = (message: string, remediation: string, impact?: Impact): Verdict =>
   impact ? { status: "fail", message, remediation, impact } : { status: "fail", message, remediation };
 export const skip = (message: string): Verdict => ({ status: "skipped", message });
+/** `verdict`, marked as the profile owner's to fix, in their words. */
+export const forOwner = (verdict: Verdict, ...fixes: OwnerFix[]): Verdict => (fixes.length > 0 ? { ...verdict, ownerFixes: fixes } : verdict);

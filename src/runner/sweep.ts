@@ -116,7 +116,7 @@ function finish(bot: CheckedBot, results: CheckResult[], previous: BotStatus | u
   };
 }
 
-type Partial = Pick<CheckResult, "status" | "message" | "remediation" | "impact" | "latencyMs">;
+type Partial = Pick<CheckResult, "status" | "message" | "remediation" | "impact" | "latencyMs" | "ownerFixes">;
 
 async function evaluate(check: AnyCheck, ctx: CheckContext & { bot: CheckedBot }): Promise<Partial> {
   try {
@@ -154,6 +154,7 @@ function withSince(r: Omit<CheckResult, "since">, previous: CheckResult | undefi
     impact: r.impact,
     durationMs: r.durationMs,
     latencyMs: r.latencyMs,
+    ownerFixes: r.ownerFixes,
     at: r.at,
     since,
   } as CheckResult;

@@ -68,7 +68,9 @@ function getMe({ bot }: Ctx) {
   };
 }
 
+/** With Business Mode off, Telegram no longer takes the bot for a business bot (whatever getMe's cache says). */
 function getBusinessConnection(ctx: Ctx) {
+  if (!ctx.bot.canConnectToBusiness) throw badRequest("BOT_BUSINESS_MISSING");
   return businessConnectionJson(ctx.world, ownConnection(ctx));
 }
 
@@ -183,9 +185,13 @@ function ownConnection({ world, bot, params }: Ctx): ConnectionState {
   return found.connection;
 }
 
-/** Connection enabled, right granted, and (with a chat) the chat inside scope with recent inbound. */
+/**
+ * Business Mode on, connection enabled, right granted, and (with a chat) the chat inside scope with
+ * recent inbound: Telegram's refusals of a call through a connection, in the order it checks them.
+ */
 function usableConnection(ctx: Ctx, right: RightName, chatId?: number): ConnectionState {
   const c = ownConnection(ctx);
+  if (!ctx.bot.canConnectToBusiness) throw badRequest("BUSINESS_CONNECTION_NOT_ALLOWED");
   if (!c.isEnabled) throw badRequest("BUSINESS_CONNECTION_INVALID");
   if (!c.rights[right]) throw badRequest("BOT_ACCESS_FORBIDDEN");
   if (chatId !== undefined) {

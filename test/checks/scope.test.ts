@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { scope } from "../../checks/scope.ts";
-import { expectRow, jsonAnswer, PROBE, refusal, UNKNOWN_REMEDIATION, type Row } from "../support/check-scenario.ts";
+import { expectRow, jsonAnswer, OWNER, PROBE, refusal, UNKNOWN_REMEDIATION, type Row } from "../support/check-scenario.ts";
 import type { MonitoredBot } from "../../src/model.ts";
 import type { CheckContext } from "../../src/runner/define-check.ts";
 import type { SweepTelegram } from "../../src/runner/sweep-telegram.ts";
@@ -41,6 +41,12 @@ describe("the scope check's message", () => {
   });
 });
 
+/** Telegram's server answers getMe and getBusinessConnection from its cache: what changed since may not show there. */
+const STALE_GET_ME = { methods: ["getMe"], patchResult: { can_connect_to_business: true } };
+const cachedConnection = jsonAnswer("getBusinessConnection", {
+  ok: true,
+  result: { id: "bc-anna", user: { id: OWNER, is_bot: false, first_name: "Anna" }, user_chat_id: OWNER, date: 1700000000, is_enabled: true, rights: { can_reply: true } },
+});
 const QUIET = PROBE + 1;
 const OUTSIDE = PROBE + 2;
 const includeChat = expect.stringContaining("The chat accessibility scope excludes the conversation you are testing");
@@ -64,12 +70,25 @@ const ROWS: Row[] = [
   {
     when: "Telegram answers BUSINESS_PEER_INVALID for a chat outside the scope",
     given: { connection: { excludedChats: [PROBE] } },
-    then: { status: "fail", message: outside(String(PROBE)), remediation: includeChat, impact: "degraded" },
+    then: {
+      status: "fail",
+      message: outside(String(PROBE)),
+      remediation: includeChat,
+      impact: "degraded",
+      ownerFixes: [
+        {
+          problem: "scope",
+          issue: "Some chats @anna_secretary_bot should answer are outside the chats it may access, so they remain invisible to it.",
+          fix: "Open Telegram → Settings → Telegram Business → Chatbots → @anna_secretary_bot and change which chats it can access so that all the chats it should answer are included.",
+          fixed: "@anna_secretary_bot can access all the chats it should answer again. Thank you!",
+        },
+      ],
+    },
   },
   {
     when: "Telegram answers BUSINESS_PEER_USAGE_MISSING for a chat with no recent inbound message",
     given: { monitored: { probeChats: [QUIET] } },
-    then: { status: "warn", message: `no recent inbound message in chat ${QUIET} (BUSINESS_PEER_USAGE_MISSING)`, remediation: writeFirst },
+    then: { status: "warn", message: `no recent inbound message in chat ${QUIET} (BUSINESS_PEER_USAGE_MISSING)`, remediation: writeFirst, ownerFixes: undefined },
   },
   {
     when: "one chat is outside the scope and another has no recent inbound message",
@@ -79,7 +98,36 @@ const ROWS: Row[] = [
   {
     when: "Telegram refuses the probe with BOT_ACCESS_FORBIDDEN (can_reply is off)",
     given: { connection: { rights: { can_reply: false } } },
-    then: { status: "fail", message: `Telegram refused the probe in chat ${PROBE} (Bad Request: BOT_ACCESS_FORBIDDEN)`, remediation: refused, impact: "degraded" },
+    then: {
+      status: "fail",
+      message: `Telegram refused the probe in chat ${PROBE} (BOT_ACCESS_FORBIDDEN): the bot lacks message permissions`,
+      remediation: expect.stringContaining("turn on message permissions"),
+      impact: "degraded",
+      ownerFixes: [expect.objectContaining({ problem: "permission:messages", fix: "Open Telegram → Settings → Telegram Business → Chatbots → @anna_secretary_bot and turn on Message permissions." })],
+    },
+    // The rights check sees the same cause: the owner channel tells it once (one problem).
+    others: { rights: { status: "fail", ownerFixes: [expect.objectContaining({ problem: "permission:messages" })] } },
+  },
+  {
+    when: "the connection's cached answer is enabled but the profile disabled it (BUSINESS_CONNECTION_INVALID)",
+    given: { connection: { isEnabled: false }, faults: [cachedConnection] },
+    then: {
+      status: "fail",
+      message: `the probe in chat ${PROBE}: Telegram no longer accepts business connection bc-anna (BUSINESS_CONNECTION_INVALID): the profile disconnected the bot or connected it anew`,
+      remediation: expect.stringContaining("record the new business connection id"),
+      impact: "down",
+      ownerFixes: undefined,
+    },
+  },
+  {
+    when: "Business Mode was switched off and getMe and the connection come from the server's cache (BUSINESS_CONNECTION_NOT_ALLOWED)",
+    given: { bot: { canConnectToBusiness: false }, faults: [STALE_GET_ME, cachedConnection] },
+    then: {
+      status: "fail",
+      message: `the probe in chat ${PROBE}: Telegram does not let the bot act through business connections (BUSINESS_CONNECTION_NOT_ALLOWED): Business Mode is off in BotFather`,
+      remediation: expect.stringContaining("Return to BotFather"),
+      impact: "down",
+    },
   },
   {
     when: "Telegram refuses the probe in one chat and another has no recent inbound message",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { BotTarget } from "../../check-model.ts";
 import type { AlertMessage, Channel } from "../types.ts";
 import { accepts, routeOptions, type Route } from "./routing.ts";
 
@@ -9,7 +10,12 @@ export interface ChannelDeps {
   telegramEnvironment: "prod" | "test";
   /** Deadline of one delivery attempt over HTTP (Bot API, Alertmanager, webhook). SMTP has its own. */
   timeoutMs: number;
+  /** A watched bot by name, for a channel that writes as the bot itself (owner); read at send time, never stored. */
+  bots?: (name: string) => WatchedBot | undefined;
 }
+
+/** What a channel that writes as the bot needs of it. */
+export type WatchedBot = Pick<BotTarget, "name" | "token" | "username" | "botId" | "ownerId" | "businessConnectionId">;
 
 /** What a channel module makes: the delivery itself. Its name, type and routing are the registry's. */
 export type ChannelSender = Pick<Channel, "send" | "close">;
@@ -26,9 +32,16 @@ export interface ChannelDefinition<T extends string = string, S extends z.ZodObj
   readonly type: T;
   /** This channel's own options under `alerts.channels.<name>`: a strict object of fields. */
   readonly options: S;
+  /**
+   * Who reads it: `operators` (the default) take the bot and monitor alerts; `owner` takes only the
+   * messages to a bot's profile owner (scope "owner"), which no operators' channel takes.
+   */
+  readonly audience?: Audience;
   /** One configured channel. Registers its secrets (tokens, passwords) before it can fail. */
   create(name: string, options: z.output<S>, deps: ChannelDeps): ChannelSender;
 }
+
+export type Audience = "operators" | "owner";
 
 /** One config entry of this channel type (of each, for a union): `type`, its own options and the shared routing. */
 export type ChannelConfigOf<D extends ChannelDefinition> = D extends ChannelDefinition ? { type: D["type"] } & z.output<D["options"]> & Route : never;
@@ -51,11 +64,11 @@ export function channelSchema(definition: ChannelDefinition) {
 }
 
 /** The channel users configure: the module's delivery behind the routing every channel shares. */
-export function routedChannel(name: string, config: { type: string } & Route, sender: ChannelSender): Channel {
+export function routedChannel(name: string, config: { type: string } & Route, sender: ChannelSender, audience: Audience = "operators"): Channel {
   const channel: Channel = {
     name,
     type: config.type,
-    accepts: (message: AlertMessage) => accepts(config, message),
+    accepts: (message: AlertMessage) => (message.scope === "owner") === (audience === "owner") && accepts(config, message),
     send: (message, signal) => sender.send(message, signal),
   };
   const close = sender.close?.bind(sender);

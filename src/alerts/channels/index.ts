@@ -3,6 +3,7 @@ import type { Channel } from "../types.ts";
 import { alertmanagerChannel } from "./alertmanager.ts";
 import { channelSchema, routedChannel, type ChannelConfigOf, type ChannelDefinition, type ChannelDeps, type PlugInChannelConfig } from "./define-channel.ts";
 import { emailChannel } from "./email.ts";
+import { ownerChannel } from "./owner.ts";
 import { telegramChannel } from "./telegram.ts";
 import { webhookChannel } from "./webhook.ts";
 
@@ -16,7 +17,7 @@ export type ChannelRegistry = readonly ChannelDefinition[];
  * `createChannels` and the JSON Schema for editors all derive from it. To add a channel type, write a
  * module with `defineChannel` and list it here.
  */
-export const CHANNELS = [telegramChannel, emailChannel, alertmanagerChannel, webhookChannel] as const satisfies ChannelRegistry;
+export const CHANNELS = [telegramChannel, emailChannel, alertmanagerChannel, webhookChannel, ownerChannel] as const satisfies ChannelRegistry;
 
 /** A configured channel: one of the built-in types with its options, or of a type a registry handed in. */
 export type ChannelConfig = ChannelConfigOf<(typeof CHANNELS)[number]> | PlugInChannelConfig;
@@ -31,9 +32,9 @@ export function channelConfigSchema(registry: ChannelRegistry = CHANNELS): z.Zod
   return z.discriminatedUnion("type", [first, ...rest]);
 }
 
-/** The channel deps a config asks for. */
-export function channelDeps(config: { telegram: { apiRoot: string; environment: "prod" | "test"; timeout: number } }): ChannelDeps {
-  return { telegramApiRoot: config.telegram.apiRoot, telegramEnvironment: config.telegram.environment, timeoutMs: config.telegram.timeout };
+/** The channel deps a config asks for; `bots` finds a watched bot for the channels that write as it (owner). */
+export function channelDeps(config: { telegram: { apiRoot: string; environment: "prod" | "test"; timeout: number } }, bots?: ChannelDeps["bots"]): ChannelDeps {
+  return { telegramApiRoot: config.telegram.apiRoot, telegramEnvironment: config.telegram.environment, timeoutMs: config.telegram.timeout, ...(bots && { bots }) };
 }
 
 /** One Channel per configured entry, in configuration order, each of the registry's type it names. */
@@ -42,6 +43,6 @@ export function createChannels(channels: Record<string, ChannelConfig>, deps: Ch
   return Object.entries(channels).map(([name, config]) => {
     const definition = byType.get(config.type);
     if (!definition) throw new Error(`channel "${name}": no channel type "${config.type}" (known: ${[...byType.keys()].join(", ")})`);
-    return routedChannel(name, config, definition.create(name, config, deps));
+    return routedChannel(name, config, definition.create(name, config, deps), definition.audience);
   });
 }

@@ -10,7 +10,8 @@ import { defineChannel, routedChannel, type ChannelConfigOf, type ChannelDeps, t
 import { statusFailure, transportFailure } from "./http-delivery.ts";
 import { renderHtml, truncateHtml } from "./render.ts";
 
-type GrammySignal = Parameters<ReturnType<typeof createApi>["sendMessage"]>[3];
+/** grammY types its signal as the abort-controller polyfill's; Node's own works at run time. */
+export type GrammySignal = Parameters<ReturnType<typeof createApi>["sendMessage"]>[3];
 
 /** Telegram's limit for one message's text. */
 export const TELEGRAM_MAX_TEXT = 4096;
@@ -63,7 +64,7 @@ function telegramSender(name: string, config: z.output<typeof options>, deps: Ch
           combined as unknown as GrammySignal,
         );
       } catch (err) {
-        if (err instanceof GrammyError) throw refusal(label, err);
+        if (err instanceof GrammyError) throw telegramRefusal(label, err);
         throw transportFailure(label, err, { timedOut: timeout.aborted, cancelled: signal.aborted, timeoutMs: deps.timeoutMs });
       }
     },
@@ -74,7 +75,7 @@ function telegramSender(name: string, config: z.output<typeof options>, deps: Ch
 }
 
 /** Telegram's refusal, classified like any HTTP receiver's answer (its error_code is the HTTP status). */
-function refusal(label: string, err: GrammyError): ChannelError {
+export function telegramRefusal(label: string, err: GrammyError): ChannelError {
   const code = err.error_code;
   const description = redactSecrets(err.description);
   if (code === 429) {
