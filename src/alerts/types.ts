@@ -80,6 +80,8 @@ export class ChannelError extends Error {
 export interface Channel {
   readonly name: string;
   readonly type: string;
+  /** Who reads it: the ops team (every channel but one), or each bot's profile owner (`owner`). */
+  readonly audience?: "operators" | "owner";
   /** Routing: `minHealth` and the `bots` label selector. The monitor alert goes to every channel whose minHealth it meets. */
   accepts(message: AlertMessage): boolean;
   send(message: AlertMessage, signal: AbortSignal): Promise<void>;

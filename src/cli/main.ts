@@ -187,7 +187,7 @@ async function alertsCommand(args: string[]): Promise<number> {
   if (values.help) return help();
   const { config } = loadRequiredConfig("alerts test", values.config);
   const results = await testChannels(config, values.channel);
-  for (const r of results) process.stdout.write(`${r.ok ? "sent  " : "FAILED"}  ${r.channel} (${r.type})${r.error ? `: ${r.error}` : ""}\n`);
+  for (const r of results) process.stdout.write(`${r.skipped ? "skipped" : r.ok ? "sent  " : "FAILED"}  ${r.channel} (${r.type})${r.error ? `: ${r.error}` : ""}${r.skipped ? `: ${r.skipped}` : ""}\n`);
   return results.every((r) => r.ok) ? 0 : 1;
 }
 

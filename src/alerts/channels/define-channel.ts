@@ -41,7 +41,7 @@ export interface ChannelDefinition<T extends string = string, S extends z.ZodObj
   create(name: string, options: z.output<S>, deps: ChannelDeps): ChannelSender;
 }
 
-export type Audience = "operators" | "owner";
+export type Audience = NonNullable<Channel["audience"]>;
 
 /** One config entry of this channel type (of each, for a union): `type`, its own options and the shared routing. */
 export type ChannelConfigOf<D extends ChannelDefinition> = D extends ChannelDefinition ? { type: D["type"] } & z.output<D["options"]> & Route : never;
@@ -68,6 +68,7 @@ export function routedChannel(name: string, config: { type: string } & Route, se
   const channel: Channel = {
     name,
     type: config.type,
+    audience,
     accepts: (message: AlertMessage) => (message.scope === "owner") === (audience === "owner") && accepts(config, message),
     send: (message, signal) => sender.send(message, signal),
   };

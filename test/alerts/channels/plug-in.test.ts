@@ -109,6 +109,15 @@ describe("a channel type added by a registry", () => {
     expect(delivered?.message.kind).toBe("test");
     expect(delivered?.line).toBe(`>> ${delivered?.message.summary}`);
   });
+
+  it("when `alerts test` meets an owner channel, then it sends nothing there (its readers are creators) and says so, without failing", async () => {
+    const config = configWith(withChannels({ scratch: { type: "throwaway", inbox: "ops" }, creators: { type: "owner" } }));
+    const results = await testChannels(config, undefined, REGISTRY);
+    expect(results).toEqual([
+      { channel: "scratch", type: "throwaway", ok: true },
+      { channel: "creators", type: "owner", ok: true, skipped: expect.stringContaining("profile owner") },
+    ]);
+  });
 });
 
 describe("the service with a channel type added by a registry", () => {
