@@ -40,7 +40,7 @@ const TABLE: { file: string; problems: (path: string) => string[] }[] = [
   { file: "invalid-unknown-check.yml", problems: () => [`checks.webhok: unknown check, did you mean \`webhook\`? (known: ${KNOWN_CHECKS})`] },
   {
     file: "invalid-unknown-bot-check-option.yml",
-    problems: () => ["bots[0].checks.webhook.maxPending: unknown key (allowed: enabled, mode, maxPendingUpdates, errorWindow)"],
+    problems: () => ["bots[0].checks.webhook.maxPending: unknown key (allowed: enabled, mode, maxPendingUpdates, errorWindow, stalledAfter)"],
   },
   {
     file: "invalid-bad-duration.yml",
