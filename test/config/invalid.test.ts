@@ -60,6 +60,13 @@ const TABLE: { file: string; problems: (path: string) => string[] }[] = [
     file: "invalid-error-window-too-long.yml",
     problems: () => ["bots[0].checks.webhook.errorWindow: expected a duration from 0s to 7d, got 30d"],
   },
+  {
+    file: "invalid-stalled-after-too-short.yml",
+    problems: () => [
+      "checks.webhook.stalledAfter: expected a duration from 1s to 7d, got 500ms",
+      "bots[0].checks.webhook.stalledAfter: expected a duration from 1s to 7d, got 8d",
+    ],
+  },
   { file: "invalid-bad-enum.yml", problems: () => ['telegram.environment: expected one of prod, test, got "staging"'] },
   { file: "invalid-wrong-type.yml", problems: () => ['schedule.concurrency: expected a positive integer, got "lots"'] },
   {
