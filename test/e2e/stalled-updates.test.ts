@@ -77,7 +77,7 @@ describe("stalled updates of a polling bot, end to end", () => {
     sandbox.world.reset();
     await control(sandbox.url, "PATCH", `/bots/${botUsername(0)}`, { webhook: { url: "" } });
     ({ service, dir } = await startTestService(config()));
-    traffic = loop(arrive, 200);
+    traffic = loop(arrive, 500);
     poller = loop(poll, 20);
     await until("the bot's first sweep", webhookResult, 15_000);
   }, 20_000);
