@@ -60,6 +60,10 @@ export const REMEDIATION = {
     "Replies arrive, but slowly: check the latency of the bot's backend and of the AI service it calls.",
   webhookBacklog:
     "Updates are piling up at Telegram: the bot's backend is slow or failing to answer its webhook. Check the backend's health and logs.",
+  pollingStalled:
+    "Telegram is holding this bot's updates and nothing is collecting them, so Secretary messages do not reach the bot and no reply can appear: the bot's poller (the process that calls getUpdates) is not running or cannot reach Telegram. Restart the bot's backend, check its logs and its network path to the Bot API, and watch the pending count fall.",
+  webhookStalled:
+    "Telegram is holding this bot's updates and the backend is not taking them, so Secretary messages do not reach the bot and no reply can appear: the backend behind the webhook is not answering Telegram's deliveries. Check that it is running and answers 200 quickly, and watch the pending count fall.",
 } as const;
 
 /** Where the profile owner changes what the bot may do, as Telegram's apps name it. */

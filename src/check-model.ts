@@ -52,6 +52,24 @@ export interface Observations {
   webhookPendingUpdates?: number;
   /** Unix seconds of Telegram's last webhook delivery error. */
   webhookLastErrorAt?: number;
+  /**
+   * What checks carry from one sweep of the bot to the next. It is stored with the bot's last result, so
+   * it survives a restart, and it is part of that result's verdict: lost, it would change the next one.
+   */
+  remembered?: Remembered;
+}
+
+/** Each check's memory across sweeps, by what it is about (a check declares its keys: `remembers`). */
+export interface Remembered {
+  /** The webhook check's: the pending updates it watches for a stall (checks/webhook-backlog.ts). */
+  webhookBacklog?: Backlog;
+}
+
+/** A backlog every sweep since `since` saw above 0 and never lower; `count` is the last sweep's. */
+export interface Backlog {
+  /** ISO time of the first sweep that saw it. */
+  since: string;
+  count: number;
 }
 
 /** A bot as a check sees it: who it is and what it must be attached to (its options come separately). */

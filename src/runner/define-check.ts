@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Registry } from "prom-client";
-import type { BotTarget, CheckOptionsBase, CheckOptionsById, CheckResult, Impact, OwnerFix } from "../check-model.ts";
+import type { BotTarget, CheckOptionsBase, CheckOptionsById, CheckResult, Impact, OwnerFix, Remembered } from "../check-model.ts";
 import type { SweepTelegram } from "./sweep-telegram.ts";
 import type { TestAccount } from "../testaccount/types.ts";
 
@@ -31,6 +31,13 @@ export interface CheckSpec<Id extends string, S extends z.ZodObject> {
   ownInterval?(options: OptionsOfSchema<S>): number;
   /** The check needs the test account (`testAccount.session`) when enabled: config validation says so. */
   needsTestAccount?: boolean;
+  /**
+   * What this check carries from sweep to sweep (webhook: the backlog it watches for a stall): it reads
+   * them in `ctx.remembered` and sets them with each verdict (`Verdict.remember`; a key left out is
+   * forgotten). A sweep in which it gives no verdict (Telegram's answer unknown, a prerequisite failing)
+   * keeps them as they were: no answer is no evidence. A disabled check's are dropped.
+   */
+  remembers?: readonly (keyof Remembered)[];
   /** Metrics this check alone feeds, made once on the service's registry (round-trip's latency histogram). */
   metrics?(registers: Registry[]): CheckMetrics<OptionsOfSchema<S>>;
   /** What `doctor` does with this check beyond one step titled `title` (see `DoctorHooks`). */
@@ -56,6 +63,7 @@ export interface CheckDefinition<Id extends string = string, O extends CheckOpti
   /** The options of a bot that sets none. */
   readonly defaults: O;
   readonly needsTestAccount: boolean;
+  readonly remembers: readonly (keyof Remembered)[];
   ownInterval?(options: O): number;
   metrics?(registers: Registry[]): CheckMetrics<O>;
   readonly doctor?: DoctorHooks<O>;
@@ -115,6 +123,8 @@ export interface CheckContext {
   readonly signal: AbortSignal;
   /** The Telegram user account for live tests, when one is configured. */
   readonly testAccount?: TestAccount;
+  /** What the checks remembered after the bot's last sweep (`CheckSpec.remembers`); absent before its first. */
+  readonly remembered?: Remembered;
 }
 
 export type Verdict = (
@@ -127,6 +137,8 @@ export type Verdict = (
   latencyMs?: number;
   /** What the owner can fix in Telegram, one per problem (the `owner` channel tells them); only on warn and fail. */
   ownerFixes?: OwnerFix[];
+  /** What the check carries to the bot's next sweep, of the keys it `remembers`. */
+  remember?: Remembered;
 };
 
 export function defineCheck<Id extends string, S extends z.ZodObject>(spec: CheckSpec<Id, S>): CheckDefinition<Id, OptionsOfSchema<S>> {
@@ -138,6 +150,7 @@ export function defineCheck<Id extends string, S extends z.ZodObject>(spec: Chec
     options: spec.options.description ? options.describe(spec.options.description) : options,
     defaults,
     needsTestAccount: spec.needsTestAccount ?? false,
+    remembers: spec.remembers ?? [],
     optionsFor: (checks) => {
       const set = checks[spec.id];
       return set ? { ...defaults, ...set } : defaults;

@@ -1,5 +1,5 @@
 import { isEnabled, type AnyCheck, type CheckContext, type CheckRegistry } from "./define-check.ts";
-import type { CheckedBot, CheckResult } from "../check-model.ts";
+import type { CheckedBot, CheckResult, Observations, Remembered } from "../check-model.ts";
 import type { BotStatus } from "../model.ts";
 import type { BotClient } from "../telegram/client.ts";
 import type { TestAccount } from "../testaccount/types.ts";
@@ -45,6 +45,8 @@ export async function runSweep(o: SweepOptions): Promise<BotStatus> {
   const pending = new Map<string, Promise<CheckResult | undefined>>();
   const previousById = new Map(o.previous?.checks.map((c) => [c.check, c]));
   const active = o.checks.filter((c) => isEnabled(o.bot, c));
+  const before = o.previous?.observed.remembered;
+  const memories = new Map<string, Remembered>();
 
   const resultOf = (check: AnyCheck): Promise<CheckResult | undefined> => {
     let p = pending.get(check.id);
@@ -59,9 +61,10 @@ export async function runSweep(o: SweepOptions): Promise<BotStatus> {
         if (check.ownInterval && !notOk) await Promise.all(active.filter((c) => !c.ownInterval).map(resultOf));
         const started = performance.now();
         const at = clock();
-        const partial = notOk
-          ? { status: "skipped" as const, message: `skipped: ${notOk.check} did not pass` }
-          : await evaluate(check, { bot: o.bot, telegram, now: at, signal, ...(o.testAccount && { testAccount: o.testAccount }) });
+        const { partial, remember } = notOk
+          ? { partial: { status: "skipped" as const, message: `skipped: ${notOk.check} did not pass` } }
+          : await evaluate(check, { bot: o.bot, telegram, now: at, signal, ...(o.testAccount && { testAccount: o.testAccount }), ...(before && { remembered: before }) });
+        if (remember) memories.set(check.id, remember);
         const result = withSince(
           { check: check.id, ...partial, durationMs: Math.round((performance.now() - started) * 10) / 10, at: at.toISOString() },
           previousById.get(check.id),
@@ -75,7 +78,7 @@ export async function runSweep(o: SweepOptions): Promise<BotStatus> {
   };
 
   const results = (await Promise.all(active.map(resultOf))).filter((r): r is CheckResult => r !== undefined);
-  return finish(o.bot, results, o.previous, telegram.observed, clock);
+  return finish(o.bot, results, o.previous, remembering(telegram.observed, {}, active, memories, before), clock);
 }
 
 /**
@@ -90,16 +93,33 @@ export async function runOwnCheck(o: SweepOptions & { check: AnyCheck; status: B
   const at = clock();
   const signal = o.signal ?? NEVER;
   const telegram = new SweepTelegram(o.client, o.bot, signal);
-  const partial = notOk
-    ? { status: "skipped" as const, message: `skipped: ${notOk.check} did not pass` }
-    : await evaluate(o.check, { bot: o.bot, telegram, now: at, signal, ...(o.testAccount && { testAccount: o.testAccount }) });
+  const before = o.status.observed.remembered;
+  const { partial, remember } = notOk
+    ? { partial: { status: "skipped" as const, message: `skipped: ${notOk.check} did not pass` } }
+    : await evaluate(o.check, { bot: o.bot, telegram, now: at, signal, ...(o.testAccount && { testAccount: o.testAccount }), ...(before && { remembered: before }) });
   const result = withSince(
     { check: o.check.id, ...partial, durationMs: Math.round((performance.now() - started) * 10) / 10, at: at.toISOString() },
     byCheck.get(o.check.id),
   );
   o.onCheck?.(o.bot, result);
   const checks = byCheck.has(o.check.id) ? o.status.checks.map((c) => (c.check === o.check.id ? result : c)) : [...o.status.checks, result];
-  return finish(o.bot, checks, o.status, o.status.observed, clock);
+  const memories = new Map(remember ? [[o.check.id, remember]] : []);
+  return finish(o.bot, checks, o.status, remembering(o.status.observed, before ?? {}, [o.check], memories, before), clock);
+}
+
+/**
+ * `observed` with what `checks` remember after this sweep over `base`: each check's keys (`remembers`) as
+ * its verdict set them (`memories`), or, for a check that gave none, as they were `before`.
+ */
+function remembering(observed: Observations, base: Remembered, checks: readonly AnyCheck[], memories: ReadonlyMap<string, Remembered>, before: Remembered | undefined): Observations {
+  const remembered: Record<string, unknown> = { ...base };
+  for (const check of checks) {
+    const source = memories.get(check.id) ?? before ?? {};
+    for (const key of check.remembers) remembered[key] = source[key];
+  }
+  // JSON leaves undefined out: a forgotten key is gone from the stored result.
+  const kept = Object.entries(remembered).filter(([, v]) => v !== undefined);
+  return kept.length > 0 ? { ...observed, remembered: Object.fromEntries(kept) as Remembered } : observed;
 }
 
 function finish(bot: CheckedBot, results: CheckResult[], previous: BotStatus | undefined, observed: BotStatus["observed"], clock: () => Date): BotStatus {
@@ -118,24 +138,27 @@ function finish(bot: CheckedBot, results: CheckResult[], previous: BotStatus | u
 
 type Partial = Pick<CheckResult, "status" | "message" | "remediation" | "impact" | "latencyMs" | "ownerFixes">;
 
-async function evaluate(check: AnyCheck, ctx: CheckContext & { bot: CheckedBot }): Promise<Partial> {
+/** A check's result, and what it remembers when it gave a verdict (none when the runner decided). */
+async function evaluate(check: AnyCheck, ctx: CheckContext & { bot: CheckedBot }): Promise<{ partial: Partial; remember?: Remembered }> {
   try {
-    const verdict = await check.run(ctx, check.optionsFor(ctx.bot.checks));
-    if (verdict.status === "fail") return { ...verdict, impact: verdict.impact ?? check.impact };
-    return verdict;
+    const { remember, ...verdict } = await check.run(ctx, check.optionsFor(ctx.bot.checks));
+    const partial = verdict.status === "fail" ? { ...verdict, impact: verdict.impact ?? check.impact } : verdict;
+    return { partial, remember: remember ?? {} };
   } catch (err) {
     if (err instanceof TelegramError && err.unreachable)
-      return { status: "unknown", message: `${err.method}: ${err.description}`, remediation: REMEDIATION_UNKNOWN };
+      return { partial: { status: "unknown", message: `${err.method}: ${err.description}`, remediation: REMEDIATION_UNKNOWN } };
     if (err instanceof TelegramError)
       return {
-        status: "fail",
-        message: `Telegram refused ${err.method}: ${err.description}`,
-        remediation: "See the setup guide for this step; Telegram's answer above says what it rejected.",
-        impact: check.impact,
+        partial: {
+          status: "fail",
+          message: `Telegram refused ${err.method}: ${err.description}`,
+          remediation: "See the setup guide for this step; Telegram's answer above says what it rejected.",
+          impact: check.impact,
+        },
       };
     // A bug in a check must not take the sweep down; it says nothing about the bot either.
     const message = err instanceof Error ? err.message : String(err);
-    return { status: "unknown", message: `check crashed: ${redactSecrets(message)}`, remediation: REMEDIATION_UNKNOWN };
+    return { partial: { status: "unknown", message: `check crashed: ${redactSecrets(message)}`, remediation: REMEDIATION_UNKNOWN } };
   }
 }
 

@@ -32,6 +32,10 @@ export function controlRouter(world: World): Router {
     res.status(204).end();
   });
 
+  r.post("/bots/:username/updates", (req, res) => {
+    res.status(201).json({ pending: world.queueUpdates(param(req, "username"), body(req)) });
+  });
+
   r.post("/bots/:username/connections", (req, res) => {
     res.status(201).json(world.addConnection(param(req, "username"), body(req)));
   });

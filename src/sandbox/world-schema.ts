@@ -105,6 +105,9 @@ const updateSchema = z.union([
   z.record(z.string(), z.unknown()),
 ]);
 
+/** Updates arriving for a bot (control API): they wait in its queue until a getUpdates takes them. */
+export const queuedUpdatesSchema = z.object({ updates: z.array(updateSchema).min(1) }).strict();
+
 const botFields = {
   username: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, "letters, digits and _ only"),
   firstName: z.string().min(1),

@@ -14,7 +14,7 @@ import { CallLog, SentMessages } from "./traffic.ts";
 import type { CallCount } from "./traffic.ts";
 import { UserAccounts } from "./user-accounts.ts";
 import { WorldError, validate } from "./world-load.ts";
-import { botPatchSchema, botSchema, connectionPatchSchema, connectionSchema } from "./world-schema.ts";
+import { botPatchSchema, botSchema, connectionPatchSchema, connectionSchema, queuedUpdatesSchema } from "./world-schema.ts";
 import type { PendingUpdate, UserSpec, WorldSpec } from "./world-schema.ts";
 import { botState, connectionState, lastErrorDate, patchedWebhook, toRights } from "./world-state.ts";
 import type { BotState, ConnectionState, SentMessage } from "./world-state.ts";
@@ -231,6 +231,13 @@ export class World {
     const removed = this.#sent.remove((m) => m.bot === bot && m.businessConnectionId === businessConnectionId && messageIds.includes(m.messageId));
     const owner = this.findConnection(businessConnectionId)?.connection.userId;
     if (owner !== undefined) for (const m of removed) this.#accounts.unsendAsProfile(owner, m.chatId, [m.messageId]);
+  }
+
+  /** Queues updates for a bot (messages arriving, taken or not by its poller); returns how many wait now. */
+  queueUpdates(username: string, input: unknown): number {
+    const bot = this.getBot(username);
+    bot.pendingUpdates.push(...validate(queuedUpdatesSchema, input, "body").updates);
+    return bot.pendingUpdates.length;
   }
 
   /** Hands out a bot's pending updates (numbered) and forgets them, as confirmed getUpdates would. */

@@ -92,6 +92,11 @@ const ROWS: Row[] = [
     then: { status: "ok", message: "20 updates pending" },
   },
   {
+    when: "updates are pending at the first sweep of a polling bot (no stall seen yet)",
+    given: { bot: { webhook: { url: "", pendingUpdateCount: 7 } }, checks: { webhook: { mode: "polling" } } },
+    then: { status: "ok", message: "7 updates pending", remediation: undefined },
+  },
+  {
     when: "the Bot API answers getWebhookInfo with 500",
     given: { faults: [{ methods: ["getWebhookInfo"], status: 500 }] },
     then: { status: "unknown", message: "getWebhookInfo: Internal Server Error", remediation: unknown },

@@ -40,7 +40,7 @@ const TABLE: { file: string; problems: (path: string) => string[] }[] = [
   { file: "invalid-unknown-check.yml", problems: () => [`checks.webhok: unknown check, did you mean \`webhook\`? (known: ${KNOWN_CHECKS})`] },
   {
     file: "invalid-unknown-bot-check-option.yml",
-    problems: () => ["bots[0].checks.webhook.maxPending: unknown key (allowed: enabled, mode, maxPendingUpdates, errorWindow)"],
+    problems: () => ["bots[0].checks.webhook.maxPending: unknown key (allowed: enabled, mode, maxPendingUpdates, errorWindow, stalledAfter)"],
   },
   {
     file: "invalid-bad-duration.yml",
@@ -59,6 +59,13 @@ const TABLE: { file: string; problems: (path: string) => string[] }[] = [
   {
     file: "invalid-error-window-too-long.yml",
     problems: () => ["bots[0].checks.webhook.errorWindow: expected a duration from 0s to 7d, got 30d"],
+  },
+  {
+    file: "invalid-stalled-after-too-short.yml",
+    problems: () => [
+      "checks.webhook.stalledAfter: expected a duration from 1s to 7d, got 500ms",
+      "bots[0].checks.webhook.stalledAfter: expected a duration from 1s to 7d, got 8d",
+    ],
   },
   { file: "invalid-bad-enum.yml", problems: () => ['telegram.environment: expected one of prod, test, got "staging"'] },
   { file: "invalid-wrong-type.yml", problems: () => ['schedule.concurrency: expected a positive integer, got "lots"'] },

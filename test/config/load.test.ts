@@ -60,7 +60,7 @@ describe("parseConfig", () => {
     expect(config.schedule).toEqual({ interval: 60_000, concurrency: 32 });
     expect(config.shard).toEqual({ index: 0, count: 1 });
     expect(config.store).toEqual({ path: "./data/secretary-watch.db", url: "", secretKey: "", retention: 180 * 86_400_000 });
-    expect(config.checks.webhook).toEqual({ enabled: true, mode: "webhook", maxPendingUpdates: 100, errorWindow: 600_000 });
+    expect(config.checks.webhook).toEqual({ enabled: true, mode: "webhook", maxPendingUpdates: 100, errorWindow: 600_000, stalledAfter: 300_000 });
     expect(config.checks["round-trip"]).toEqual({ enabled: false, mode: "reply", interval: 900_000, timeout: 120_000, slowAfter: 30_000 });
     expect(config.alerts).toMatchObject({ failAfter: 2, recoverAfter: 2, repeatInterval: 14_400_000, sendResolved: true, channels: {} });
     expect(config.bots).toEqual([]);
@@ -124,8 +124,8 @@ ${ANNA}    businessConnectionId: ""
   const [anna, boris] = resolveBots(config);
 
   it("when a bot overrides webhook.maxPendingUpdates, then the other webhook options keep the defaults", () => {
-    expect(anna!.checks.webhook).toEqual({ enabled: true, mode: "webhook", maxPendingUpdates: 500, errorWindow: 300_000 });
-    expect(boris!.checks.webhook).toEqual({ enabled: true, mode: "webhook", maxPendingUpdates: 100, errorWindow: 300_000 });
+    expect(anna!.checks.webhook).toEqual({ enabled: true, mode: "webhook", maxPendingUpdates: 500, errorWindow: 300_000, stalledAfter: 300_000 });
+    expect(boris!.checks.webhook).toEqual({ enabled: true, mode: "webhook", maxPendingUpdates: 100, errorWindow: 300_000, stalledAfter: 300_000 });
   });
 
   it("when a bot requires can_delete_outgoing_messages, then it is the wire name can_delete_sent_messages", () => {

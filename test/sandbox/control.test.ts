@@ -106,6 +106,22 @@ describe("bots", () => {
     expect(info.pending_update_count).toBe(9);
     expect(info.url).toBe("https://bots.example.com/anna");
   });
+  it("when updates are queued for a polling bot, then they are pending until its getUpdates takes them", async () => {
+    await control("PATCH", "/bots/anna_bot", { webhook: { url: "" } });
+    const message = { message_id: 7, date: 1700000000, chat: { id: PROBE, type: "private" }, text: "hello" };
+    expect(await control("POST", "/bots/anna_bot/updates", { updates: [{ message }, { message: { ...message, message_id: 8 } }] })).toEqual({ status: 201, body: { pending: 2 } });
+    expect((await tg(ANNA, "getWebhookInfo")).result.pending_update_count).toBe(2);
+    expect((await tg(ANNA, "getUpdates")).result.map((u: { message: { message_id: number } }) => u.message.message_id)).toEqual([7, 8]);
+    expect((await tg(ANNA, "getWebhookInfo")).result.pending_update_count).toBe(0);
+  });
+  it("when queued updates are no list, empty, or for no such bot, then 400 naming updates, or 404", async () => {
+    for (const body of [{}, { updates: [] }, { updates: "hello" }]) {
+      const r = await control("POST", "/bots/anna_bot/updates", body);
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.body.error).toMatch(/^updates: /);
+    }
+    expect((await control("POST", "/bots/ghost_bot/updates", { updates: [{ message: {} }] })).status).toBe(404);
+  });
   it("when PATCH gives lastErrorDate without a message, then 400 naming webhook.lastErrorMessage", async () => {
     const r = await control("PATCH", "/bots/anna_bot", { webhook: { lastErrorDate: 1700000000 } });
     expect(r.status).toBe(400);

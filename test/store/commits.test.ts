@@ -82,6 +82,27 @@ describe("the store's commits", () => {
     await store.close();
   });
 
+  it("when only what the checks remember changes (a backlog's start and count), then it is committed, and a reopened store has it", async () => {
+    const dir = newDir();
+    const store = await open(dir);
+    const remembering = (checkedAt: string, webhookBacklog?: { since: string; count: number }) => {
+      const r = result("anna", "healthy", checkedAt) as unknown as { observed: Record<string, unknown> };
+      r.observed = { ...r.observed, ...(webhookBacklog && { remembered: { webhookBacklog } }) };
+      return r as unknown as WatchState["results"];
+    };
+    await store.results.put("anna", remembering(at0));
+    const commits = store.stats.writes;
+    await store.results.put("anna", remembering(later, { since: later, count: 3 }));
+    await store.results.put("anna", remembering(later, { since: later, count: 3 }));
+    expect(store.stats.writes).toBe(commits + 1);
+    await store.results.put("anna", remembering(later, { since: later, count: 4 }));
+    expect(store.stats.writes).toBe(commits + 2);
+    await store.close();
+    const after = await open(dir);
+    expect((after.results.get("anna") as unknown as { observed: unknown }).observed).toMatchObject({ remembered: { webhookBacklog: { since: later, count: 4 } } });
+    await after.close();
+  });
+
   it("when a firing alert's bad streak only grows, then nothing is committed; when anything else of it changes, it is", async () => {
     const store = await open(newDir());
     const firing = (badStreak: number, goodStreak = 0) =>

@@ -6,17 +6,18 @@ import { createHash } from "node:crypto";
  * "Storage and history"): the sweep's times, durations and observations (`checkedAt`, a check's `at`,
  * `durationMs`, `latencyMs`, `observed`) and a passing check's message ("3 updates pending", a count that
  * moves on every sweep of a busy bot) are bookkeeping: memory has them at once, the disk with the next
- * verdict change.
+ * verdict change. What the checks remember across sweeps (`observed.remembered`: a stall's start) is verdict:
+ * a restart that lost it would change the verdicts that follow (a stall would start over).
  */
 export function verdictOf(result: unknown): string {
-  const r = result as { health?: unknown; since?: unknown; checks?: unknown };
+  const r = result as { health?: unknown; since?: unknown; checks?: unknown; observed?: { remembered?: unknown } };
   const checks = Array.isArray(r.checks)
     ? r.checks.map((c: Record<string, unknown>) => {
         const { at: _at, durationMs: _d, latencyMs: _l, message, ...verdict } = c;
         return c.status === "ok" ? verdict : { ...verdict, message };
       })
     : r.checks;
-  return JSON.stringify({ health: r.health, since: r.since, checks });
+  return JSON.stringify({ health: r.health, since: r.since, checks, remembered: r.observed?.remembered });
 }
 
 /**
