@@ -17,6 +17,7 @@ const ON_POSTGRES = [
   "test/e2e/page-browser.test.ts",
   "test/e2e/round-trip-schedule.test.ts",
   "test/e2e/service.test.ts",
+  "test/e2e/stalled-updates.test.ts",
   "test/grafana/prometheus.test.ts",
   "test/history/recording.test.ts",
   "test/http/admin-hardening.test.ts",

@@ -50,10 +50,11 @@ function judge(info: WireWebhookInfo, backlog: Backlog | undefined, now: Date, o
   }
   const lacking = info.allowed_updates ? BUSINESS_UPDATES.filter((u) => !info.allowed_updates!.includes(u)) : [];
   if (lacking.length > 0) return fail(`allowed_updates lacks ${lacking.join(", ")}`, REMEDIATION.webhookAllowedUpdates);
-  const stalled = stalledFor(backlog, now, stalledAfter);
-  if (stalled !== undefined)
+  if (backlog && stalledFor(backlog, now, stalledAfter) !== undefined)
+    // The stall's start, not its count or length: both move every sweep, and a message that changes every
+    // sweep is a new verdict to write (and page) every sweep. The count is secretary_webhook_pending_updates.
     return fail(
-      `${info.pending_update_count} updates pending and not being consumed for ${formatDuration(stalled)}`,
+      `updates pending and not being consumed since ${backlog.since.replace(/\.\d{3}Z$/, "Z")} (${formatDuration(stalledAfter)} or more)`,
       info.url ? REMEDIATION.webhookStalled : REMEDIATION.pollingStalled,
     );
   if (info.pending_update_count > maxPendingUpdates)

@@ -59,7 +59,10 @@ export interface Observations {
   remembered?: Remembered;
 }
 
-/** Each check's memory across sweeps, by what it is about (a check declares its keys: `remembers`). */
+/**
+ * Each check's memory across sweeps, by what it is about (a check declares its keys: `remembers`). Every
+ * entry is a condition with its `since`: the store writes the start of one that has stood a minute (verdict.ts).
+ */
 export interface Remembered {
   /** The webhook check's: the pending updates it watches for a stall (checks/webhook-backlog.ts). */
   webhookBacklog?: Backlog;

@@ -262,7 +262,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       const [sweeps, liveTests] = await Promise.all([scheduler.stop(deadlineMs), ownSchedules.stop(deadlineMs)]);
       // Replicas: what this one swept is written, then its shards are let go, for the others to take at once.
       if (leases) {
-        await store.flush().catch(() => undefined);
+        await store.flush({ remembered: true }).catch(() => undefined);
         await leases.stop();
       }
       await testAccount?.close();

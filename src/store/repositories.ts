@@ -90,8 +90,12 @@ export interface StateRepositories<S extends StateShapes> extends Durability {
   readonly bots: KeyValueRepository<S["bots"]>;
   /** Business connection ids recorded through the admin API, by bot name (Fleet). */
   readonly connections: KeyValueRepository<string>;
-  /** Commits whatever is pending; resolves once it is on disk (tests, shutdown). */
-  flush(): Promise<void>;
+  /**
+   * Commits whatever is pending; resolves once it is on disk (tests, shutdown). `remembered`: also the rows
+   * of bots whose checks remember something not yet written (a young stall's start: verdict.ts), as a
+   * process does before it lets go of its bots (a stop, a replica releasing its shards).
+   */
+  flush(options?: { remembered?: boolean }): Promise<void>;
   /** Commits whatever is pending, batched bookkeeping included, and lets go of the file. */
   close(): Promise<void>;
   /** Commits that reached the disk and the bytes they wrote (as the engine counts them). */

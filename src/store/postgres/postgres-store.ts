@@ -4,7 +4,7 @@ import type { StateRepositories, StateShapes } from "../repositories.ts";
 import { MemoryList, MemoryTable } from "../memory-slices.ts";
 import { CommitLedger } from "../commit-ledger.ts";
 import { SweepBatch } from "../sweep-batch.ts";
-import { rowFingerprint } from "../sqlite/verdict.ts";
+import { remembering, rowFingerprint } from "../sqlite/verdict.ts";
 import { createPool, describeUrl, inTransaction } from "./pool.ts";
 import { loadState } from "./load-state.ts";
 import type { SliceName } from "./state-rows.ts";
@@ -143,7 +143,8 @@ export class PostgresStore<S extends StateShapes> implements StateRepositories<S
     return this.waitForCommit();
   }
 
-  flush(): Promise<void> {
+  flush(options: { remembered?: boolean } = {}): Promise<void> {
+    if (options.remembered) for (const bot of remembering(this.slice("results"))) if (this.writes("results", bot)) this.dirty.get("results")!.add(bot);
     if (!this.pending() && !this.committing) return Promise.resolve();
     return this.waitForCommit();
   }
@@ -154,6 +155,7 @@ export class PostgresStore<S extends StateShapes> implements StateRepositories<S
     this.sweeps.stop();
     await this.feed.stop();
     this.sweeps.release();
+    void this.flush({ remembered: true }).catch(() => undefined); // marks them; the commit below writes them
     await this.committing;
     if (this.pending()) await this.commit().catch(() => undefined);
     this.closed = true;

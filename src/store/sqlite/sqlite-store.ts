@@ -10,7 +10,7 @@ import { SqliteHistoryStore } from "./history-store.ts";
 import { writeSliceRow, type SliceName } from "./slice-writes.ts";
 import { readState } from "./state-rows.ts";
 import { upsertSweep } from "./sweep-rows.ts";
-import { rowFingerprint } from "./verdict.ts";
+import { remembering, rowFingerprint } from "./verdict.ts";
 
 export interface SqliteStoreOptions {
   /** The database file (store.path); a JSON state file of the earlier format found there is imported. */
@@ -115,7 +115,8 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
     return this.waitForCommit(true);
   }
 
-  flush(): Promise<void> {
+  flush(options: { remembered?: boolean } = {}): Promise<void> {
+    if (options.remembered) for (const bot of remembering(this.slice("results"))) this.dirty.get("results")!.add(bot);
     if (!this.pending()) return Promise.resolve();
     return this.waitForCommit(true);
   }
@@ -125,6 +126,7 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
     clearTimeout(this.retryTimer);
     this.sweeps.stop();
     this.sweeps.release();
+    void this.flush({ remembered: true }).catch(() => undefined); // marks them; the commit below writes them
     this.history.end(Date.now());
     this.commit();
     this.closed = true;

@@ -6,18 +6,43 @@ import { createHash } from "node:crypto";
  * "Storage and history"): the sweep's times, durations and observations (`checkedAt`, a check's `at`,
  * `durationMs`, `latencyMs`, `observed`) and a passing check's message ("3 updates pending", a count that
  * moves on every sweep of a busy bot) are bookkeeping: memory has them at once, the disk with the next
- * verdict change. What the checks remember across sweeps (`observed.remembered`: a stall's start) is verdict:
- * a restart that lost it would change the verdicts that follow (a stall would start over).
+ * verdict change. What the checks remember across sweeps (`observed.remembered`, each entry a condition and
+ * its `since`: a stall's start) is verdict once the condition has stood `REMEMBERED_AFTER_MS`, and then only
+ * its start: a restart that lost it would start the stall over. Before that minute it is bookkeeping, or a
+ * busy bot's backlog, rising and falling by the sweep, would write its row every sweep; a restart then
+ * delays a stall's verdict by at most that minute.
  */
 export function verdictOf(result: unknown): string {
-  const r = result as { health?: unknown; since?: unknown; checks?: unknown; observed?: { remembered?: unknown } };
+  const r = result as { health?: unknown; since?: unknown; checkedAt?: unknown; checks?: unknown; observed?: { remembered?: unknown } };
   const checks = Array.isArray(r.checks)
     ? r.checks.map((c: Record<string, unknown>) => {
         const { at: _at, durationMs: _d, latencyMs: _l, message, ...verdict } = c;
         return c.status === "ok" ? verdict : { ...verdict, message };
       })
     : r.checks;
-  return JSON.stringify({ health: r.health, since: r.since, checks, remembered: r.observed?.remembered });
+  return JSON.stringify({ health: r.health, since: r.since, checks, remembered: standing(r.observed?.remembered, r.checkedAt) });
+}
+
+/**
+ * The results whose checks remember something: a store writes their rows when it closes, so a restart
+ * loses no young stall's start (one that has not stood the minute that makes it verdict).
+ */
+export function remembering(results: ReadonlyMap<string, unknown>): string[] {
+  return [...results].flatMap(([bot, r]) => ((r as { observed?: { remembered?: unknown } }).observed?.remembered === undefined ? [] : [bot]));
+}
+
+/** A remembered condition's start is written once it has stood this long (a minute: the sweep batch's period). */
+export const REMEMBERED_AFTER_MS = 60_000;
+
+/** The starts of the remembered conditions that stood `REMEMBERED_AFTER_MS` by the result's `checkedAt`. */
+function standing(remembered: unknown, checkedAt: unknown): Record<string, unknown> | undefined {
+  if (typeof remembered !== "object" || remembered === null) return undefined;
+  const at = typeof checkedAt === "string" ? Date.parse(checkedAt) : NaN;
+  const starts = Object.entries(remembered as Record<string, { since?: unknown }>).flatMap(([key, entry]) => {
+    const since = typeof entry?.since === "string" ? Date.parse(entry.since) : NaN;
+    return Number.isNaN(since) || !(at - since >= REMEMBERED_AFTER_MS) ? [] : [[key, entry.since] as const];
+  });
+  return starts.length > 0 ? Object.fromEntries(starts) : undefined;
 }
 
 /**
