@@ -35,6 +35,8 @@ export interface Observations {
   webhookPendingUpdates?: number;
   /** Unix seconds of Telegram's last webhook delivery error. */
   webhookLastErrorAt?: number;
+  /** Unix seconds the webhook endpoint's TLS certificate expires (its notAfter). */
+  webhookCertificateExpiresAt?: number;
 }
 
 /** A bot as a check sees it: who it is and what it must be attached to (its options come separately). */

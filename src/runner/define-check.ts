@@ -122,6 +122,8 @@ export type Verdict = (
   | { status: "warn"; message: string; remediation: string }
   | { status: "fail"; message: string; remediation: string; impact?: Impact }
   | { status: "skipped"; message: string }
+  /** The monitor could not tell, for a reason of its own outside Telegram's answers (its DNS, its network path). */
+  | { status: "unknown"; message: string; remediation: string }
 ) & {
   /** A latency the check measured (round-trip), for its histogram. */
   latencyMs?: number;
@@ -153,3 +155,4 @@ export const warn = (message: string, remediation: string): Verdict => ({ status
 export const fail = (message: string, remediation: string, impact?: Impact): Verdict =>
   impact ? { status: "fail", message, remediation, impact } : { status: "fail", message, remediation };
 export const skip = (message: string): Verdict => ({ status: "skipped", message });
+export const unknown = (message: string, remediation: string): Verdict => ({ status: "unknown", message, remediation });
