@@ -11,8 +11,8 @@ import { REMEDIATION } from "./remediation.ts";
 /** The only ports Telegram delivers webhooks to. */
 export const TELEGRAM_WEBHOOK_PORTS: readonly number[] = [443, 80, 88, 8443];
 const DAY_MS = 86_400_000;
-/** Chain errors about the dates: the check says those itself, with the date. */
-const DATE_ERRORS = new Set(["CERT_HAS_EXPIRED", "CERT_NOT_YET_VALID"]);
+/** Handshake errors that are not about the chain: the check says those itself, with the dates and the names. */
+const NOT_CHAIN_ERRORS = new Set(["CERT_HAS_EXPIRED", "CERT_NOT_YET_VALID", "ERR_TLS_CERT_ALTNAME_INVALID"]);
 
 /** What the check asks the world through, beyond its options: tests point these at their own. */
 export interface EndpointProbe {
@@ -85,7 +85,7 @@ export function makeWebhookEndpoint(probe: EndpointProbe = {}) {
       const verdict = certificateVerdict(shake.certificate, {
         host,
         now,
-        trusted: shake.authorized || info.has_custom_certificate === true || DATE_ERRORS.has(shake.authorizationError ?? ""),
+        trusted: shake.authorized || info.has_custom_certificate === true || NOT_CHAIN_ERRORS.has(shake.authorizationError ?? ""),
         chainError: shake.authorizationError,
         warnDays: o.warnDays,
         failDays: o.failDays,
