@@ -93,7 +93,7 @@ export function makeWebhookEndpoint(probe: EndpointProbe = {}) {
       if (verdict.status !== "ok") return verdict;
       if (telegramAddress && !addresses.includes(telegramAddress))
         return warn(
-          `Telegram delivers to ${telegramAddress}, which ${target.host} no longer resolves to (it resolves to ${addresses.join(", ")})`,
+          `Telegram delivers to ${telegramAddress}, which ${host} no longer resolves to (it resolves to ${addresses.join(", ")})`,
           REMEDIATION.endpointAddressMoved,
         );
       return verdict;

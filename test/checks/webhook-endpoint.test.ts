@@ -20,6 +20,7 @@ import { parseWorld } from "../../src/sandbox/world.ts";
 import { BotClient } from "../../src/telegram/client.ts";
 import { createTransport } from "../../src/telegram/transport.ts";
 import type { BotStatus, CheckResult } from "../../src/model.ts";
+import { expectRow, type Row as ScenarioRow } from "../support/check-scenario.ts";
 
 const HOST = "bots.example.com";
 const TOKEN = "7000001:demo-anna-Xk2v9";
@@ -281,27 +282,58 @@ function withServers(resolver: Resolver, server: string): Resolver {
   return resolver;
 }
 
+/**
+ * The scenario table through the shared runner (test/support/check-scenario.ts): anna's webhook host is
+ * served by the sandbox's own endpoints, with certificates the sandbox makes as her world says.
+ */
+const SANDBOX_ROWS: ScenarioRow[] = [
+  {
+    when: "the world's certificate is uploaded and valid for 90 days",
+    given: {},
+    then: { status: "ok", message: expect.stringMatching(/^certificate valid until \d{4}-\d\d-\d\d \d\d:\d\d UTC$/), remediation: undefined },
+  },
+  {
+    when: "the world's certificate expires in 5 days",
+    given: { bot: { webhook: { certificateExpiresInDays: 5 } } },
+    then: { status: "warn", message: expect.stringMatching(/^the certificate of bots\.example\.com expires on .+, within 14 days$/), remediation: expect.stringContaining("Renew") },
+  },
+  {
+    when: "the world's certificate expires in 2 days",
+    given: { bot: { webhook: { certificateExpiresInDays: 2 } } },
+    then: { status: "fail", impact: "degraded", message: expect.stringMatching(/, within 3 days$/) },
+  },
+  {
+    when: "the world's certificate expired yesterday",
+    given: { bot: { webhook: { certificateExpiresInDays: -1 } } },
+    then: { status: "fail", message: expect.stringMatching(/^the certificate of bots\.example\.com expired on /) },
+  },
+  {
+    when: "the world's certificate was not uploaded (no public authority vouches for it)",
+    given: { bot: { webhook: { hasCustomCertificate: false } } },
+    then: { status: "fail", message: expect.stringContaining("is not from a trusted authority (DEPTH_ZERO_SELF_SIGNED_CERT)") },
+  },
+  {
+    when: "the world's certificate is for other names",
+    given: { bot: { webhook: { certificateNames: ["shop.example.net", "127.0.0.5"] } } },
+    then: { status: "fail", message: `the certificate of ${HOST} is for shop.example.net, 127.0.0.5, not for ${HOST}` },
+  },
+  {
+    when: "Telegram resolved the host to an address it no longer has",
+    given: { bot: { webhook: { ipAddress: "203.0.113.10" } } },
+    then: { status: "warn", message: expect.stringContaining(`Telegram delivers to 203.0.113.10, which ${HOST} no longer resolves to (it resolves to 127.0.0.1)`) },
+  },
+  {
+    when: "the bot polls",
+    given: { bot: { webhook: { url: "" } }, checks: { webhook: { mode: "polling" } } },
+    then: { status: "skipped", message: "the bot polls (no webhook is set)" },
+  },
+  {
+    when: "getWebhookInfo answers 500",
+    given: { faults: [{ methods: ["getWebhookInfo"], status: 500 }] },
+    then: { status: "skipped", message: "skipped: webhook did not pass" },
+  },
+];
+
 describe("the webhook-endpoint check against the sandbox's own endpoints", () => {
-  /** The registered check's probe (Node's roots, the system's DNS), connecting to the sandbox for the world's host. */
-  const viaSandbox = (webhook: Record<string, unknown>): World => ({ probe: {}, webhook, options: { connectTo: { [`${HOST}:443`]: sandbox.url } } });
-
-  it("when the world's certificate expires in 5 days, then warn", async () => {
-    const { result } = await sweep(viaSandbox({ hasCustomCertificate: true, certificateExpiresInDays: 5 }));
-    expect(result).toMatchObject({ status: "warn", message: expect.stringMatching(/^the certificate of bots\.example\.com expires on .+, within 14 days$/) });
-  });
-
-  it("when the world's certificate is uploaded and valid for 90 days, then ok", async () => {
-    const { result } = await sweep(viaSandbox({ hasCustomCertificate: true }));
-    expect(result).toMatchObject({ status: "ok", message: expect.stringMatching(/^certificate valid until /) });
-  });
-
-  it("when the world's certificate was not uploaded, then no public authority vouches for it: fail", async () => {
-    const { result } = await sweep(viaSandbox({ hasCustomCertificate: false }));
-    expect(result).toMatchObject({ status: "fail", message: expect.stringContaining("is not from a trusted authority (DEPTH_ZERO_SELF_SIGNED_CERT)") });
-  });
-
-  it("when the world's certificate is for other names, then fail naming them", async () => {
-    const { result } = await sweep(viaSandbox({ hasCustomCertificate: true, certificateNames: ["shop.example.net", "127.0.0.5"] }));
-    expect(result).toMatchObject({ status: "fail", message: `the certificate of ${HOST} is for shop.example.net, 127.0.0.5, not for ${HOST}` });
-  });
+  for (const row of SANDBOX_ROWS) it(`when ${row.when}, then webhook-endpoint is ${String(row.then.status)}`, () => expectRow("webhook-endpoint", row));
 });
