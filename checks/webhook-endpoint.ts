@@ -30,7 +30,7 @@ const options = z
     connectTo: z
       .record(
         z.string().regex(CONNECT_TO_KEY, 'expected a "host:port" key, as in the webhook URL'),
-        z.string().refine((v) => parseConnectTarget(v) !== undefined, 'expected "address:port" or a URL'),
+        z.string().refine((v) => parseConnectTarget(v) !== undefined, { error: (iss) => `expected "address:port", ":port" or a URL, got ${JSON.stringify(iss.input)}` }),
       )
       .default({})
       .describe('as curl --connect-to: { "host:port": "address:port" } connects there instead of to the host\'s DNS addresses (":port": the host\'s addresses, that port)'),

@@ -144,7 +144,7 @@ describe("the service on the demo fleet", () => {
     service = await start();
     const after = await status();
     expect(Object.fromEntries(after.bots.map((b) => [b.name, b.health]))).toEqual(persisted);
-    expect(bot(after, "revoked").checks.map((c) => c.status)).toEqual(["fail", ...Array(7).fill("skipped")]);
+    expect(bot(after, "revoked").checks.map((c) => c.status)).toEqual(["fail", ...Array(8).fill("skipped")]);
   });
 
   it("when every output is searched, then no bot token appears in logs, responses, metrics, page or state", async () => {
