@@ -39,6 +39,13 @@ const options = z
 
 /** The check, asking through `probe` (the registered one asks the system's DNS and trusts Node's roots). */
 export function makeWebhookEndpoint(probe: EndpointProbe = {}) {
+  // One resolver per timeout, not one per sweep: each opens a DNS channel of its own.
+  const resolvers = new Map<number, HostResolver>();
+  const resolverFor = (timeoutMs: number): HostResolver => {
+    let resolver = resolvers.get(timeoutMs);
+    if (!resolver) resolvers.set(timeoutMs, (resolver = (probe.resolver ?? systemResolver)(timeoutMs)));
+    return resolver;
+  };
   return defineCheck({
     id: "webhook-endpoint",
     title: "The webhook endpoint accepts Telegram's TLS connection",
@@ -53,7 +60,8 @@ export function makeWebhookEndpoint(probe: EndpointProbe = {}) {
       try {
         url = new URL(info.url);
       } catch {
-        return fail(`the webhook URL is not a URL: ${info.url}`, REMEDIATION.webhookMissing);
+        // Not the URL itself: its path may hold the bot's token (https://host/bot<token>/).
+        return fail("the webhook URL Telegram reports is not a valid URL", REMEDIATION.webhookMissing);
       }
       const host = unbracket(url.hostname).toLowerCase();
       const port = Number(url.port || 443);
@@ -64,8 +72,7 @@ export function makeWebhookEndpoint(probe: EndpointProbe = {}) {
       const override = o.connectTo[`${isIP(host) === 6 ? `[${host}]` : host}:${port}`];
       const parsed = override === undefined ? undefined : parseConnectTarget(override)!;
       const target = { host: parsed?.host ?? host, port: parsed?.port ?? port };
-      const resolver = (probe.resolver ?? systemResolver)(o.timeout);
-      const resolution = await resolveHost(target.host, resolver, o.timeout);
+      const resolution = await resolveHost(target.host, resolverFor(o.timeout), o.timeout);
       if (resolution.kind === "no-such-name") return fail(`${target.host} does not resolve (${resolution.code})`, REMEDIATION.endpointNoSuchName);
       if (resolution.kind === "unreachable")
         return unknown(`could not look up ${target.host}: the DNS answered nothing usable (${resolution.code})`, REMEDIATION.endpointUnreachable);

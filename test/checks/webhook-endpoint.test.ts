@@ -263,6 +263,18 @@ describe("the webhook-endpoint check's verdicts", () => {
       expect(result).toMatchObject(row.then(world));
     });
 
+  it("when the webhook URL holds the bot's token, then no verdict names it", async () => {
+    for (const world of [
+      { ...at(1), webhook: { url: `https://${HOST}:8080/bot${TOKEN}/hook` } },
+      { ...at(await closedPort()), webhook: { url: `https://${HOST}/bot${TOKEN}/hook` } },
+      { ...at(await tlsEndpoint(EXPIRED)), webhook: { url: `https://${HOST}/bot${TOKEN}/hook` } },
+    ]) {
+      const { result } = await sweep(world);
+      expect(result.status).not.toBe("ok");
+      expect(JSON.stringify(result)).not.toContain("demo-anna-Xk2v9");
+    }
+  });
+
   it("when webhook did not pass, then webhook-endpoint is skipped", async () => {
     const { result } = await sweep({ ...at(1), webhook: { allowedUpdates: ["message"] } });
     expect(result).toMatchObject({ status: "skipped", message: "skipped: webhook did not pass" });
