@@ -65,8 +65,6 @@ describe("the history readers on a running service", () => {
       telegram: { apiRoot: sandbox.url, timeout: "300ms" },
       server: { adminToken: ADMIN },
       schedule: { interval: "500ms" },
-      // The healthy world's webhook host resolves nowhere: the bot registered below would fail webhook-endpoint.
-      checks: { "webhook-endpoint": { enabled: false } },
       alerts: {
         failAfter: 2,
         recoverAfter: 1,
