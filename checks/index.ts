@@ -6,6 +6,7 @@ import { rights } from "./rights.ts";
 import { scope } from "./scope.ts";
 import { token } from "./token.ts";
 import { webhook } from "./webhook.ts";
+import { webhookEndpoint } from "./webhook-endpoint.ts";
 import { roundTrip } from "./round-trip.ts";
 
 /**
@@ -13,7 +14,7 @@ import { roundTrip } from "./round-trip.ts";
  * ids and their options, typed from here), metrics and docs all derive from it. To add a check, write
  * a module and list it here.
  */
-export const CHECKS = [token, identity, businessMode, connection, rights, scope, webhook, roundTrip] as const satisfies CheckRegistry;
+export const CHECKS = [token, identity, businessMode, connection, rights, scope, webhook, webhookEndpoint, roundTrip] as const satisfies CheckRegistry;
 
 /** Every registered check's options by id: the type of `config.checks` and `MonitoredBot.checks`. */
 export type CheckOptions = OptionsOf<typeof CHECKS>;

@@ -64,6 +64,22 @@ export const REMEDIATION = {
     "Telegram is holding this bot's updates and nothing is collecting them, so Secretary messages do not reach the bot and no reply can appear: the bot's poller (the process that calls getUpdates) is not running or cannot reach Telegram. Restart the bot's backend, check its logs and its network path to the Bot API, and watch the pending count fall.",
   webhookStalled:
     "Telegram is holding this bot's updates and the backend is not taking them, so Secretary messages do not reach the bot and no reply can appear: the backend behind the webhook is not answering Telegram's deliveries. Check that it is running and answers 200 quickly, and watch the pending count fall.",
+  endpointPort:
+    "Telegram delivers webhooks only to ports 443, 80, 88 and 8443, so Secretary messages never reach this endpoint. Serve the bot's webhook on one of those ports and call setWebhook again with that URL.",
+  endpointNoSuchName:
+    "The webhook's host name does not exist in DNS, so Telegram cannot deliver Secretary messages to the bot. Fix the host's DNS record (or set the webhook to a host that resolves) and call setWebhook again.",
+  endpointAddressMoved:
+    "Telegram still delivers to the address it resolved when the webhook was set, and the host name no longer points there. Call setWebhook again with the same URL so that Telegram resolves the name anew, or keep the endpoint answering on the old address.",
+  endpointHandshake:
+    "Telegram could not open an HTTPS connection to the webhook: the endpoint must speak TLS on that port. Check the web server or proxy in front of the bot's backend and its TLS setup.",
+  endpointUntrusted:
+    "Telegram accepts only a certificate from a trusted certificate authority, or a self-signed one uploaded with setWebhook. Install the full certificate chain on the endpoint (the certificate and its intermediates), or upload the self-signed certificate with setWebhook's certificate parameter.",
+  endpointWrongName:
+    "The webhook's certificate is not issued for its host name, so Telegram refuses the connection. Install a certificate for this host name, or set the webhook to a name the certificate covers.",
+  endpointExpiry:
+    "Renew the webhook's TLS certificate and install it on the endpoint: once it has expired, Telegram stops delivering Secretary messages to the bot. If it is a self-signed certificate, upload the new one with setWebhook too.",
+  endpointUnreachable:
+    "Nothing is known to be wrong with the bot: the monitor could not reach its DNS server or the webhook endpoint. If this persists, check the monitor's own network path (its DNS servers, outbound connections to the endpoint's port).",
 } as const;
 
 /** Where the profile owner changes what the bot may do, as Telegram's apps name it. */

@@ -52,6 +52,8 @@ export interface Observations {
   webhookPendingUpdates?: number;
   /** Unix seconds of Telegram's last webhook delivery error. */
   webhookLastErrorAt?: number;
+  /** Unix seconds the webhook endpoint's TLS certificate expires (its notAfter). */
+  webhookCertificateExpiresAt?: number;
   /**
    * What checks carry from one sweep of the bot to the next. It is stored with the bot's last result, so
    * it survives a restart, and it is part of that result's verdict: lost, it would change the next one.

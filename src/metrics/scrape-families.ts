@@ -118,6 +118,9 @@ export function registerScrapeFamilies(registry: FleetRegistry, source: MetricsS
   perBot("secretary_webhook_last_error_timestamp_seconds", "When Telegram last failed to deliver to the webhook (Unix seconds).", () => source.statuses(), (lines, s) => {
     if (s.observed.webhookLastErrorAt !== undefined) lines.add(tail("", s.observed.webhookLastErrorAt));
   });
+  perBot("secretary_webhook_certificate_expiry_timestamp_seconds", "When the webhook endpoint's TLS certificate expires (Unix seconds).", () => source.statuses(), (lines, s) => {
+    if (s.observed.webhookCertificateExpiresAt !== undefined) lines.add(tail("", s.observed.webhookCertificateExpiresAt));
+  });
 
   /** A per-bot family: `add` gives each bot's lines (tails, see BotLines); a slice ends every BOTS_PER_SLICE bots. */
   function perBot<B extends { name: string }>(name: string, help: string, bots: () => Iterable<B>, add: (lines: BotLines, bot: B) => void): void {

@@ -132,6 +132,8 @@ export type Verdict = (
   | { status: "warn"; message: string; remediation: string }
   | { status: "fail"; message: string; remediation: string; impact?: Impact }
   | { status: "skipped"; message: string }
+  /** The monitor could not tell, for a reason of its own outside Telegram's answers (its DNS, its network path). */
+  | { status: "unknown"; message: string; remediation: string }
 ) & {
   /** A latency the check measured (round-trip), for its histogram. */
   latencyMs?: number;
@@ -170,3 +172,4 @@ export const fail = (message: string, remediation: string, impact?: Impact): Ver
 export const skip = (message: string): Verdict => ({ status: "skipped", message });
 /** `verdict`, marked as the profile owner's to fix, in their words. */
 export const forOwner = (verdict: Verdict, ...fixes: OwnerFix[]): Verdict => (fixes.length > 0 ? { ...verdict, ownerFixes: fixes } : verdict);
+export const unknown = (message: string, remediation: string): Verdict => ({ status: "unknown", message, remediation });

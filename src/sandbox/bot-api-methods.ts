@@ -79,7 +79,7 @@ function getWebhookInfo({ world, bot }: Ctx) {
   const lastErrorDate = world.lastErrorDate(bot);
   return {
     url: w.url,
-    has_custom_certificate: false,
+    has_custom_certificate: w.hasCustomCertificate,
     // Undelivered updates the world queued for a polling bot count as pending too.
     pending_update_count: w.pendingUpdateCount + bot.pendingUpdates.length,
     ...(lastErrorDate !== null ? { last_error_date: lastErrorDate, last_error_message: w.lastErrorMessage ?? "" } : {}),

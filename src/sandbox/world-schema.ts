@@ -39,6 +39,15 @@ const webhookFields = {
   allowedUpdates: z.array(z.string().min(1)).nullable(),
   maxConnections: z.number().int().min(1).max(100).nullable(),
   ipAddress: z.string().min(1).nullable(),
+  /**
+   * Whether the bot uploaded its certificate with setWebhook. The sandbox's endpoint certificates are its
+   * own (no public authority signs them): true by default, so that they are taken as Telegram would.
+   */
+  hasCustomCertificate: z.boolean(),
+  /** Days from when the endpoint first presents it to when its certificate expires (negative: expired). */
+  certificateExpiresInDays: z.number().int().min(-3650).max(3650),
+  /** The names the endpoint's certificate is for; null: the webhook URL's host. */
+  certificateNames: z.array(z.string().min(1)).min(1).nullable(),
 };
 const webhookPatchSchema = z.object(webhookFields).partial().strict();
 export const webhookSchema = z
@@ -52,6 +61,9 @@ export const webhookSchema = z
     allowedUpdates: webhookFields.allowedUpdates.default(null),
     maxConnections: webhookFields.maxConnections.default(null),
     ipAddress: webhookFields.ipAddress.default(null),
+    hasCustomCertificate: webhookFields.hasCustomCertificate.default(true),
+    certificateExpiresInDays: webhookFields.certificateExpiresInDays.default(90),
+    certificateNames: webhookFields.certificateNames.default(null),
   })
   .strict();
 

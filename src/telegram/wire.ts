@@ -36,7 +36,10 @@ export type WireBusinessConnection = z.output<typeof wireBusinessConnection>;
 
 export const wireWebhookInfo = z.looseObject({
   url: z.string(),
+  has_custom_certificate: z.boolean().optional(),
   pending_update_count: integer,
+  /** The address Telegram resolved the webhook's host to, and delivers to. */
+  ip_address: z.string().optional(),
   last_error_date: integer.optional(),
   last_error_message: z.string().optional(),
   allowed_updates: z.array(z.string()).optional(),

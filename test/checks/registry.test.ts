@@ -5,7 +5,7 @@ import { configJsonSchema } from "../../src/config/json-schema.ts";
 
 describe("the check registry", () => {
   it("when checks are registered, then ids are unique and match SPEC §1 in order", () => {
-    expect(CHECK_IDS).toEqual(["token", "identity", "business-mode", "connection", "rights", "scope", "webhook", "round-trip"]);
+    expect(CHECK_IDS).toEqual(["token", "identity", "business-mode", "connection", "rights", "scope", "webhook", "webhook-endpoint", "round-trip"]);
     expect(new Set(CHECK_IDS).size).toBe(CHECK_IDS.length);
   });
 

@@ -8,7 +8,7 @@ import { ConfigError, loadConfigFile, parseConfig } from "../../src/config/load.
  */
 
 const testdata = (name: string) => fileURLToPath(new URL(`./testdata/${name}`, import.meta.url));
-const KNOWN_CHECKS = "token, identity, business-mode, connection, rights, scope, webhook, round-trip";
+const KNOWN_CHECKS = "token, identity, business-mode, connection, rights, scope, webhook, webhook-endpoint, round-trip";
 
 function problemsOf(file: string): string[] {
   try {
@@ -56,6 +56,14 @@ const TABLE: { file: string; problems: (path: string) => string[] }[] = [
     problems: () => ["alerts.maintenance[0].duration: expected a duration from 1s to 366d, got 400d"],
   },
   { file: "invalid-round-trip-timeout-too-long.yml", problems: () => ["checks.round-trip.timeout: expected a duration from 1s to 10m, got 1h"] },
+  {
+    file: "invalid-webhook-endpoint-connect-to.yml",
+    problems: () => [
+      "checks.webhook-endpoint.warnDays: expected an integer from 0 to 3650, got -1",
+      'checks.webhook-endpoint.connectTo["bots.example.com"]: expected a "host:port" key, as in the webhook URL',
+      'checks.webhook-endpoint.connectTo["hooks.example.com:443"]: expected "address:port", ":port" or a URL, got "127.0.0.1"',
+    ],
+  },
   {
     file: "invalid-error-window-too-long.yml",
     problems: () => ["bots[0].checks.webhook.errorWindow: expected a duration from 0s to 7d, got 30d"],

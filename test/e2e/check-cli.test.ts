@@ -7,30 +7,30 @@ import { calls, startDemoFleet, type DemoFleet } from "../support/demo-fleet.ts"
 type Row = Record<string, string>;
 
 // Expected status of each check, per demo bot (SPEC §1); "-" = skipped.
-const CHECKS = ["token", "identity", "business-mode", "connection", "rights", "scope", "webhook", "round-trip"];
+const CHECKS = ["token", "identity", "business-mode", "connection", "rights", "scope", "webhook", "webhook-endpoint", "round-trip"];
 // "x" = not in the results (round-trip is disabled for no-inbound in the demo config).
 const EXPECTED: Record<string, [health: string, statuses: string]> = {
-  anna: ["healthy", "ok ok ok ok ok ok ok ok"],
-  revoked: ["down", "fail - - - - - - -"],
-  malformed: ["down", "fail - - - - - - -"],
-  impostor: ["down", "ok fail ok ok ok ok ok ok"],
-  "business-off": ["down", "ok ok fail - - - ok -"],
-  "no-connection": ["degraded", "ok ok ok warn - - ok -"],
-  "connection-gone": ["down", "ok ok ok fail - - ok -"],
-  disabled: ["down", "ok ok ok fail - - ok -"],
-  "wrong-owner": ["down", "ok ok ok fail - - ok -"],
-  "no-reply": ["down", "ok ok ok ok fail fail ok fail"],
-  "no-stars": ["degraded", "ok ok ok ok fail ok ok ok"],
-  "out-of-scope": ["down", "ok ok ok ok ok fail ok fail"],
-  "no-inbound": ["degraded", "ok ok ok ok ok warn ok x"],
-  "webhook-error": ["down", "ok ok ok ok ok ok fail fail"],
-  "old-webhook-error": ["healthy", "ok ok ok ok ok ok ok ok"],
-  "filtered-updates": ["down", "ok ok ok ok ok ok fail fail"],
-  backlog: ["degraded", "ok ok ok ok ok ok warn ok"],
-  "rate-limited": ["unknown", "unknown - - - - - - -"],
-  flaky: ["unknown", "ok ok ok ok ok ok unknown ok"],
-  hung: ["unknown", "unknown - - - - - - -"],
-  silent: ["down", "ok ok ok ok ok ok ok fail"],
+  anna: ["healthy", "ok ok ok ok ok ok ok ok ok"],
+  revoked: ["down", "fail - - - - - - - -"],
+  malformed: ["down", "fail - - - - - - - -"],
+  impostor: ["down", "ok fail ok ok ok ok ok ok ok"],
+  "business-off": ["down", "ok ok fail - - - ok ok -"],
+  "no-connection": ["degraded", "ok ok ok warn - - ok ok -"],
+  "connection-gone": ["down", "ok ok ok fail - - ok ok -"],
+  disabled: ["down", "ok ok ok fail - - ok ok -"],
+  "wrong-owner": ["down", "ok ok ok fail - - ok ok -"],
+  "no-reply": ["down", "ok ok ok ok fail fail ok ok fail"],
+  "no-stars": ["degraded", "ok ok ok ok fail ok ok ok ok"],
+  "out-of-scope": ["down", "ok ok ok ok ok fail ok ok fail"],
+  "no-inbound": ["degraded", "ok ok ok ok ok warn ok ok x"],
+  "webhook-error": ["down", "ok ok ok ok ok ok fail - fail"],
+  "old-webhook-error": ["degraded", "ok ok ok ok ok ok ok warn ok"],
+  "filtered-updates": ["down", "ok ok ok ok ok ok fail - fail"],
+  backlog: ["degraded", "ok ok ok ok ok ok warn - ok"],
+  "rate-limited": ["unknown", "unknown - - - - - - - -"],
+  flaky: ["unknown", "ok ok ok ok ok ok unknown - ok"],
+  hung: ["unknown", "unknown - - - - - - - -"],
+  silent: ["down", "ok ok ok ok ok ok ok ok fail"],
 };
 
 describe("secretary-watch check --config FILE --json against a Bot API server", () => {

@@ -11,6 +11,7 @@ const STEPS = [
   "Secretary Mode permissions are complete",
   "The chat accessibility scope includes the test chat",
   "Telegram delivers the bot's updates",
+  "The webhook endpoint accepts Telegram's TLS connection",
   "Live inbound test: a real message to the profile gets a reply",
   "Live outbound test: a message sent through the bot reaches Telegram",
 ];
@@ -48,7 +49,7 @@ describe("secretary-watch doctor on the demo's bots", () => {
   it("when the token is revoked, then the first step fails with the guide's remedy and the rest are skipped; exit 1", async () => {
     const r = await doctor("--token", "7000002:demo-revoked-Qm4t1", "--username", "revoked_secretary_bot", "--owner", "100000002", "--connection", "bc-revoked");
     const s = steps(r.stdout);
-    expect(s.map((x) => x.mark)).toEqual(["✗", "-", "-", "-", "-", "-", "-", "-", "-"]);
+    expect(s.map((x) => x.mark)).toEqual(["✗", "-", "-", "-", "-", "-", "-", "-", "-", "-"]);
     expect(s[0]!.detail).toContain("401 Unauthorized");
     expect(r.stdout).toContain("→ Open @BotFather, pick this bot and copy its current HTTP API token");
     expect(r.code).toBe(1);
@@ -66,8 +67,8 @@ describe("secretary-watch doctor on the demo's bots", () => {
   it("when every API step passes but the backend never answers, then only the live inbound test fails; exit 1", async () => {
     const r = await doctor("--token", "7000020:demo-silent-Mn2o0", "--username", "silent_secretary_bot", "--owner", "100000020", "--connection", "bc-silent");
     const s = steps(r.stdout);
-    expect(s.map((x) => x.mark)).toEqual(["✓", "✓", "✓", "✓", "✓", "✓", "✓", "✗", "✓"]);
-    expect(s[7]!.detail).toContain("the Secretary connection looks fine, but no reply came from the profile");
+    expect(s.map((x) => x.mark)).toEqual(["✓", "✓", "✓", "✓", "✓", "✓", "✓", "✓", "✗", "✓"]);
+    expect(s[8]!.detail).toContain("the Secretary connection looks fine, but no reply came from the profile");
     expect(r.code).toBe(1);
   });
 
@@ -75,7 +76,7 @@ describe("secretary-watch doctor on the demo's bots", () => {
     const r = await doctor("--token", "7000001:demo-anna-Xk2v9", "--username", "anna_secretary_bot", "--connection", "bc-anna");
     const s = steps(r.stdout);
     expect(s[3]).toMatchObject({ mark: "!", detail: "connected to @anna_creator (id 123456789); pass --owner 123456789 to confirm it is the right profile" });
-    expect(s[7]!.mark).toBe("✓"); // the live test reached the profile it found
+    expect(s[8]!.mark).toBe("✓"); // the live test reached the profile it found
     expect(r.code).toBe(0);
   });
 
@@ -117,10 +118,10 @@ describe("secretary-watch doctor on the demo's bots", () => {
     expect(Object.keys(report)).toEqual(["apiRoot", "steps", "exit"]);
     expect(report.apiRoot).toBe(fleet.sandbox.url);
     expect(report.steps.map((s) => [s.check, s.title, s.status])).toEqual(
-      ["token", "identity", "business-mode", "connection", "rights", "scope", "webhook", "round-trip", "round-trip"].map((check, i) => [check, STEPS[i], "ok"]),
+      ["token", "identity", "business-mode", "connection", "rights", "scope", "webhook", "webhook-endpoint", "round-trip", "round-trip"].map((check, i) => [check, STEPS[i], "ok"]),
     );
     for (const step of report.steps) expect(Object.keys(step)).toEqual(["check", "title", "status", "message", "remediation"]);
-    expect(report.steps[7]!.message).toMatch(/^reply in \d/);
+    expect(report.steps[8]!.message).toMatch(/^reply in \d/);
     expect(report.exit).toBe(0);
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain("demo-anna-Xk2v9");
@@ -130,7 +131,7 @@ describe("secretary-watch doctor on the demo's bots", () => {
     const r = await doctor("--token", "7000002:demo-revoked-Qm4t1", "--username", "revoked_secretary_bot", "--owner", "100000002", "--connection", "bc-revoked", "--json");
     const report = json(r.stdout);
     expect(report.steps[0]).toMatchObject({ check: "token", status: "fail", message: expect.stringContaining("401 Unauthorized"), remediation: expect.stringContaining("Open @BotFather") });
-    expect(report.steps.slice(1).map((s) => [s.status, s.remediation])).toEqual(Array(8).fill(["skipped", null]));
+    expect(report.steps.slice(1).map((s) => [s.status, s.remediation])).toEqual(Array(9).fill(["skipped", null]));
     expect(report.exit).toBe(1);
     expect(r.code).toBe(1);
     expect(r.stdout).not.toContain("demo-revoked-Qm4t1");

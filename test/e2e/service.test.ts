@@ -109,6 +109,11 @@ describe("the service on the demo fleet", () => {
       expect(lines, line).toContain(line);
     expect(r.body).toMatch(/^secretary_telegram_requests_total\{method="getMe",code="401"\} [1-9]/m);
     expect(r.body).toMatch(/^secretary_webhook_last_error_timestamp_seconds\{bot="webhook-error"\} \d{10}/m);
+    // old-webhook-error's endpoint certificate expires in 5 days (the demo world), anna's in 90.
+    const expiry = (bot: string) => Number(new RegExp(`^secretary_webhook_certificate_expiry_timestamp_seconds\\{bot="${bot}"\\} (\\d{10})$`, "m").exec(r.body)?.[1]);
+    expect((expiry("old-webhook-error") - Date.now() / 1000) / 86_400).toBeCloseTo(5, 0);
+    expect((expiry("anna") - Date.now() / 1000) / 86_400).toBeCloseTo(90, 0);
+    expect(r.body).not.toMatch(/^secretary_webhook_certificate_expiry_timestamp_seconds\{bot="revoked"\}/m);
     expect(r.body).toMatch(/^secretary_check_duration_seconds_count\{check="token"\} [1-9]/m);
     expect(r.body).toMatch(/^secretary_build_info\{version="\d+\.\d+\.\d+"\} 1/m);
     expect(r.body).toMatch(/^process_cpu_seconds_total /m);
@@ -144,7 +149,7 @@ describe("the service on the demo fleet", () => {
     service = await start();
     const after = await status();
     expect(Object.fromEntries(after.bots.map((b) => [b.name, b.health]))).toEqual(persisted);
-    expect(bot(after, "revoked").checks.map((c) => c.status)).toEqual(["fail", ...Array(7).fill("skipped")]);
+    expect(bot(after, "revoked").checks.map((c) => c.status)).toEqual(["fail", ...Array(8).fill("skipped")]);
   });
 
   it("when every output is searched, then no bot token appears in logs, responses, metrics, page or state", async () => {

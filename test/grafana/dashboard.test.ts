@@ -107,7 +107,7 @@ describe("the Grafana dashboard", () => {
     for (const q of allQueries(dashboard))
       for (const name of variablesIn(q.expr)) expect(vars.has(name) || BUILTIN_VARIABLES.has(name), `${q.where} uses $${name}`).toBe(true);
     // Every selector of a per-bot metric honours $bot, and of a per-check metric $check.
-    const PER_BOT = /^secretary_(bot_health|check_state|check_last_run_timestamp_seconds|business_connection_enabled|business_right|webhook_pending_updates|webhook_last_error_timestamp_seconds|roundtrip_duration_seconds_bucket)$/;
+    const PER_BOT = /^secretary_(bot_health|check_state|check_last_run_timestamp_seconds|business_connection_enabled|business_right|webhook_pending_updates|webhook_last_error_timestamp_seconds|webhook_certificate_expiry_timestamp_seconds|roundtrip_duration_seconds_bucket)$/;
     const PER_CHECK = /^secretary_(check_state|check_duration_seconds_bucket|check_runs_total)$/;
     for (const p of panels)
       for (const t of p.targets ?? [])
@@ -137,6 +137,8 @@ describe("the Grafana dashboard", () => {
     // Webhook backlog and errors.
     expect(panelsUsing(/secretary_webhook_pending_updates/).length).toBeGreaterThan(0);
     expect(panelsUsing(/secretary_webhook_last_error_timestamp_seconds/).length).toBeGreaterThan(0);
+    // The webhook endpoints' certificates: time to expiry, per bot.
+    expect(panelsUsing(/secretary_webhook_certificate_expiry_timestamp_seconds\{bot=~"\$bot"\}\) - time\(\)/).length).toBeGreaterThan(0);
     // Round-trip latency per bot and mode.
     expect(panelsUsing(/histogram_quantile\(.*by \(le, bot, mode\) \(rate\(secretary_roundtrip_duration_seconds_bucket/).length).toBeGreaterThan(0);
     // Telegram API requests by method and code.

@@ -30,6 +30,7 @@ const status = fc.record({
       rights: fc.dictionary(fc.constantFrom(...Object.keys(RIGHTS)), fc.boolean()),
       webhookPendingUpdates: fc.nat(100_000),
       webhookLastErrorAt: fc.integer({ min: 1.6e9, max: 1.9e9 }),
+      webhookCertificateExpiresAt: fc.integer({ min: 1.6e9, max: 2.6e9 }),
     },
     { requiredKeys: [] },
   ),
@@ -63,6 +64,7 @@ function reference(statuses: BotStatus[]): Registry {
   const right = gauge("secretary_business_right", ["bot", "right"]);
   const pending = gauge("secretary_webhook_pending_updates", ["bot"]);
   const lastError = gauge("secretary_webhook_last_error_timestamp_seconds", ["bot"]);
+  const certificateExpiry = gauge("secretary_webhook_certificate_expiry_timestamp_seconds", ["bot"]);
   for (const s of statuses) {
     const bot = s.name;
     info.set({ bot, username: s.username }, 1);
@@ -73,6 +75,7 @@ function reference(statuses: BotStatus[]): Registry {
     for (const [r, granted] of Object.entries(s.observed.rights ?? {})) right.set({ bot, right: r }, granted ? 1 : 0);
     if (s.observed.webhookPendingUpdates !== undefined) pending.set({ bot }, s.observed.webhookPendingUpdates);
     if (s.observed.webhookLastErrorAt !== undefined) lastError.set({ bot }, s.observed.webhookLastErrorAt);
+    if (s.observed.webhookCertificateExpiresAt !== undefined) certificateExpiry.set({ bot }, s.observed.webhookCertificateExpiresAt);
   }
   return registry;
 }
@@ -100,6 +103,7 @@ const PER_BOT = [
   "secretary_business_right",
   "secretary_webhook_pending_updates",
   "secretary_webhook_last_error_timestamp_seconds",
+  "secretary_webhook_certificate_expiry_timestamp_seconds",
 ];
 const metricsHelp = new Map<string, string>();
 

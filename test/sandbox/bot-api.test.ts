@@ -187,7 +187,7 @@ describe("getWebhookInfo", () => {
     const r = await call(ANNA, "getWebhookInfo");
     expect(r.body.result).toEqual({
       url: "https://bots.example.com/anna",
-      has_custom_certificate: false,
+      has_custom_certificate: true,
       pending_update_count: 0,
       max_connections: 40,
       ip_address: "203.0.113.10",

@@ -88,11 +88,15 @@ const healthyBots = [
   },
 ];
 
-/** What the monitor is configured with for anna, options parsed by each registered check's schema. */
-function monitoredBot(scenario: Scenario): MonitoredBot {
+/**
+ * What the monitor is configured with for anna, options parsed by each registered check's schema. The
+ * world's webhook host is served by the sandbox (its endpoints share its port): webhook-endpoint connects there.
+ */
+function monitoredBot(scenario: Scenario, sandboxUrl: string): MonitoredBot {
   const unknownIds = Object.keys(scenario.checks ?? {}).filter((id) => !CHECKS.some((c) => c.id === id));
   if (unknownIds.length > 0) throw new Error(`scenario options for unregistered check(s): ${unknownIds.join(", ")}`);
-  const checks: MonitoredBot["checks"] = Object.fromEntries(CHECKS.map((c) => [c.id, c.options.parse(scenario.checks?.[c.id] ?? {})]));
+  const defaults: Record<string, Record<string, unknown>> = { "webhook-endpoint": { connectTo: { "bots.example.com:443": sandboxUrl } } };
+  const checks: MonitoredBot["checks"] = Object.fromEntries(CHECKS.map((c) => [c.id, c.options.parse({ ...defaults[c.id], ...scenario.checks?.[c.id] })]));
   return {
     name: "anna",
     token: ANNA.token,
@@ -117,7 +121,7 @@ export async function sweepScenario(scenario: Scenario = {}): Promise<ScenarioOu
     if (scenario.connection) await control(sandbox.url, "PATCH", `/bots/${ANNA.username}/connections/${ANNA.connection}`, scenario.connection);
     for (const fault of scenario.faults ?? []) await control(sandbox.url, "POST", "/faults", { bot: ANNA.username, ...fault });
 
-    const bot = monitoredBot(scenario);
+    const bot = monitoredBot(scenario, sandbox.url);
     const settings: TelegramSettings = { apiRoot: sandbox.url, environment: scenario.environment ?? "prod", timeoutMs: scenario.timeoutMs ?? 1000 };
     const client = new BotClient(bot.token, settings, transport, () => undefined);
     const status = await runSweep({ bot, checks: CHECKS, client, includeOwnSchedule: true, ...(account && { testAccount: account }) });

@@ -38,7 +38,11 @@ export function healthyWorld(n: number): WorldSpec {
   return parseWorld(healthyWorldSpec(n));
 }
 
-/** The `bots` section watching the first `n` bots of the healthy world as `bot-0` … `bot-(n-1)`. */
+/**
+ * The `bots` section watching the first `n` bots of the healthy world as `bot-0` … `bot-(n-1)`. Their
+ * webhook host (bots.example.com) resolves nowhere, and these fleets are about alerts and faults, not
+ * endpoints: webhook-endpoint is off for them (test/checks/webhook-endpoint.test.ts is about it).
+ */
 export function fleetBots(n: number): Array<Record<string, unknown>> {
   return Array.from({ length: n }, (_, i) => ({
     name: botName(i),
@@ -47,6 +51,7 @@ export function fleetBots(n: number): Array<Record<string, unknown>> {
     owner: { id: 200000000 + i },
     businessConnectionId: `bc-${i}`,
     probeChats: [PROBE],
+    checks: { "webhook-endpoint": { enabled: false } },
   }));
 }
 

@@ -31,12 +31,26 @@ export async function startTestService(
   /** store settings; `path` moves the database out of the default `storePath(dir)`. */
   store: { secretKey?: string; path?: string } = {},
 ): Promise<{ service: Service; logs: LogSink; dir: string }> {
-  const withStore = { ...config, store: { ...(await testStore(dir)), ...store } };
+  const withStore = { ...withSandboxEndpoints(config), store: { ...(await testStore(dir)), ...store } };
   const parsed = parseConfig(JSON.stringify(withStore), {}, "test config");
   const logs = new LogSink();
   const service = await startService({ config: parsed, logger: createLogger({ level: "debug", destination: logs }), port: 0, storeFlushMs: 50, ...extra });
   return { service, logs, dir };
 }
+
+/**
+ * The config with webhook-endpoint connecting to the Bot API root for the sandbox worlds' webhook hosts,
+ * as config/demo.yaml does: the sandbox serves their TLS endpoints on its own port, and these names
+ * resolve nowhere. A config that sets webhook-endpoint itself keeps its own.
+ */
+function withSandboxEndpoints(config: Record<string, unknown>): Record<string, unknown> {
+  const apiRoot = (config.telegram as { apiRoot?: unknown } | undefined)?.apiRoot;
+  const checks = (config.checks ?? {}) as Record<string, unknown>;
+  if (typeof apiRoot !== "string" || checks["webhook-endpoint"] !== undefined) return config;
+  const connectTo = Object.fromEntries(SANDBOX_WEBHOOK_HOSTS.map((host) => [`${host}:443`, apiRoot]));
+  return { ...config, checks: { ...checks, "webhook-endpoint": { connectTo } } };
+}
+const SANDBOX_WEBHOOK_HOSTS = ["bots.example.com", "hooks.example.org"];
 
 export async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
