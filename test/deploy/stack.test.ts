@@ -78,6 +78,12 @@ describe("the compose stack's processes on loopback", () => {
     config = YAML.parse(readFileSync(join(ROOT, "deploy/compose/secretary-watch.yaml"), "utf8"));
     expect(config.telegram.apiRoot).toBe(`http://sandbox:${SANDBOX_PORT}`);
     config.telegram.apiRoot = `http://127.0.0.1:${sandboxPort}`;
+    // The webhook endpoints the sandbox serves, as webhook-endpoint reaches them (connectTo), on loopback too.
+    const connectTo = config.checks["webhook-endpoint"].connectTo as Record<string, string>;
+    for (const host of Object.keys(connectTo)) {
+      expect(connectTo[host]).toBe(`http://sandbox:${SANDBOX_PORT}`);
+      connectTo[host] = `http://127.0.0.1:${sandboxPort}`;
+    }
     for (const channel of Object.values(config.alerts.channels) as Array<{ type: string; url?: string }>)
       if (channel.type === "email") channel.url = channel.url!.replace("//mailpit:1025", `//127.0.0.1:${smtpPort}`);
     config.store.path = join(dir, "state.json");

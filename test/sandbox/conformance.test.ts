@@ -30,7 +30,8 @@ async function sweepDemoFleet(mode: "reply" | "outbound"): Promise<BotApiExchang
   const demo = YAML.parse(readFileSync(DEMO_CONFIG, "utf8"));
   demo.telegram = { ...demo.telegram, apiRoot: recorder.url, timeout: "2s" };
   demo.checks["round-trip"] = { ...demo.checks["round-trip"], mode, timeout: "1s", slowAfter: "1s" };
-  const config = parseConfig(JSON.stringify(demo), {}, "the demo config, on the recorder");
+  // The Bot API through the recorder; the webhook endpoints (TLS, not the Bot API) straight at the sandbox.
+  const config = parseConfig(JSON.stringify(demo), { SECRETARY_WATCH_SANDBOX_URL: sandbox.url }, "the demo config, on the recorder");
   const transport = createTransport();
   const testAccount = await createTestAccount(config);
   const from = recorder.exchanges.length;
