@@ -19,7 +19,8 @@ const TEST_KEY_PREFIX = "secretary-watch-test/";
 const options = z.strictObject({
   routingKey: z
     .string()
-    .regex(/^[A-Za-z0-9]{32}$/, { error: expected("the 32-character Integration Key of an Events API v2 integration") })
+    // A refinement, not a pattern, so editors using the JSON Schema accept "${PD_ROUTING_KEY}" as written.
+    .refine((v) => /^[A-Za-z0-9]{32}$/.test(v), { error: expected("the 32-character Integration Key of an Events API v2 integration") })
     .describe("Integration Key of the service's Events API v2 integration"),
   url: httpUrl(PAGERDUTY_EVENTS_URL).default(PAGERDUTY_EVENTS_URL).describe("Events API v2 endpoint; https://events.eu.pagerduty.com/v2/enqueue for EU accounts"),
 });
