@@ -3,21 +3,16 @@
  * RFC 2047, the body as the message) and checks it against the publishing shape of
  * https://docs.ntfy.sh/publish/ (test/support/vendor-shapes-paging.ts), and through the outbox (429, 400).
  */
-import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { createNtfyChannel, NTFY_MAX_MESSAGE_BYTES, NTFY_TRUNCATED, type NtfyChannelConfig } from "../../../src/alerts/channels/ntfy.ts";
-import { Outbox } from "../../../src/alerts/outbox.ts";
 import { ChannelError, type AlertMessage, type Channel } from "../../../src/alerts/types.ts";
 import { testChannels } from "../../../src/cli/alerts-test-command.ts";
 import { parseConfig, type ConfigError } from "../../../src/config/load.ts";
 import { maskConfig } from "../../../src/config/secrets.ts";
-import { Metrics } from "../../../src/metrics/metrics.ts";
-import { StateStore } from "../../../src/store/state-store.ts";
-import type { WatchState } from "../../../src/watch-state.ts";
 import { alertCheck, alertMessage } from "../../support/alert-fixtures.ts";
+import { refusedDelivery, throttledDelivery } from "../../support/channel-outbox.ts";
 import { closeHttpReceivers, httpReceiver, type ReceiverAnswer } from "../../support/http-receiver.ts";
 import { rejection } from "../../support/rejection.ts";
-import { sleep, until } from "../../support/service-harness.ts";
 import { decodeRfc2047, ntfyPublicationOf } from "../../support/vendor-shapes-paging.ts";
 
 const TOKEN = "tk_AgQdq7mVBoFD37zQVN29RhuMzNIz2";
@@ -125,43 +120,19 @@ describe("ntfy channel", () => {
 });
 
 describe("ntfy channel through the outbox", () => {
-  const stops: Array<() => void> = [];
-  afterEach(() => stops.splice(0).forEach((s) => s()));
-
-  async function outboxFor(c: Channel) {
-    const metrics = new Metrics("test", { channels: [c.name] });
-    const store = await StateStore.open<WatchState>({ path: null });
-    const outbox = new Outbox({ store, channels: [c], logger: pino({ level: "silent" }), baseBackoffMs: 50, maxBackoffMs: 100, onResult: metrics.observeNotification });
-    stops.push(() => outbox.stop());
-    outbox.start();
-    return { outbox, metrics };
-  }
-
   it("when ntfy answers 429 with Retry-After as an HTTP date, then the outbox waits until then before publishing again", async () => {
     // HTTP dates have whole seconds: two seconds ahead is at least one second away.
-    const answer: ReceiverAnswer = { status: 429, headers: { "retry-after": new Date(Date.now() + 2_000).toUTCString() }, body: '{"code":42901,"http":429,"error":"limit reached: too many requests"}' };
-    const ntfy = await httpReceiver(answer);
-    const { outbox } = await outboxFor(channel(ntfy.url));
-    await outbox.enqueue(message());
-    await until("the throttled attempt", () => (ntfy.requests.length === 1 ? true : undefined), 3_000);
-    const first = Date.now();
-    Object.assign(answer, NTFY_OK);
-    await until("the delivery", () => (outbox.size === 0 ? true : undefined), 5_000);
-    expect(ntfy.requests).toHaveLength(2);
-    expect(Date.now() - first).toBeGreaterThanOrEqual(900);
-    expect(ntfyPublicationOf(ntfy.requests[1]!).title).toBe(ntfyPublicationOf(ntfy.requests[0]!).title);
+    const throttled = { status: 429, headers: { "retry-after": new Date(Date.now() + 2_000).toUTCString() }, body: '{"code":42901,"http":429,"error":"limit reached: too many requests"}' };
+    const { requests, waitedMs } = await throttledDelivery(channel, throttled, NTFY_OK, message());
+    expect(requests).toHaveLength(2);
+    expect(waitedMs).toBeGreaterThanOrEqual(900);
+    expect(ntfyPublicationOf(requests[1]!).title).toBe(ntfyPublicationOf(requests[0]!).title);
   });
 
   it("when ntfy answers 400, then the message is dropped after one attempt and counted as dropped", async () => {
-    const ntfy = await httpReceiver({ status: 400, body: '{"code":40007,"http":400,"error":"invalid request: topic invalid"}' });
-    const { outbox, metrics } = await outboxFor(channel(ntfy.url));
-    await outbox.enqueue(message({ kind: "reminder" }));
-    await until("the drop", () => (outbox.size === 0 ? true : undefined), 3_000);
-    await sleep(200);
-    expect(ntfy.requests).toHaveLength(1);
-    expect(await metrics.registry.getSingleMetricAsString("secretary_notifications_total")).toContain(
-      'secretary_notifications_total{channel="ntfy",kind="reminder",result="dropped"} 1',
-    );
+    const { requests, counted } = await refusedDelivery(channel, { status: 400, body: '{"code":40007,"http":400,"error":"invalid request: topic invalid"}' }, message({ kind: "reminder" }));
+    expect(requests).toHaveLength(1);
+    expect(counted).toContain('secretary_notifications_total{channel="ntfy",kind="reminder",result="dropped"} 1');
   });
 });
 

@@ -3,19 +3,15 @@
  * (test/support/vendor-shapes-paging.ts, from https://developer.pagerduty.com/docs/events-api-v2/trigger-events/),
  * through the outbox (429, 400) and through the service on the sandbox (one dedup_key per alert across a restart).
  */
-import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { createPagerDutyChannel, dedupKey, PAGERDUTY_EVENTS_URL, type PagerDutyChannelConfig } from "../../../src/alerts/channels/pagerduty.ts";
-import { Outbox } from "../../../src/alerts/outbox.ts";
 import { ChannelError, type AlertMessage, type Channel } from "../../../src/alerts/types.ts";
 import { testChannels } from "../../../src/cli/alerts-test-command.ts";
 import { ConfigError, parseConfig } from "../../../src/config/load.ts";
 import { maskConfig } from "../../../src/config/secrets.ts";
-import { Metrics } from "../../../src/metrics/metrics.ts";
 import { startSandbox } from "../../../src/sandbox/server.ts";
-import { StateStore } from "../../../src/store/state-store.ts";
-import type { WatchState } from "../../../src/watch-state.ts";
 import { alertCheck, alertMessage } from "../../support/alert-fixtures.ts";
+import { refusedDelivery, throttledDelivery } from "../../support/channel-outbox.ts";
 import { control, fleetBots, healthyWorld } from "../../support/healthy-fleet.ts";
 import { closeHttpReceivers, httpReceiver, type ReceiverAnswer } from "../../support/http-receiver.ts";
 import { rejection } from "../../support/rejection.ts";
@@ -151,43 +147,18 @@ describe("pagerduty channel", () => {
 });
 
 describe("pagerduty channel through the outbox", () => {
-  const stops: Array<() => void> = [];
-  afterEach(() => stops.splice(0).forEach((s) => s()));
-
-  async function outboxFor(c: Channel) {
-    const metrics = new Metrics("test", { channels: [c.name] });
-    const store = await StateStore.open<WatchState>({ path: null });
-    const outbox = new Outbox({ store, channels: [c], logger: pino({ level: "silent" }), baseBackoffMs: 50, maxBackoffMs: 100, onResult: metrics.observeNotification });
-    stops.push(() => outbox.stop());
-    outbox.start();
-    return { outbox, metrics };
-  }
-
   it("when PagerDuty answers 429 with Retry-After: 1, then the outbox waits that second before the event goes again, and it is delivered", async () => {
-    const answer: ReceiverAnswer = { status: 429, headers: { "retry-after": "1" } };
-    const pd = await receiver(answer);
-    const { outbox } = await outboxFor(channel(pd.url));
-    await outbox.enqueue(firing());
-    await until("the throttled attempt", () => (pd.requests.length === 1 ? true : undefined), 3_000);
-    Object.assign(answer, PAGERDUTY_ACCEPTED);
-    const first = Date.now();
-    await until("the delivery", () => (outbox.size === 0 ? true : undefined), 5_000);
-    expect(pd.requests).toHaveLength(2);
+    const { requests, waitedMs } = await throttledDelivery(channel, { status: 429, headers: { "retry-after": "1" } }, PAGERDUTY_ACCEPTED, firing());
+    expect(requests).toHaveLength(2);
     // Without Retry-After the back-off would retry after 50 ms.
-    expect(Date.now() - first).toBeGreaterThanOrEqual(900);
-    expect(pagerDutyEventOf(pd.requests[1]!).dedup_key).toBe(pagerDutyEventOf(pd.requests[0]!).dedup_key);
+    expect(waitedMs).toBeGreaterThanOrEqual(900);
+    expect(pagerDutyEventOf(requests[1]!).dedup_key).toBe(pagerDutyEventOf(requests[0]!).dedup_key);
   });
 
   it("when PagerDuty answers 400, then the event is dropped after one attempt and counted as dropped", async () => {
-    const pd = await receiver({ status: 400, body: '{"status":"invalid event","message":"Event object is invalid"}' });
-    const { outbox, metrics } = await outboxFor(channel(pd.url));
-    await outbox.enqueue(firing());
-    await until("the drop", () => (outbox.size === 0 ? true : undefined), 3_000);
-    await sleep(200);
-    expect(pd.requests).toHaveLength(1);
-    expect(await metrics.registry.getSingleMetricAsString("secretary_notifications_total")).toContain(
-      'secretary_notifications_total{channel="pager",kind="firing",result="dropped"} 1',
-    );
+    const { requests, counted } = await refusedDelivery(channel, { status: 400, body: '{"status":"invalid event","message":"Event object is invalid"}' }, firing());
+    expect(requests).toHaveLength(1);
+    expect(counted).toContain('secretary_notifications_total{channel="pager",kind="firing",result="dropped"} 1');
   });
 });
 
