@@ -9,13 +9,16 @@ import { ChannelError, type AlertMessage, type Channel } from "../../../src/aler
 import { testChannels } from "../../../src/cli/alerts-test-command.ts";
 import { ConfigError, parseConfig } from "../../../src/config/load.ts";
 import { maskConfig } from "../../../src/config/secrets.ts";
+import { createLogger } from "../../../src/log.ts";
 import { startSandbox } from "../../../src/sandbox/server.ts";
+import { startService } from "../../../src/service.ts";
 import { alertCheck, alertMessage } from "../../support/alert-fixtures.ts";
 import { refusedDelivery, throttledDelivery } from "../../support/channel-outbox.ts";
 import { control, fleetBots, healthyWorld } from "../../support/healthy-fleet.ts";
 import { closeHttpReceivers, httpReceiver, type ReceiverAnswer } from "../../support/http-receiver.ts";
 import { rejection } from "../../support/rejection.ts";
 import { sleep, startTestService, until } from "../../support/service-harness.ts";
+import { testDatabaseUrl } from "../../support/test-database.ts";
 import { PAGERDUTY_ACCEPTED, pagerDutyEventOf } from "../../support/vendor-shapes-paging.ts";
 
 const ROUTING_KEY = "R0utingKey0f32CharactersExactly1";
@@ -231,5 +234,46 @@ describe("pagerduty channel in the service", () => {
     expect(trigger!.dedup_key).toMatch(/^secretary-watch\/bot-0\//);
     expect(again!.dedup_key).not.toBe(trigger!.dedup_key);
     expect(second.logs.text + first.logs.text).not.toContain(ROUTING_KEY);
+  }, 60_000);
+
+  it("when one replica triggers and another takes the shard over, then the other's resolve carries the same key and its next firing a new one", async () => {
+    const sandbox = await startSandbox({ world: healthyWorld(1) });
+    cleanup.push(() => sandbox.close());
+    const pd = await receiver();
+    await control(sandbox.url, "PATCH", "/bots/healthy_0_bot", { revoked: true });
+    const databaseUrl = await testDatabaseUrl();
+    const events = () => pd.requests.map(pagerDutyEventOf);
+    // Two replicas of one config on one PostgreSQL: each its own process state, the alert state shared.
+    const replica = async () => {
+      const config = parseConfig(
+        JSON.stringify({
+          telegram: { apiRoot: sandbox.url, timeout: "2s" },
+          store: { url: databaseUrl },
+          shard: { count: 1 },
+          schedule: { interval: "1s", concurrency: 4 },
+          bots: fleetBots(1),
+          alerts: { failAfter: 1, recoverAfter: 1, channels: { pager: { type: "pagerduty", routingKey: ROUTING_KEY, url: `${pd.url}/v2/enqueue` } } },
+        }),
+        {},
+        "replica.yaml",
+      );
+      const service = await startService({ config, logger: createLogger({ level: "silent" }), port: 0, storeFlushMs: 50, leaseMs: 2_000, replicaPollMs: 200 });
+      cleanup.push(() => service.stop());
+      return service;
+    };
+    const first = await replica();
+    await until("the trigger", () => (events().length === 1 ? true : undefined), 15_000);
+    await replica();
+    await first.stop();
+
+    await control(sandbox.url, "PATCH", "/bots/healthy_0_bot", { revoked: false });
+    await until("the resolve from the other replica", () => (events().length === 2 ? true : undefined), 15_000);
+    await control(sandbox.url, "PATCH", "/bots/healthy_0_bot", { revoked: true });
+    await until("its new trigger", () => (events().length === 3 ? true : undefined), 15_000);
+
+    const [trigger, resolve, again] = events();
+    expect([trigger!.event_action, resolve!.event_action, again!.event_action]).toEqual(["trigger", "resolve", "trigger"]);
+    expect(resolve!.dedup_key).toBe(trigger!.dedup_key);
+    expect(again!.dedup_key).not.toBe(trigger!.dedup_key);
   }, 60_000);
 });
