@@ -3,10 +3,12 @@
  * (test/support/vendor-shapes-paging.ts, from https://developer.pagerduty.com/docs/events-api-v2/trigger-events/),
  * through the outbox (429, 400) and through the service on the sandbox (one dedup_key per alert across a restart).
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createPagerDutyChannel, dedupKey, PAGERDUTY_EVENTS_URL, type PagerDutyChannelConfig } from "../../../src/alerts/channels/pagerduty.ts";
 import { ChannelError, type AlertMessage, type Channel } from "../../../src/alerts/types.ts";
-import { testChannels } from "../../../src/cli/alerts-test-command.ts";
 import { ConfigError, parseConfig } from "../../../src/config/load.ts";
 import { maskConfig } from "../../../src/config/secrets.ts";
 import { createLogger } from "../../../src/log.ts";
@@ -14,6 +16,7 @@ import { startSandbox } from "../../../src/sandbox/server.ts";
 import { startService } from "../../../src/service.ts";
 import { alertCheck, alertMessage } from "../../support/alert-fixtures.ts";
 import { refusedDelivery, throttledDelivery } from "../../support/channel-outbox.ts";
+import { cli } from "../../support/cli.ts";
 import { control, fleetBots, healthyWorld } from "../../support/healthy-fleet.ts";
 import { closeHttpReceivers, httpReceiver, type ReceiverAnswer } from "../../support/http-receiver.ts";
 import { rejection } from "../../support/rejection.ts";
@@ -186,11 +189,15 @@ describe("pagerduty channel configuration and `alerts test`", () => {
     }
   });
 
-  it("when `alerts test --channel pager` runs, then an info trigger goes out under a key no alert can have", async () => {
+  it("when `secretary-watch alerts test --channel pager` runs, then an info trigger goes out under a key no alert can have", async () => {
     const pd = await receiver();
-    const config = configOf({ routingKey: ROUTING_KEY, url: `${pd.url}/v2/enqueue` });
-    expect(await testChannels(config, "pager")).toEqual([{ channel: "pager", type: "pagerduty", ok: true }]);
+    const file = join(mkdtempSync(join(tmpdir(), "pager-test-")), "config.yaml");
+    writeFileSync(file, `alerts:\n  channels:\n    pager: { type: pagerduty, routingKey: "\${PD_ROUTING_KEY}", url: "${pd.url}/v2/enqueue" }\n    other: { type: webhook, url: "${pd.url}/other" }\n`);
+    const run = await cli(["alerts", "test", "--config", file, "--channel", "pager"], { PD_ROUTING_KEY: ROUTING_KEY });
+    expect([run.code, run.stdout]).toEqual([0, "sent    pager (pagerduty)\n"]);
+    expect(pd.requests).toHaveLength(1);
     const event = pagerDutyEventOf(pd.requests[0]!);
+    expect(event.routing_key).toBe(ROUTING_KEY);
     expect(event.event_action).toBe("trigger");
     expect(event.dedup_key).toMatch(/^secretary-watch-test\/\d{4}-\d\d-\d\dT/);
     expect(event.event_action === "trigger" && event.payload.severity).toBe("info");
