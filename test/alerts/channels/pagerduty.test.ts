@@ -210,7 +210,8 @@ describe("pagerduty channel in the service", () => {
     for (const fn of cleanup.splice(0).reverse()) await fn();
   });
 
-  it("when a bot fails, the service restarts, it recovers and fails again, then trigger and resolve pair across the restart and the new firing has a new key", async () => {
+  /** The sandbox with one revoked bot, a PagerDuty receiver, and the config both scenarios run the service with. */
+  async function failingBot() {
     const sandbox = await startSandbox({ world: healthyWorld(1) });
     cleanup.push(() => sandbox.close());
     const pd = await receiver();
@@ -222,65 +223,50 @@ describe("pagerduty channel in the service", () => {
       alerts: { failAfter: 1, recoverAfter: 1, channels: { pager: { type: "pagerduty", routingKey: ROUTING_KEY, url: `${pd.url}/v2/enqueue` } } },
     };
     const events = () => pd.requests.map(pagerDutyEventOf);
+    const triggered = () => until("the trigger", () => (events().length === 1 ? true : undefined), 15_000);
+    /** The bot recovers, then fails again: the resolve must carry the trigger's key, the new trigger another. */
+    const recoverAndFailAgain = async () => {
+      await control(sandbox.url, "PATCH", "/bots/healthy_0_bot", { revoked: false });
+      await until("the resolve", () => (events().length === 2 ? true : undefined), 15_000);
+      await control(sandbox.url, "PATCH", "/bots/healthy_0_bot", { revoked: true });
+      await until("the new trigger", () => (events().length === 3 ? true : undefined), 15_000);
+      const [trigger, resolve, again] = events();
+      expect([trigger!.event_action, resolve!.event_action, again!.event_action]).toEqual(["trigger", "resolve", "trigger"]);
+      expect(trigger!.dedup_key).toMatch(/^secretary-watch\/bot-0\//);
+      expect(resolve!.dedup_key).toBe(trigger!.dedup_key);
+      expect(again!.dedup_key).not.toBe(trigger!.dedup_key);
+    };
+    return { config, events, triggered, recoverAndFailAgain };
+  }
+
+  it("when a bot fails, the service restarts, it recovers and fails again, then trigger and resolve pair across the restart and the new firing has a new key", async () => {
+    const { config, events, triggered, recoverAndFailAgain } = await failingBot();
     const first = await startTestService(config);
-    await until("the trigger", () => (events().length === 1 ? true : undefined), 10_000);
+    await triggered();
     await first.service.stop();
 
     const second = await startTestService(config, {}, first.dir);
     cleanup.push(() => second.service.stop());
     await sleep(2_500); // two sweeps of the still-revoked bot: no second trigger
     expect(events()).toHaveLength(1);
-    await control(sandbox.url, "PATCH", "/bots/healthy_0_bot", { revoked: false });
-    await until("the resolve", () => (events().length === 2 ? true : undefined), 10_000);
-    await control(sandbox.url, "PATCH", "/bots/healthy_0_bot", { revoked: true });
-    await until("the new trigger", () => (events().length === 3 ? true : undefined), 10_000);
-
-    const [trigger, resolve, again] = events();
-    expect([trigger!.event_action, resolve!.event_action, again!.event_action]).toEqual(["trigger", "resolve", "trigger"]);
-    expect(resolve!.dedup_key).toBe(trigger!.dedup_key);
-    expect(trigger!.dedup_key).toMatch(/^secretary-watch\/bot-0\//);
-    expect(again!.dedup_key).not.toBe(trigger!.dedup_key);
+    await recoverAndFailAgain();
     expect(second.logs.text + first.logs.text).not.toContain(ROUTING_KEY);
   }, 60_000);
 
   it("when one replica triggers and another takes the shard over, then the other's resolve carries the same key and its next firing a new one", async () => {
-    const sandbox = await startSandbox({ world: healthyWorld(1) });
-    cleanup.push(() => sandbox.close());
-    const pd = await receiver();
-    await control(sandbox.url, "PATCH", "/bots/healthy_0_bot", { revoked: true });
+    const { config, triggered, recoverAndFailAgain } = await failingBot();
     const databaseUrl = await testDatabaseUrl();
-    const events = () => pd.requests.map(pagerDutyEventOf);
     // Two replicas of one config on one PostgreSQL: each its own process state, the alert state shared.
     const replica = async () => {
-      const config = parseConfig(
-        JSON.stringify({
-          telegram: { apiRoot: sandbox.url, timeout: "2s" },
-          store: { url: databaseUrl },
-          shard: { count: 1 },
-          schedule: { interval: "1s", concurrency: 4 },
-          bots: fleetBots(1),
-          alerts: { failAfter: 1, recoverAfter: 1, channels: { pager: { type: "pagerduty", routingKey: ROUTING_KEY, url: `${pd.url}/v2/enqueue` } } },
-        }),
-        {},
-        "replica.yaml",
-      );
-      const service = await startService({ config, logger: createLogger({ level: "silent" }), port: 0, storeFlushMs: 50, leaseMs: 2_000, replicaPollMs: 200 });
+      const parsed = parseConfig(JSON.stringify({ ...config, store: { url: databaseUrl }, shard: { count: 1 } }), {}, "replica.yaml");
+      const service = await startService({ config: parsed, logger: createLogger({ level: "silent" }), port: 0, storeFlushMs: 50, leaseMs: 2_000, replicaPollMs: 200 });
       cleanup.push(() => service.stop());
       return service;
     };
     const first = await replica();
-    await until("the trigger", () => (events().length === 1 ? true : undefined), 15_000);
+    await triggered();
     await replica();
     await first.stop();
-
-    await control(sandbox.url, "PATCH", "/bots/healthy_0_bot", { revoked: false });
-    await until("the resolve from the other replica", () => (events().length === 2 ? true : undefined), 15_000);
-    await control(sandbox.url, "PATCH", "/bots/healthy_0_bot", { revoked: true });
-    await until("its new trigger", () => (events().length === 3 ? true : undefined), 15_000);
-
-    const [trigger, resolve, again] = events();
-    expect([trigger!.event_action, resolve!.event_action, again!.event_action]).toEqual(["trigger", "resolve", "trigger"]);
-    expect(resolve!.dedup_key).toBe(trigger!.dedup_key);
-    expect(again!.dedup_key).not.toBe(trigger!.dedup_key);
+    await recoverAndFailAgain();
   }, 60_000);
 });
