@@ -1,6 +1,6 @@
 /**
  * What a secret in the config is, as values and keys (no config types): a value whose key is named like
- * a secret (token, secret, password, passwd, session, apiHash, apiKey, in any case and anywhere in the
+ * a secret (token, secret, password, passwd, session, apiHash, apiKey, routingKey, in any case and anywhere in the
  * name: botToken, adminToken, secretKey), and the password of a URL (`scheme://user:password@host`).
  * A channel with credentials in its URL registers the password in the forms an error text may carry
  * (urlPasswords). secrets.ts applies these to a whole config.
@@ -8,7 +8,7 @@
 /** Shown instead of a secret that is not a bot token. */
 export const MASK = "****";
 /** Keys whose values are secrets wherever they appear (checked case-insensitively). */
-const SECRET_KEY = /token|secret|password|passwd|session|apihash|apikey/i;
+const SECRET_KEY = /token|secret|password|passwd|session|apihash|apikey|routingkey/i;
 const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:)([^@/\s]+)(@)/gi;
 
 /** Whether a value under `key` is a secret, wherever in the config the key is. */

@@ -1,6 +1,6 @@
 /**
  * What a secret in the config is, defined once for every place that must not show one: a value whose
- * key is named like a secret (token, secret, password, passwd, session, apiHash, apiKey, in any case and
+ * key is named like a secret (token, secret, password, passwd, session, apiHash, apiKey, routingKey, in any case and
  * anywhere in the name: botToken, adminToken, secretKey), and the password of a URL
  * (`scheme://user:password@host`). `config check` masks them (maskConfig), the process registers them
  * for redaction in logs, errors and answers (configSecrets, then registerSecret), config error messages

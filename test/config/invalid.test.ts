@@ -79,7 +79,7 @@ const TABLE: { file: string; problems: (path: string) => string[] }[] = [
   { file: "invalid-wrong-type.yml", problems: () => ['schedule.concurrency: expected a positive integer, got "lots"'] },
   {
     file: "invalid-unknown-channel-type.yml",
-    problems: () => ['alerts.channels.ops.type: expected one of telegram, email, alertmanager, webhook, owner, got "slack"'],
+    problems: () => ['alerts.channels.ops.type: expected one of telegram, email, alertmanager, webhook, owner, pagerduty, ntfy, got "slack"'],
   },
   { file: "invalid-unset-env-var.yml", problems: () => ["bots[0].token: environment variable ANNA_BOT_TOKEN is not set"] },
   { file: "invalid-missing-bot-field.yml", problems: () => ["bots[0].owner: missing required key (expected a mapping)"] },

@@ -3,7 +3,7 @@ import { isSecretKey, maskUrlPasswords, urlPasswords } from "../../src/config/se
 
 describe("what a secret in the config is", () => {
   it("when a key is named like a secret anywhere in its name and in any case, then its value is a secret", () => {
-    for (const key of ["token", "botToken", "adminToken", "metricsToken", "secretKey", "secret", "password", "passwd", "session", "apiHash", "APIKEY"]) {
+    for (const key of ["token", "botToken", "adminToken", "metricsToken", "secretKey", "secret", "password", "passwd", "session", "apiHash", "APIKEY", "routingKey"]) {
       expect(isSecretKey(key), key).toBe(true);
     }
     for (const key of ["name", "url", "apiRoot", "username", "chatId", "from"]) expect(isSecretKey(key), key).toBe(false);

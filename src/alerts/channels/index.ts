@@ -4,6 +4,8 @@ import { alertmanagerChannel } from "./alertmanager.ts";
 import { channelSchema, routedChannel, type ChannelConfigOf, type ChannelDefinition, type ChannelDeps, type PlugInChannelConfig } from "./define-channel.ts";
 import { emailChannel } from "./email.ts";
 import { ownerChannel } from "./owner.ts";
+import { ntfyChannel } from "./ntfy.ts";
+import { pagerdutyChannel } from "./pagerduty.ts";
 import { telegramChannel } from "./telegram.ts";
 import { webhookChannel } from "./webhook.ts";
 
@@ -17,7 +19,7 @@ export type ChannelRegistry = readonly ChannelDefinition[];
  * `createChannels` and the JSON Schema for editors all derive from it. To add a channel type, write a
  * module with `defineChannel` and list it here.
  */
-export const CHANNELS = [telegramChannel, emailChannel, alertmanagerChannel, webhookChannel, ownerChannel] as const satisfies ChannelRegistry;
+export const CHANNELS = [telegramChannel, emailChannel, alertmanagerChannel, webhookChannel, ownerChannel, pagerdutyChannel, ntfyChannel] as const satisfies ChannelRegistry;
 
 /** A configured channel: one of the built-in types with its options, or of a type a registry handed in. */
 export type ChannelConfig = ChannelConfigOf<(typeof CHANNELS)[number]> | PlugInChannelConfig;

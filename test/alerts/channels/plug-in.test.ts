@@ -54,7 +54,7 @@ describe("a channel type added by a registry", () => {
         "alerts.channels.scratch.inbox: expected an inbox name of lowercase letters",
         expect.stringMatching(/^alerts\.channels\.scratch\.colour: unknown key .*allowed: type, inbox, prefix, minHealth, bots/),
         expect.stringMatching(/^alerts\.channels\.scratch\.minHealth: /),
-        'alerts.channels.other.type: expected one of telegram, email, alertmanager, webhook, owner, throwaway, got "slack"',
+        'alerts.channels.other.type: expected one of telegram, email, alertmanager, webhook, owner, pagerduty, ntfy, throwaway, got "slack"',
       ]),
     );
     expect(problems).toHaveLength(4);
@@ -73,11 +73,11 @@ describe("a channel type added by a registry", () => {
   it("when the registry does not list it, then the config refuses the type and createChannels names it", () => {
     const result = validate(configSchema, withChannels({ scratch: { type: "throwaway", inbox: "ops" } }));
     expect(result.ok ? [] : result.problems.map((p) => p.text)).toEqual([
-      'alerts.channels.scratch.type: expected one of telegram, email, alertmanager, webhook, owner, got "throwaway"',
+      'alerts.channels.scratch.type: expected one of telegram, email, alertmanager, webhook, owner, pagerduty, ntfy, got "throwaway"',
     ]);
     const config = configWith(withChannels({ scratch: { type: "throwaway", inbox: "ops" } }));
     expect(() => createChannels(config.alerts.channels, channelDeps(config))).toThrow(
-      'channel "scratch": no channel type "throwaway" (known: telegram, email, alertmanager, webhook, owner)',
+      'channel "scratch": no channel type "throwaway" (known: telegram, email, alertmanager, webhook, owner, pagerduty, ntfy)',
     );
   });
 
