@@ -70,14 +70,18 @@ export function describeOutboxDelivery(type: string, contract: OutboxContract): 
       stops.splice(0).forEach((stop) => stop());
       await closeHttpReceivers();
     });
-    const message = () => contract.message ?? alertMessage();
-
-    it(`when the webhook answers 429 with Retry-After ${contract.retryAfter.describe}, then the outbox waits that long, not its own back-off, and delivers`, async () => {
-      const hook = await scriptedReceiver([{ status: 429, headers: { "retry-after": contract.retryAfter.header() }, body: "rate limited" }, { status: 200 }]);
+    /** Queues the message for the channel posting to a receiver that answers `answers`; waits until the outbox reports `result`. */
+    async function queueUntil(answers: ReceiverAnswer[], result: DeliveryResult, timeoutMs: number) {
+      const hook = await scriptedReceiver(answers);
       const box = await outboxFor(contract.channel(hook.url));
       stops.push(box.stop);
-      await box.outbox.enqueue(message());
-      await until("the retry to be delivered", () => (box.results.includes("sent") ? true : undefined), 10_000);
+      await box.outbox.enqueue(contract.message ?? alertMessage());
+      await until(`a ${result} delivery`, () => (box.results.includes(result) ? true : undefined), timeoutMs);
+      return { hook, box };
+    }
+
+    it(`when the webhook answers 429 with Retry-After ${contract.retryAfter.describe}, then the outbox waits that long, not its own back-off, and delivers`, async () => {
+      const { hook, box } = await queueUntil([{ status: 429, headers: { "retry-after": contract.retryAfter.header() }, body: "rate limited" }, { status: 200 }], "sent", 10_000);
       expect(box.results).toEqual(["failed", "sent"]);
       expect(hook.times).toHaveLength(2);
       const waited = hook.times[1]! - hook.times[0]!;
@@ -88,11 +92,7 @@ export function describeOutboxDelivery(type: string, contract: OutboxContract): 
     });
 
     it("when the webhook answers 400, then the notification is dropped after one attempt and counted as dropped", async () => {
-      const hook = await scriptedReceiver([{ status: 400, body: "invalid_payload" }]);
-      const box = await outboxFor(contract.channel(hook.url));
-      stops.push(box.stop);
-      await box.outbox.enqueue(message());
-      await until("the drop", () => (box.results.includes("dropped") ? true : undefined), 5_000);
+      const { hook, box } = await queueUntil([{ status: 400, body: "invalid_payload" }], "dropped", 5_000);
       await sleep(8 * BACKOFF_MS);
       expect(hook.requests).toHaveLength(1);
       expect(box.results).toEqual(["dropped"]);
@@ -101,11 +101,7 @@ export function describeOutboxDelivery(type: string, contract: OutboxContract): 
     });
 
     it("when the webhook answers 503, then the outbox retries after its back-off and delivers", async () => {
-      const hook = await scriptedReceiver([{ status: 503 }, { status: 200 }]);
-      const box = await outboxFor(contract.channel(hook.url));
-      stops.push(box.stop);
-      await box.outbox.enqueue(message());
-      await until("the retry to be delivered", () => (box.results.includes("sent") ? true : undefined), 5_000);
+      const { hook, box } = await queueUntil([{ status: 503 }, { status: 200 }], "sent", 5_000);
       expect(box.results).toEqual(["failed", "sent"]);
       expect(hook.requests).toHaveLength(2);
     });

@@ -31,10 +31,18 @@ export function chatWebhookSender(name: string, hook: ChatWebhook, deps: Pick<Ch
   };
 }
 
-/** The last segment of the URL's path, as written and percent-decoded: where Slack and Discord put the token. */
-export function lastPathSegment(url: URL): string[] {
-  const segment = url.pathname.replace(/\/+$/, "").split("/").pop() ?? "";
-  return withDecoded(segment);
+/** Shorter path segments are names or ids (`services`, `T0123ABCD`, `github`), not a token. */
+const TOKEN_MIN_LENGTH = 16;
+
+/**
+ * The path segments long enough to be a token, as written and percent-decoded: where Slack
+ * (`/services/T…/B…/<token>`) and Discord (`/api/webhooks/<id>/<token>`) put it.
+ */
+export function tokenPathSegments(url: URL): string[] {
+  return url.pathname
+    .split("/")
+    .filter((segment) => segment.length >= TOKEN_MIN_LENGTH)
+    .flatMap(withDecoded);
 }
 
 /** A query parameter's value as written and decoded: the `sig` of a Teams Workflows URL. */

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { httpUrl } from "../../config/fields.ts";
 import type { AlertCheck, AlertMessage, Channel } from "../types.ts";
 import { chatCard, fitText, mostThatFit, omittedNote, PAGE_LINK_TEXT, type CardTone } from "./chat-card.ts";
-import { chatWebhookSender, lastPathSegment } from "./chat-webhook.ts";
+import { chatWebhookSender, tokenPathSegments } from "./chat-webhook.ts";
 import { defineChannel, routedChannel, type ChannelConfigOf, type ChannelDeps, type ChannelSender } from "./define-channel.ts";
 
 /** Discord's embed limits: title, description, fields, a field's name and value, and all of an embed's text. */
@@ -37,7 +37,7 @@ export function createDiscordChannel(name: string, config: DiscordChannelConfig,
 
 function discordSender(name: string, config: z.output<typeof options>, deps: Pick<ChannelDeps, "timeoutMs">): ChannelSender {
   // discord.com/api/webhooks/<id>/<token>: the last segment is the token.
-  return chatWebhookSender(name, { type: "discord", url: config.url, secretParts: lastPathSegment, payload: discordPayload }, deps);
+  return chatWebhookSender(name, { type: "discord", url: config.url, secretParts: tokenPathSegments, payload: discordPayload }, deps);
 }
 
 /** Discord's markdown and mention characters, backslash-escaped so they show as typed. */

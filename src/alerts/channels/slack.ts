@@ -2,7 +2,7 @@ import { z } from "zod";
 import { httpUrl } from "../../config/fields.ts";
 import type { AlertCheck, AlertMessage, Channel } from "../types.ts";
 import { chatCard, fitText, omittedNote, PAGE_LINK_TEXT, type ChatCard } from "./chat-card.ts";
-import { chatWebhookSender, lastPathSegment } from "./chat-webhook.ts";
+import { chatWebhookSender, tokenPathSegments } from "./chat-webhook.ts";
 import { defineChannel, routedChannel, type ChannelConfigOf, type ChannelDeps, type ChannelSender } from "./define-channel.ts";
 import { subjectLine } from "./render.ts";
 
@@ -31,7 +31,7 @@ export function createSlackChannel(name: string, config: SlackChannelConfig, dep
 
 function slackSender(name: string, config: z.output<typeof options>, deps: Pick<ChannelDeps, "timeoutMs">): ChannelSender {
   // hooks.slack.com/services/T…/B…/<secret>: the last segment is the token.
-  return chatWebhookSender(name, { type: "slack", url: config.url, secretParts: lastPathSegment, payload: slackPayload }, deps);
+  return chatWebhookSender(name, { type: "slack", url: config.url, secretParts: tokenPathSegments, payload: slackPayload }, deps);
 }
 
 /** Slack's control characters as entities; nothing else is entity-encoded (Slack would show it as typed). */
