@@ -19,7 +19,7 @@ const options = z.strictObject({
 /**
  * Posts to a Slack incoming webhook as Block Kit: a header with the health, the facts, a section per
  * check with its fix, a button to the bot's page when there is a public URL, and `text` as the
- * notification's fallback. Text is escaped for mrkdwn, so a name cannot write `<!channel>`.
+ * notification's fallback. Text is escaped for mrkdwn and sent verbatim, so a name cannot write `<!channel>`.
  */
 export const slackChannel = defineChannel({ type: "slack", options, create: slackSender });
 export type SlackChannelConfig = ChannelConfigOf<typeof slackChannel>;
@@ -39,7 +39,7 @@ export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-type TextObject = { type: "plain_text"; text: string; emoji?: boolean } | { type: "mrkdwn"; text: string };
+type TextObject = { type: "plain_text"; text: string; emoji?: boolean } | { type: "mrkdwn"; text: string; verbatim?: boolean };
 type Block =
   | { type: "header"; text: TextObject }
   | { type: "section"; text?: TextObject; fields?: TextObject[] }
@@ -87,6 +87,7 @@ function checkSection(c: AlertCheck): Block {
   return { type: "section", text: mrkdwn(head + fix) };
 }
 
+/** `verbatim`: Slack neither links names nor parses a bare `@here` or `#channel` in what a bot or Telegram wrote. */
 function mrkdwn(text: string): TextObject {
-  return { type: "mrkdwn", text };
+  return { type: "mrkdwn", text, verbatim: true };
 }

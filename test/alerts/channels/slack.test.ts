@@ -132,6 +132,10 @@ describe("slack channel", () => {
       }),
     );
     expect(body.text).toBe("[FIRING] &lt;!channel&gt; a&amp;b is down");
+    const mrkdwnObjects = body.blocks.flatMap((b) => (b.type === "section" ? [...(b.text ? [b.text] : []), ...(b.fields ?? [])] : b.type === "context" ? b.elements : []));
+    expect(mrkdwnObjects.length).toBeGreaterThan(3);
+    // verbatim: a bare @here or #general in a message is not turned into a mention or a link.
+    for (const t of mrkdwnObjects) expect(t).toMatchObject({ type: "mrkdwn", verbatim: true });
     expect(texts(body)).toEqual(
       expect.arrayContaining([
         "*Labels*\nteam=&lt;!here&gt;",
