@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { httpUrl } from "../../config/fields.ts";
+import { credentialUrl } from "../../config/fields.ts";
 import type { AlertCheck, AlertMessage, Channel } from "../types.ts";
 import { chatCard, fitText, mostThatFit, omittedNote, PAGE_LINK_TEXT, type CardTone } from "./chat-card.ts";
 import { chatWebhookSender, tokenPathSegments } from "./chat-webhook.ts";
@@ -19,7 +19,7 @@ export const DISCORD_COLOURS: Record<CardTone, number> = { down: 0xd93025, degra
 const FOOTER = "secretary-watch";
 
 const options = z.strictObject({
-  url: httpUrl("https://discord.com/api/webhooks/123/XXXX").describe("Discord webhook URL (it holds the token: keep it in the environment)"),
+  url: credentialUrl("https://discord.com/api/webhooks/123/XXXX", "Discord webhook URL (it holds the token: keep it in the environment)"),
 });
 
 /**

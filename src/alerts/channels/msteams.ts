@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { httpUrl } from "../../config/fields.ts";
+import { credentialUrl } from "../../config/fields.ts";
 import type { AlertCheck, AlertMessage, Channel } from "../types.ts";
 import { chatCard, fitText, mostThatFit, omittedNote, PAGE_LINK_TEXT, type CardTone } from "./chat-card.ts";
 import { chatWebhookSender, queryParameter } from "./chat-webhook.ts";
@@ -15,7 +15,8 @@ export const ADAPTIVE_CARD_VERSION = "1.4";
 const TITLE_COLOURS: Record<CardTone, string> = { down: "Attention", degraded: "Warning", healthy: "Good", monitor: "Accent", test: "Default" };
 
 const options = z.strictObject({
-  url: httpUrl("https://prod-00.westeurope.logic.azure.com/workflows/…/invoke?…&sig=XXXX").describe(
+  url: credentialUrl(
+    "https://prod-00.westeurope.logic.azure.com/workflows/…/invoke?…&sig=XXXX",
     "Teams Workflows webhook URL (“Post to a channel when a webhook request is received”; its sig holds the token: keep it in the environment)",
   ),
 });

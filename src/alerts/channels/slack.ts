@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { httpUrl } from "../../config/fields.ts";
+import { credentialUrl } from "../../config/fields.ts";
 import type { AlertCheck, AlertMessage, Channel } from "../types.ts";
 import { chatCard, fitText, omittedNote, PAGE_LINK_TEXT, type ChatCard } from "./chat-card.ts";
 import { chatWebhookSender, tokenPathSegments } from "./chat-webhook.ts";
@@ -13,7 +13,7 @@ export const SLACK_MAX_SECTION = 3000;
 export const SLACK_MAX_FIELD = 2000;
 
 const options = z.strictObject({
-  url: httpUrl("https://hooks.slack.com/services/T000/B000/XXXX").describe("Slack incoming webhook URL (it holds the token: keep it in the environment)"),
+  url: credentialUrl("https://hooks.slack.com/services/T000/B000/XXXX", "Slack incoming webhook URL (it holds the token: keep it in the environment)"),
 });
 
 /**

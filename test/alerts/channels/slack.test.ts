@@ -177,21 +177,17 @@ describe("slack channel", () => {
     expect(err.message).not.toContain(SECRET);
   });
 
+  /** A config file with these channels (YAML lines under alerts.channels) and a public URL. */
+  function configFile(channels: string[]): string {
+    const dir = mkdtempSync(join(tmpdir(), "slack-cli-"));
+    const file = join(dir, "config.yaml");
+    writeFileSync(file, ['server: { publicUrl: "https://watch.example.com" }', "alerts:", "  channels:", ...channels.map((c) => `    ${c}`), "bots: []"].join("\n"));
+    return file;
+  }
+
   it("when `alerts test --channel` names a slack channel, then it posts a test card in Slack's shape and prints sent", async () => {
     const hook = await httpReceiver({ status: 200, body: "ok" });
-    const dir = mkdtempSync(join(tmpdir(), "slack-cli-"));
-    const config = join(dir, "config.yaml");
-    writeFileSync(
-      config,
-      [
-        'server: { publicUrl: "https://watch.example.com" }',
-        "alerts:",
-        "  channels:",
-        `    ops-slack: { type: slack, url: "${hook.url}/services/T000/B000/${SECRET}" }`,
-        `    other: { type: webhook, url: "${hook.url}/other" }`,
-        "bots: []",
-      ].join("\n"),
-    );
+    const config = configFile([`ops-slack: { type: slack, url: "${hook.url}/services/T000/B000/${SECRET}" }`, `other: { type: webhook, url: "${hook.url}/other" }`]);
     const r = await cli(["alerts", "test", "--config", config, "--channel", "ops-slack"], {});
     expect(r.stdout).toBe("sent    ops-slack (slack)\n");
     expect(r.code).toBe(0);
@@ -200,6 +196,20 @@ describe("slack channel", () => {
     expect(header(body)).toBe("🧪 TEST: secretary-watch test notification: this channel works");
     expect(texts(body)).toContain("A test notification from secretary-watch: this channel works. No action needed.");
     expect(buttons(body).map((b) => b.url)).toEqual(["https://watch.example.com/"]);
+  });
+
+  it("when `config check` prints the effective config, then each chat webhook URL shows only its origin", async () => {
+    const urls = {
+      slack: `https://hooks.slack.example/services/T000/B000/${SECRET}`,
+      discord: "https://discord.example/api/webhooks/123/dQ9discordWebhookToken_77-abc",
+      msteams: "https://prod-00.logic.example:443/workflows/8d2f/triggers/manual/paths/invoke?api-version=2016-06-01&sig=Tm5teamsSignature_0123",
+    };
+    const config = configFile(Object.entries(urls).map(([type, url]) => `${type}-channel: { type: ${type}, url: "${url}" }`));
+    const r = await cli(["config", "check", "--config", config], {});
+    expect(r.code).toBe(0);
+    const channels = (JSON.parse(r.stdout) as { alerts: { channels: Record<string, { url: string }> } }).alerts.channels;
+    expect(Object.values(channels).map((c) => c.url)).toEqual(["https://hooks.slack.example/****", "https://discord.example/****", "https://prod-00.logic.example/****"]);
+    for (const secret of [SECRET, "dQ9discordWebhookToken", "Tm5teamsSignature"]) expect(r.stdout + r.stderr).not.toContain(secret);
   });
 });
 
