@@ -37,7 +37,9 @@ const credentials = z.registry<{ credential: true }>();
  * post): `config check` shows only its origin, and the process treats it as a secret.
  */
 export const credentialUrl = (example: string, description: string) => {
-  const field = httpUrl(example).describe(description);
+  // A mistyped one still holds the token: the problem names the key, never the value.
+  const notShown = (iss: Issue) => (iss.input === undefined ? undefined : `expected an http(s) URL such as ${example} (the value is not shown)`);
+  const field = z.string({ error: notShown }).refine((v) => isUrl(v, ["http:", "https:"]), { error: notShown }).describe(description);
   credentials.add(field, { credential: true });
   return field;
 };

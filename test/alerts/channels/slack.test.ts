@@ -211,6 +211,14 @@ describe("slack channel", () => {
     expect(Object.values(channels).map((c) => c.url)).toEqual(["https://hooks.slack.example/****", "https://discord.example/****", "https://prod-00.logic.example/****"]);
     for (const secret of [SECRET, "dQ9discordWebhookToken", "Tm5teamsSignature"]) expect(r.stdout + r.stderr).not.toContain(secret);
   });
+
+  it("when a chat webhook URL is mistyped, then the problem names its key and not the value (it holds the token)", async () => {
+    const config = configFile([`ops-slack: { type: slack, url: "hooks.slack.example/services/T000/B000/${SECRET}" }`]);
+    const r = await cli(["config", "check", "--config", config], {});
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("alerts.channels.ops-slack.url: expected an http(s) URL such as https://hooks.slack.com/services/T000/B000/XXXX (the value is not shown)");
+    expect(r.stderr).not.toContain(SECRET);
+  });
 });
 
 describeOutboxDelivery("slack", {
