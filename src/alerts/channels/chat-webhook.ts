@@ -1,6 +1,8 @@
+import { z } from "zod";
+import { credentialUrl } from "../../config/fields.ts";
 import { registerSecret } from "../../redact.ts";
-import type { AlertMessage } from "../types.ts";
-import type { ChannelDeps, ChannelSender } from "./define-channel.ts";
+import type { AlertMessage, Channel } from "../types.ts";
+import { defineChannel, routedChannel, type ChannelConfigOf, type ChannelDeps, type ChannelSender } from "./define-channel.ts";
 import { httpTarget, postJson } from "./http-delivery.ts";
 
 /**
@@ -17,6 +19,23 @@ export interface ChatWebhook {
   secretParts(url: URL): string[];
   /** The request body for one notification. */
   payload(message: AlertMessage): unknown;
+}
+
+/** A chat channel type: its one option, `url`, described with an example, and what it posts. */
+export interface ChatChannelSpec<T extends string> extends Omit<ChatWebhook, "url"> {
+  type: T;
+  url: { example: string; description: string };
+}
+
+/** A chat channel type for the registry, and a factory for one such channel with its routing outside it. */
+export function defineChatChannel<T extends string>(spec: ChatChannelSpec<T>) {
+  const options = z.strictObject({ url: credentialUrl(spec.url.example, spec.url.description) });
+  const sender = (name: string, config: z.output<typeof options>, deps: Pick<ChannelDeps, "timeoutMs">) =>
+    chatWebhookSender(name, { type: spec.type, url: config.url, secretParts: spec.secretParts, payload: spec.payload }, deps);
+  const definition = defineChannel({ type: spec.type, options, create: sender });
+  const create = (name: string, config: ChannelConfigOf<typeof definition>, deps: Pick<ChannelDeps, "timeoutMs">): Channel =>
+    routedChannel(name, config, sender(name, config, deps));
+  return { definition, create };
 }
 
 export function chatWebhookSender(name: string, hook: ChatWebhook, deps: Pick<ChannelDeps, "timeoutMs">): ChannelSender {

@@ -1,9 +1,7 @@
-import { z } from "zod";
-import { credentialUrl } from "../../config/fields.ts";
-import type { AlertCheck, AlertMessage, Channel } from "../types.ts";
+import type { AlertCheck, AlertMessage } from "../types.ts";
 import { chatCard, fitText, mostThatFit, omittedNote, PAGE_LINK_TEXT, type CardTone } from "./chat-card.ts";
-import { chatWebhookSender, tokenPathSegments } from "./chat-webhook.ts";
-import { defineChannel, routedChannel, type ChannelConfigOf, type ChannelDeps, type ChannelSender } from "./define-channel.ts";
+import { defineChatChannel, tokenPathSegments } from "./chat-webhook.ts";
+import type { ChannelConfigOf } from "./define-channel.ts";
 
 /** Discord's embed limits: title, description, fields, a field's name and value, and all of an embed's text. */
 export const DISCORD_MAX_TITLE = 256;
@@ -18,27 +16,22 @@ export const DISCORD_COLOURS: Record<CardTone, number> = { down: 0xd93025, degra
 
 const FOOTER = "secretary-watch";
 
-const options = z.strictObject({
-  url: credentialUrl("https://discord.com/api/webhooks/123/XXXX", "Discord webhook URL (it holds the token: keep it in the environment)"),
-});
-
 /**
  * Executes a Discord webhook with one embed coloured by health: the facts in the description, a field
  * per check with its fix, the title linking to the bot's page. Mentions are never parsed, so no name or
  * message can ping @everyone, and markdown in values is escaped.
  */
-export const discordChannel = defineChannel({ type: "discord", options, create: discordSender });
+const discord = defineChatChannel({
+  type: "discord",
+  url: { example: "https://discord.com/api/webhooks/123/XXXX", description: "Discord webhook URL (it holds the token: keep it in the environment)" },
+  // discord.com/api/webhooks/<id>/<token>
+  secretParts: tokenPathSegments,
+  payload: discordPayload,
+});
+export const discordChannel = discord.definition;
 export type DiscordChannelConfig = ChannelConfigOf<typeof discordChannel>;
-
 /** One discord channel with its routing, outside the registry. */
-export function createDiscordChannel(name: string, config: DiscordChannelConfig, deps: Pick<ChannelDeps, "timeoutMs">): Channel {
-  return routedChannel(name, config, discordSender(name, config, deps));
-}
-
-function discordSender(name: string, config: z.output<typeof options>, deps: Pick<ChannelDeps, "timeoutMs">): ChannelSender {
-  // discord.com/api/webhooks/<id>/<token>: the last segment is the token.
-  return chatWebhookSender(name, { type: "discord", url: config.url, secretParts: tokenPathSegments, payload: discordPayload }, deps);
-}
+export const createDiscordChannel = discord.create;
 
 /** Discord's markdown and mention characters, backslash-escaped so they show as typed. */
 export function escapeDiscord(text: string): string {

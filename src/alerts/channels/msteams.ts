@@ -1,9 +1,7 @@
-import { z } from "zod";
-import { credentialUrl } from "../../config/fields.ts";
-import type { AlertCheck, AlertMessage, Channel } from "../types.ts";
+import type { AlertCheck, AlertMessage } from "../types.ts";
 import { chatCard, fitText, mostThatFit, omittedNote, PAGE_LINK_TEXT, type CardTone } from "./chat-card.ts";
-import { chatWebhookSender, queryParameter } from "./chat-webhook.ts";
-import { defineChannel, routedChannel, type ChannelConfigOf, type ChannelDeps, type ChannelSender } from "./define-channel.ts";
+import { defineChatChannel, queryParameter } from "./chat-webhook.ts";
+import type { ChannelConfigOf } from "./define-channel.ts";
 
 /** Teams refuses a message over about 28 KB; the body (UTF-8 bytes) stays under 28,000. */
 export const TEAMS_MAX_BYTES = 28_000;
@@ -14,30 +12,25 @@ export const ADAPTIVE_CARD_VERSION = "1.4";
 /** The title's colour, from Adaptive Cards' palette. */
 const TITLE_COLOURS: Record<CardTone, string> = { down: "Attention", degraded: "Warning", healthy: "Good", monitor: "Accent", test: "Default" };
 
-const options = z.strictObject({
-  url: credentialUrl(
-    "https://prod-00.westeurope.logic.azure.com/workflows/…/invoke?…&sig=XXXX",
-    "Teams Workflows webhook URL (“Post to a channel when a webhook request is received”; its sig holds the token: keep it in the environment)",
-  ),
-});
-
 /**
  * Posts an Adaptive Card to a Teams Workflows webhook: the title coloured by health, the facts and each
  * check (observed, fix) as FactSets, and an Action.OpenUrl to the bot's page when there is a public URL.
  * Checks that would take the body past Teams' size limit are left out, and the card says how many.
  */
-export const msteamsChannel = defineChannel({ type: "msteams", options, create: msteamsSender });
+const msteams = defineChatChannel({
+  type: "msteams",
+  url: {
+    example: "https://prod-00.westeurope.logic.azure.com/workflows/…/invoke?…&sig=XXXX",
+    description: "Teams Workflows webhook URL (“Post to a channel when a webhook request is received”; its sig holds the token: keep it in the environment)",
+  },
+  // …/triggers/manual/paths/invoke?api-version=…&sp=…&sv=…&sig=<token>: the signature is the token
+  secretParts: (url) => queryParameter(url, "sig"),
+  payload: msteamsPayload,
+});
+export const msteamsChannel = msteams.definition;
 export type MsteamsChannelConfig = ChannelConfigOf<typeof msteamsChannel>;
-
 /** One msteams channel with its routing, outside the registry. */
-export function createMsteamsChannel(name: string, config: MsteamsChannelConfig, deps: Pick<ChannelDeps, "timeoutMs">): Channel {
-  return routedChannel(name, config, msteamsSender(name, config, deps));
-}
-
-function msteamsSender(name: string, config: z.output<typeof options>, deps: Pick<ChannelDeps, "timeoutMs">): ChannelSender {
-  // …/triggers/manual/paths/invoke?api-version=…&sp=…&sv=…&sig=<secret>: the signature is the token.
-  return chatWebhookSender(name, { type: "msteams", url: config.url, secretParts: (url) => queryParameter(url, "sig"), payload: msteamsPayload }, deps);
-}
+export const createMsteamsChannel = msteams.create;
 
 type Element =
   | { type: "TextBlock"; text: string; wrap: true; size?: string; weight?: string; color?: string; isSubtle?: boolean; separator?: boolean }

@@ -1,9 +1,7 @@
-import { z } from "zod";
-import { credentialUrl } from "../../config/fields.ts";
-import type { AlertCheck, AlertMessage, Channel } from "../types.ts";
+import type { AlertCheck, AlertMessage } from "../types.ts";
 import { chatCard, fitText, omittedNote, PAGE_LINK_TEXT, type ChatCard } from "./chat-card.ts";
-import { chatWebhookSender, tokenPathSegments } from "./chat-webhook.ts";
-import { defineChannel, routedChannel, type ChannelConfigOf, type ChannelDeps, type ChannelSender } from "./define-channel.ts";
+import { defineChatChannel, tokenPathSegments } from "./chat-webhook.ts";
+import type { ChannelConfigOf } from "./define-channel.ts";
 import { subjectLine } from "./render.ts";
 
 /** Block Kit's limits: blocks in a message, a header's text, a section's text and a field's text. */
@@ -12,27 +10,22 @@ export const SLACK_MAX_HEADER = 150;
 export const SLACK_MAX_SECTION = 3000;
 export const SLACK_MAX_FIELD = 2000;
 
-const options = z.strictObject({
-  url: credentialUrl("https://hooks.slack.com/services/T000/B000/XXXX", "Slack incoming webhook URL (it holds the token: keep it in the environment)"),
-});
-
 /**
  * Posts to a Slack incoming webhook as Block Kit: a header with the health, the facts, a section per
  * check with its fix, a button to the bot's page when there is a public URL, and `text` as the
  * notification's fallback. Text is escaped for mrkdwn and sent verbatim, so a name cannot write `<!channel>`.
  */
-export const slackChannel = defineChannel({ type: "slack", options, create: slackSender });
+const slack = defineChatChannel({
+  type: "slack",
+  url: { example: "https://hooks.slack.com/services/T000/B000/XXXX", description: "Slack incoming webhook URL (it holds the token: keep it in the environment)" },
+  // hooks.slack.com/services/T…/B…/<token>
+  secretParts: tokenPathSegments,
+  payload: slackPayload,
+});
+export const slackChannel = slack.definition;
 export type SlackChannelConfig = ChannelConfigOf<typeof slackChannel>;
-
 /** One slack channel with its routing, outside the registry. */
-export function createSlackChannel(name: string, config: SlackChannelConfig, deps: Pick<ChannelDeps, "timeoutMs">): Channel {
-  return routedChannel(name, config, slackSender(name, config, deps));
-}
-
-function slackSender(name: string, config: z.output<typeof options>, deps: Pick<ChannelDeps, "timeoutMs">): ChannelSender {
-  // hooks.slack.com/services/T…/B…/<secret>: the last segment is the token.
-  return chatWebhookSender(name, { type: "slack", url: config.url, secretParts: tokenPathSegments, payload: slackPayload }, deps);
-}
+export const createSlackChannel = slack.create;
 
 /** Slack's control characters as entities; nothing else is entity-encoded (Slack would show it as typed). */
 export function escapeMrkdwn(text: string): string {
