@@ -106,7 +106,8 @@ export function fitText(text: string, max: number, escape: (s: string) => string
   if (whole.length <= max) return whole;
   const marker = "…";
   let out = "";
-  for (const char of text) {
+  // Escaping never shortens, so no more than `max` raw units can fit: the walk stays that short.
+  for (const char of text.slice(0, max + 1)) {
     const next = escape(char);
     if (out.length + next.length + marker.length > max) break;
     out += next;

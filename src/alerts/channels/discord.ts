@@ -60,7 +60,8 @@ export function discordPayload(message: AlertMessage): DiscordPayload {
   if (card.checksHeading) facts.push("", `**${escapeDiscord(card.checksHeading)}**`);
   const lead = fitText(facts.join("\n"), 2000);
   const title = fitText(card.title, DISCORD_MAX_TITLE, escapeDiscord);
-  const fields = card.checks.map(checkField);
+  // Never more than 25 are shown: the rest need no field.
+  const fields = card.checks.slice(0, DISCORD_MAX_FIELDS).map(checkField);
 
   const embed = (shown: number): DiscordEmbed => {
     const omitted = card.checks.length - shown;
