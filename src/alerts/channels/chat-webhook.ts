@@ -38,7 +38,7 @@ export function defineChatChannel<T extends string>(spec: ChatChannelSpec<T>) {
   return { definition, create };
 }
 
-export function chatWebhookSender(name: string, hook: ChatWebhook, deps: Pick<ChannelDeps, "timeoutMs">): ChannelSender {
+function chatWebhookSender(name: string, hook: ChatWebhook, deps: Pick<ChannelDeps, "timeoutMs">): ChannelSender {
   const url = new URL(hook.url);
   for (const secret of [hook.url, url.toString(), ...hook.secretParts(url)]) registerSecret(secret);
   const target = httpTarget(hook.url);

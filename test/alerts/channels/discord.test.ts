@@ -146,6 +146,11 @@ describe("discord channel", () => {
     expect(redactSecrets(`posting to ${hook.url}/api/webhooks/1234567890/${SECRET}`)).not.toContain(SECRET);
   });
 
+  it("when the URL ends in a short segment (Discord's /github endpoint), then only the token is a secret, not that word", () => {
+    createDiscordChannel("gh", { type: "discord", url: "https://discord.example/api/webhooks/42/Gh7otherWebhookToken_88/github", minHealth: "degraded", bots: {} }, { timeoutMs: 1_000 });
+    expect(redactSecrets("token Gh7otherWebhookToken_88 via github")).toBe("token **** via github");
+  });
+
   it("when Retry-After is fractional seconds, then it is read to the millisecond", () => {
     expect(parseRetryAfter("1.5")).toBe(1_500);
     expect(parseRetryAfter("0.0014")).toBe(2);
