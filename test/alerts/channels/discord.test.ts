@@ -2,15 +2,26 @@
  * The discord channel against a local receiver that checks every body against Discord's documented
  * Execute Webhook and embed shape and limits (test/support/vendor-shapes-chat.ts cites the pages).
  */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDiscordChannel, DISCORD_COLOURS } from "../../../src/alerts/channels/discord.ts";
 import { parseRetryAfter } from "../../../src/alerts/channels/http-delivery.ts";
 import { ChannelError, type AlertMessage, type Channel } from "../../../src/alerts/types.ts";
+import { validate } from "../../../src/config/load.ts";
+import { configSchema } from "../../../src/config/schema.ts";
+import { createLogger } from "../../../src/log.ts";
 import { redactSecrets } from "../../../src/redact.ts";
+import { startSandbox } from "../../../src/sandbox/server.ts";
+import { startService } from "../../../src/service.ts";
 import { alertCheck, alertMessage } from "../../support/alert-fixtures.ts";
 import { describeOutboxDelivery } from "../../support/chat-outbox.ts";
+import { control, fleetBots, healthyWorld } from "../../support/healthy-fleet.ts";
 import { closeHttpReceivers, httpReceiver } from "../../support/http-receiver.ts";
 import { rejection } from "../../support/rejection.ts";
+import { until } from "../../support/service-harness.ts";
+import { testStore } from "../../support/test-store.ts";
 import { bodyAs, discordEmbedCharacters, discordWebhookMessage, type DiscordWebhookMessage } from "../../support/vendor-shapes-chat.ts";
 
 const SECRET = "dQ9discordWebhookToken_77-abc";
@@ -161,4 +172,41 @@ describe("discord channel", () => {
 describeOutboxDelivery("discord", {
   channel,
   retryAfter: { header: () => "1.5", atLeastMs: 1_500, describe: "1.5 (fractional seconds)" },
+});
+
+describe("the service with a discord channel", () => {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const fn of cleanup.splice(0).reverse()) await fn();
+  });
+
+  it("when a bot's token is revoked and then works again, then Discord gets a red firing embed naming the token check, then a green resolution", async () => {
+    const sandbox = await startSandbox({ world: healthyWorld(1) });
+    cleanup.push(() => sandbox.close());
+    const hook = await httpReceiver({ status: 204 });
+    await control(sandbox.url, "PATCH", "/bots/healthy_0_bot", { revoked: true });
+    const parsed = validate(configSchema, {
+      telegram: { apiRoot: sandbox.url, timeout: "300ms" },
+      server: { publicUrl: "https://watch.example.com" },
+      schedule: { interval: "1s" },
+      store: await testStore(mkdtempSync(join(tmpdir(), "secretary-watch-discord-"))),
+      bots: fleetBots(1),
+      alerts: { failAfter: 1, recoverAfter: 1, channels: { "ops-discord": { type: "discord", url: `${hook.url}/api/webhooks/1/${SECRET}` } } },
+    });
+    if (!parsed.ok) throw new Error(parsed.problems.map((p) => p.text).join("\n"));
+    const service = await startService({ config: parsed.value, logger: createLogger({ level: "silent" }), port: 0, storeFlushMs: 50 });
+    cleanup.push(() => service.stop());
+
+    const embeds = () => hook.requests.map((r) => bodyAs(discordWebhookMessage, r.body).embeds![0]!);
+    const [firing] = await until("the firing embed", () => (hook.requests.length >= 1 ? embeds() : undefined), 10_000);
+    expect(firing!.title).toMatch(/^🔴 FIRING: bot-0 /);
+    expect(firing!.color).toBe(DISCORD_COLOURS.down);
+    expect(firing!.url).toBe("https://watch.example.com/#bot-bot-0");
+    expect(firing!.fields!.map((f) => f.name)).toContain("token (fail)");
+
+    await control(sandbox.url, "PATCH", "/bots/healthy_0_bot", { revoked: false });
+    const resolved = await until("the resolution", () => embeds().find((e) => e.title!.startsWith("✅ RESOLVED")), 10_000);
+    expect(resolved.color).toBe(DISCORD_COLOURS.healthy);
+    expect(resolved.description).toContain("**Health:** healthy (was down)");
+  });
 });
