@@ -29,5 +29,24 @@ export const apiRoot = z.string({ error: expected("an http(s) URL such as https:
 export const httpUrl = (example: string) =>
   z.string().refine((v) => isUrl(v, ["http:", "https:"]), { error: expected(`an http(s) URL such as ${example}`) });
 
+/** The fields whose value is a credential though its key is not named like one (config/secrets.ts). */
+const credentials = z.registry<{ credential: true }>();
+
+/**
+ * An http(s) URL that is itself the credential (a Slack, Discord or Teams webhook: whoever has it can
+ * post): `config check` shows only its origin, and the process treats it as a secret.
+ */
+export const credentialUrl = (example: string, description: string) => {
+  // A mistyped one still holds the token: the problem names the key, never the value.
+  const notShown = (iss: Issue) => (iss.input === undefined ? undefined : `expected an http(s) URL such as ${example} (the value is not shown)`);
+  const field = z.string({ error: notShown }).refine((v) => isUrl(v, ["http:", "https:"]), { error: notShown }).describe(description);
+  credentials.add(field, { credential: true });
+  return field;
+};
+
+export function isCredentialField(field: z.ZodType): boolean {
+  return credentials.has(field);
+}
+
 /** A secret string, empty when not set. */
 export const secret = (description: string) => z.string().default("").describe(description);

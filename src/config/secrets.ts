@@ -5,9 +5,14 @@
  * (`scheme://user:password@host`). `config check` masks them (maskConfig), the process registers them
  * for redaction in logs, errors and answers (configSecrets, then registerSecret), config error messages
  * leave them out (problems.ts), and a channel with credentials in its URL registers the password in the
- * forms an error text may carry (urlPasswords).
+ * forms an error text may carry (urlPasswords). A channel option that is a credential by its field
+ * rather than its name (a chat webhook URL: `credentialUrl` in fields.ts) is a secret too, shown by
+ * `config check` as its origin only.
  */
+import type { z } from "zod";
+import { CHANNELS } from "../alerts/channels/index.ts";
 import { maskToken } from "../redact.ts";
+import { isCredentialField } from "./fields.ts";
 import type { Config } from "./schema.ts";
 import { isSecretKey, MASK, maskUrlPasswords, passwordsInUrls } from "./secret-values.ts";
 
@@ -15,9 +20,26 @@ export { isSecretKey, MASK, maskUrlPasswords, urlPasswords } from "./secret-valu
 
 type PathItem = string | number;
 
-/** The effective config for `config check`: bot tokens as `123456:****`, other secrets as `****`. */
+/** Per channel type, its options that are credentials by their field (credentialUrl), not by their name. */
+const CREDENTIAL_OPTIONS = new Map<string, string[]>(
+  CHANNELS.map((d) => [d.type, Object.entries(d.options.shape as Record<string, z.ZodType>).filter(([, field]) => isCredentialField(field)).map(([key]) => key)]),
+);
+
+/** The values of channel options that are credentials by their field: a chat webhook's URL. */
+function channelCredentials(config: Config): Array<{ channel: string; key: string; value: string }> {
+  return Object.entries(config.alerts.channels).flatMap(([channel, options]) =>
+    (CREDENTIAL_OPTIONS.get(options.type) ?? []).flatMap((key) => {
+      const value = (options as Record<string, unknown>)[key];
+      return typeof value === "string" && value !== "" ? [{ channel, key, value }] : [];
+    }),
+  );
+}
+
+/** The effective config for `config check`: bot tokens as `123456:****`, other secrets as `****`, credential URLs as their origin. */
 export function maskConfig(config: Config): unknown {
-  return maskValue(config, []);
+  const masked = maskValue(config, []) as { alerts: { channels: Record<string, Record<string, unknown>> } };
+  for (const { channel, key, value } of channelCredentials(config)) masked.alerts.channels[channel]![key] = `${new URL(value).origin}/${MASK}`;
+  return masked;
 }
 
 function maskValue(value: unknown, at: PathItem[]): unknown {
@@ -44,5 +66,6 @@ export function configSecrets(config: Config): string[] {
     else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, k);
   };
   walk(config, undefined);
+  for (const { value } of channelCredentials(config)) found.add(value);
   return [...found];
 }

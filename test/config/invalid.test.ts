@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { CHANNELS } from "../../src/alerts/channels/index.ts";
 import { ConfigError, loadConfigFile, parseConfig } from "../../src/config/load.ts";
 
 /**
@@ -79,7 +80,7 @@ const TABLE: { file: string; problems: (path: string) => string[] }[] = [
   { file: "invalid-wrong-type.yml", problems: () => ['schedule.concurrency: expected a positive integer, got "lots"'] },
   {
     file: "invalid-unknown-channel-type.yml",
-    problems: () => ['alerts.channels.ops.type: expected one of telegram, email, alertmanager, webhook, owner, pagerduty, ntfy, got "slack"'],
+    problems: () => [`alerts.channels.ops.type: expected one of ${CHANNELS.map((c) => c.type).join(", ")}, got "pigeon"`],
   },
   { file: "invalid-unset-env-var.yml", problems: () => ["bots[0].token: environment variable ANNA_BOT_TOKEN is not set"] },
   { file: "invalid-missing-bot-field.yml", problems: () => ["bots[0].owner: missing required key (expected a mapping)"] },

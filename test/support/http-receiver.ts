@@ -38,14 +38,22 @@ function stop(server: Server): Promise<void> {
   });
 }
 
-/** Starts a receiver that answers every request with `answer`. Close it, or call closeHttpReceivers in afterEach. */
-export async function httpReceiver(answer: ReceiverAnswer = { status: 200 }): Promise<HttpReceiver> {
+/** What a scripted receiver answers its request number `index` (0 for the first). */
+export type ReceiverScript = (index: number, request: ReceivedRequest) => ReceiverAnswer;
+
+/**
+ * Starts a receiver that answers every request with `answer`, or with what a script returns for each
+ * request in turn (e.g. a 429, then a 200). Close it, or call closeHttpReceivers in afterEach.
+ */
+export async function httpReceiver(answerOrScript: ReceiverAnswer | ReceiverScript = { status: 200 }): Promise<HttpReceiver> {
   const requests: ReceivedRequest[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks) });
+      const request = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks) };
+      requests.push(request);
+      const answer = typeof answerOrScript === "function" ? answerOrScript(requests.length - 1, request) : answerOrScript;
       if (answer.hang) return;
       res.writeHead(answer.status, answer.headers);
       res.end(answer.body ?? "");

@@ -95,11 +95,14 @@ export function transportFailure(label: string, err: unknown, state: { cancelled
   return new ChannelError(`${label}: network error: ${redactSecrets(describeCause(err))}`);
 }
 
-/** Retry-After in delay-seconds or HTTP-date form, in milliseconds; undefined when absent or unreadable. */
+/**
+ * Retry-After in delay-seconds or HTTP-date form, in milliseconds; undefined when absent or unreadable.
+ * Fractional seconds (`1.5`, as Discord's rate limits read) are taken too, rounded up to the millisecond.
+ */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
   if (value === null) return undefined;
   const text = value.trim();
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (/^\d+(?:\.\d+)?$/.test(text)) return Math.ceil(Number(text) * 1000);
   const date = Date.parse(text);
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, date - now);

@@ -2,10 +2,13 @@ import { z } from "zod";
 import type { Channel } from "../types.ts";
 import { alertmanagerChannel } from "./alertmanager.ts";
 import { channelSchema, routedChannel, type ChannelConfigOf, type ChannelDefinition, type ChannelDeps, type PlugInChannelConfig } from "./define-channel.ts";
+import { discordChannel } from "./discord.ts";
 import { emailChannel } from "./email.ts";
 import { ownerChannel } from "./owner.ts";
 import { ntfyChannel } from "./ntfy.ts";
 import { pagerdutyChannel } from "./pagerduty.ts";
+import { msteamsChannel } from "./msteams.ts";
+import { slackChannel } from "./slack.ts";
 import { telegramChannel } from "./telegram.ts";
 import { webhookChannel } from "./webhook.ts";
 
@@ -19,7 +22,7 @@ export type ChannelRegistry = readonly ChannelDefinition[];
  * `createChannels` and the JSON Schema for editors all derive from it. To add a channel type, write a
  * module with `defineChannel` and list it here.
  */
-export const CHANNELS = [telegramChannel, emailChannel, alertmanagerChannel, webhookChannel, ownerChannel, pagerdutyChannel, ntfyChannel] as const satisfies ChannelRegistry;
+export const CHANNELS = [telegramChannel, emailChannel, alertmanagerChannel, webhookChannel, ownerChannel, pagerdutyChannel, ntfyChannel, slackChannel, discordChannel, msteamsChannel] as const satisfies ChannelRegistry;
 
 /** A configured channel: one of the built-in types with its options, or of a type a registry handed in. */
 export type ChannelConfig = ChannelConfigOf<(typeof CHANNELS)[number]> | PlugInChannelConfig;

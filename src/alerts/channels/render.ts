@@ -129,7 +129,8 @@ function buildLines(m: AlertMessage): Line[] {
   return lines;
 }
 
-function oneLine(text: string): string {
+/** `text` on one line: line breaks and the blanks around them become one space. */
+export function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, " ").trim();
 }
 
@@ -151,7 +152,8 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
-function durationSuffix(from: string, to: string, word: string): string {
+/** ` (for 25m)`: the time from `from` to `to` after `word`; empty when either is not a time or they run backwards. */
+export function durationSuffix(from: string, to: string, word: string): string {
   const a = Date.parse(from);
   const b = Date.parse(to);
   if (Number.isNaN(a) || Number.isNaN(b) || b < a) return "";

@@ -107,6 +107,6 @@ describe("channel registry", () => {
     ]);
     expect(channels[2]!.accepts(message({ severity: "degraded" }))).toBe(false);
     expect(channels[3]!.accepts(message({ severity: "degraded" }))).toBe(true);
-    expect(CHANNELS.map((c) => c.type).sort()).toEqual(["alertmanager", "email", "ntfy", "owner", "pagerduty", "telegram", "webhook"]);
+    expect(CHANNELS.map((c) => c.type).sort()).toEqual(["alertmanager", "discord", "email", "msteams", "ntfy", "owner", "pagerduty", "slack", "telegram", "webhook"]);
   });
 });
