@@ -18,6 +18,11 @@ describe("redactSecrets", () => {
     registerSecret("hunter2-smtp-password");
     expect(redactSecrets("auth failed for hunter2-smtp-password")).toBe("auth failed for ****");
   });
+  it("when one registered secret begins with another (a URL and its token part), then the whole of the longer one is masked", () => {
+    registerSecret("hooks-part-Zx81");
+    registerSecret("hooks-part-Zx81/and-the-rest-Qp2");
+    expect(redactSecrets("posting to hooks-part-Zx81/and-the-rest-Qp2 failed; hooks-part-Zx81 alone")).toBe("posting to **** failed; **** alone");
+  });
   it("when text holds times, ports and ids, then nothing is masked", () => {
     const text = "at 2026-11-24T22:19:30Z on 127.0.0.1:9464 bot id 7000001 chat -1001234567890";
     expect(redactSecrets(text)).toBe(text);
