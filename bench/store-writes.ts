@@ -6,7 +6,9 @@
  * the batched writes at close included. Then, while sweeps go on, 100 admin writes (a connection id),
  * one every 50 ms (at most 15 s of them), each timed until its promise resolves (acknowledged on disk),
  * and the store's files' size at the end. Usage: `npx node bench/store-writes.ts [seconds] [bots...]
- * [--engine=sqlite|lowdb] [--admin-writes=100]` (default 60 s, 1,000 and 10,000 bots, both engines); the store lives in a
+ * [--engine=sqlite|lowdb] [--admin-writes=100] [--busy=0.05]` (default 60 s, 1,000 and 10,000 bots, both engines;
+ * `--busy`: that share of the bots has a backlog of updates that rises and falls from sweep to sweep, kept
+ * by the webhook check's own rule in what the result remembers); the store lives in a
  * directory under bench/ (on disk, not a tmpfs). Forked by bench/run.ts, it also sends each line's
  * figures to its parent (`{ storeWrites: StoreWritesResult }`).
  */
@@ -15,7 +17,9 @@ import { join } from "node:path";
 import { openLowdbStore, openSqliteStore } from "../src/store/open-store.ts";
 import type { StateRepositories } from "../src/store/repositories.ts";
 import type { WatchState } from "../src/watch-state.ts";
-import { sweepResult as sweep } from "./sweep-result.ts";
+import { nextBacklog } from "../checks/webhook-backlog.ts";
+import type { Backlog } from "../src/check-model.ts";
+import { sweepResult } from "./sweep-result.ts";
 
 export interface StoreWritesResult {
   engine: string;
@@ -37,6 +41,25 @@ const fleets = args.length > 1 ? args.slice(1).map(Number) : [1_000, 10_000];
 const STEP_MS = 100;
 const ADMIN_EVERY_MS = 50;
 const ADMIN_WRITES = Number(process.argv.find((a) => a.startsWith("--admin-writes="))?.slice("--admin-writes=".length) ?? 100);
+const BUSY = Number(process.argv.find((a) => a.startsWith("--busy="))?.slice("--busy=".length) ?? 0);
+if (!(BUSY >= 0 && BUSY <= 1)) throw new Error(`--busy=${BUSY}: expected a share of the bots from 0 to 1`);
+/** Each busy bot's backlog as its last sweep left it; counts cycle 1, 3, 2, 4, 0 (a busy bot's traffic). */
+const backlogs = new Map<string, { sweeps: number; backlog: Backlog | undefined }>();
+const CYCLE = [1, 3, 2, 4, 0];
+
+/** A sweep of `name` at `at`: unchanged verdicts; a busy bot (every 1/BUSY-th) also remembers its backlog. */
+function sweep(name: string, at: string): WatchState["results"] {
+  const result = sweepResult(name, at);
+  const index = Number(name.slice(name.lastIndexOf("-") + 1));
+  if (BUSY === 0 || index % Math.round(1 / BUSY) !== 0) return result;
+  const state = backlogs.get(name) ?? { sweeps: 0, backlog: undefined };
+  state.backlog = nextBacklog(state.backlog, CYCLE[state.sweeps++ % CYCLE.length]!, new Date(at));
+  backlogs.set(name, state);
+  const r = result as unknown as { observed: Record<string, unknown> };
+  if (state.backlog) r.observed = { ...r.observed, remembered: { webhookBacklog: state.backlog } };
+  return result;
+}
+
 /** lowdb acknowledges after its flush window (about 1 s): its sample is what fits in this. */
 const ADMIN_BUDGET_MS = 15_000;
 
@@ -100,7 +123,7 @@ async function run(engine: string, bots: number) {
     const result: StoreWritesResult = { engine, bots, seconds, bytesWritten: written, fileBytes, adminP50Ms: percentile(latencies, 50), adminP99Ms: percentile(latencies, 99), adminWrites: latencies.length };
     process.send?.({ storeWrites: result });
     console.log(
-      `${engine.padEnd(6)} ${String(bots).padStart(6)} bots: ${(written / 2 ** 20).toFixed(3)} MB written in ${seconds} s of unchanged sweeps (close included); ` +
+      `${engine.padEnd(6)} ${String(bots).padStart(6)} bots${BUSY > 0 ? ` (${Math.round(BUSY * 100)} % busy)` : ""}: ${(written / 2 ** 20).toFixed(3)} MB written in ${seconds} s of unchanged sweeps (close included); ` +
         `admin write acknowledged p50 ${result.adminP50Ms.toFixed(2)} ms, p99 ${result.adminP99Ms.toFixed(2)} ms (${latencies.length} writes); files ${(fileBytes / 2 ** 20).toFixed(1)} MB`,
     );
   } finally {

@@ -82,7 +82,7 @@ describe("the store's commits", () => {
     await store.close();
   });
 
-  it("when only what the checks remember changes, then a young condition is not committed, one that stood a minute is (once), and a close writes the rest", async () => {
+  it("when only what the checks remember changes, then a young condition is not committed, one that stood 2.5 minutes is (once), and a close writes the rest", async () => {
     const dir = newDir();
     const store = await open(dir);
     const remembering = (checkedAt: string, webhookBacklog?: { since: string; count: number }) => {
@@ -93,23 +93,26 @@ describe("the store's commits", () => {
     const at = (s: number) => new Date(Date.parse(at0) + s * 1000).toISOString();
     await store.results.put("anna", remembering(at0));
     const commits = store.stats.writes;
-    // A busy bot's backlog: it rises and falls by the sweep, never standing a minute: nothing to write.
+    // A busy bot's backlog: it rises and falls by the sweep, never standing 2.5 minutes: nothing to write.
     for (const [s, since, count] of [[10, 10, 3], [20, 10, 4], [30, 30, 2], [40, 30, 5]] as const) await store.results.put("anna", remembering(at(s), { since: at(since), count }));
     await new Promise((r) => setTimeout(r, 20));
     expect(store.stats.writes).toBe(commits);
-    // The same backlog has stood a minute: its start is written once, not again as its count grows.
-    await store.results.put("anna", remembering(at(90), { since: at(30), count: 7 }));
+    await store.results.put("anna", remembering(at(170), { since: at(30), count: 6 }));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(store.stats.writes).toBe(commits);
+    // The same backlog has stood 2.5 minutes: its start is written once, not again as its count grows.
+    await store.results.put("anna", remembering(at(180), { since: at(30), count: 7 }));
     expect(store.stats.writes).toBe(commits + 1);
-    await store.results.put("anna", remembering(at(100), { since: at(30), count: 9 }));
+    await store.results.put("anna", remembering(at(190), { since: at(30), count: 9 }));
     await new Promise((r) => setTimeout(r, 20));
     expect(store.stats.writes).toBe(commits + 1);
     // A new backlog, young again: the row changes (the old start no longer holds), then the close writes the young one.
-    await store.results.put("anna", remembering(at(110), { since: at(110), count: 2 }));
+    await store.results.put("anna", remembering(at(200), { since: at(200), count: 2 }));
     expect(store.stats.writes).toBe(commits + 2);
-    await store.results.put("anna", remembering(at(120), { since: at(110), count: 6 }));
+    await store.results.put("anna", remembering(at(210), { since: at(200), count: 6 }));
     await store.close();
     const after = await open(dir);
-    expect((after.results.get("anna") as unknown as { observed: unknown }).observed).toMatchObject({ remembered: { webhookBacklog: { since: at(110), count: 6 } } });
+    expect((after.results.get("anna") as unknown as { observed: unknown }).observed).toMatchObject({ remembered: { webhookBacklog: { since: at(200), count: 6 } } });
     await after.close();
   });
 

@@ -8,9 +8,9 @@ import { createHash } from "node:crypto";
  * moves on every sweep of a busy bot) are bookkeeping: memory has them at once, the disk with the next
  * verdict change. What the checks remember across sweeps (`observed.remembered`, each entry a condition and
  * its `since`: a stall's start) is verdict once the condition has stood `REMEMBERED_AFTER_MS`, and then only
- * its start: a restart that lost it would start the stall over. Before that minute it is bookkeeping, or a
- * busy bot's backlog, rising and falling by the sweep, would write its row every sweep; a restart then
- * delays a stall's verdict by at most that minute.
+ * its start: a restart that lost it would start the stall over. Before that it is bookkeeping, or a busy
+ * bot's backlog, rising and falling by the sweep, would write its row every sweep; a crash then delays a
+ * stall's verdict by at most that long (a stop writes every remembered row: `flush({ remembered })`).
  */
 export function verdictOf(result: unknown): string {
   const r = result as { health?: unknown; since?: unknown; checkedAt?: unknown; checks?: unknown; observed?: { remembered?: unknown } };
@@ -31,8 +31,13 @@ export function remembering(results: ReadonlyMap<string, unknown>): string[] {
   return [...results].flatMap(([bot, r]) => ((r as { observed?: { remembered?: unknown } }).observed?.remembered === undefined ? [] : [bot]));
 }
 
-/** A remembered condition's start is written once it has stood this long (a minute: the sweep batch's period). */
-export const REMEMBERED_AFTER_MS = 60_000;
+/**
+ * A remembered condition's start is written once it has stood this long: half the default stalledAfter, so a
+ * crash costs a stall at most that much of its count, while a busy bot's backlog, which holds or rises for
+ * a sweep or two before something consumes it, writes nothing (at a 60 s interval, one that held two sweeps
+ * wrote four rows in five sweeps with a minute here: `npx node bench/store-writes.ts 60 1000 --busy=0.05`).
+ */
+export const REMEMBERED_AFTER_MS = 150_000;
 
 /** The starts of the remembered conditions that stood `REMEMBERED_AFTER_MS` by the result's `checkedAt`. */
 function standing(remembered: unknown, checkedAt: unknown): Record<string, unknown> | undefined {
