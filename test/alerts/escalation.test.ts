@@ -19,6 +19,7 @@ import { createLogger } from "../../src/log.ts";
 import type { BotStatus, Health, MonitoredBot } from "../../src/model.ts";
 import { StateStore } from "../../src/store/state-store.ts";
 import type { WatchState } from "../../src/watch-state.ts";
+import { botSweep } from "../support/alert-fixtures.ts";
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 10, 24, 12);
@@ -27,19 +28,7 @@ const POLICY: AlertPolicy = { failAfter: 1, recoverAfter: 1, repeatIntervalMs: 6
 const anna: MonitoredBot = { name: "anna", token: "1:secret", username: "anna_secretary_bot", ownerId: 1, probeChats: [], labels: { tier: "vip" }, checks: {} };
 
 /** A finished sweep of anna with `health`, `minute` minutes after T0. */
-function sweep(minute: number, health: Health): BotStatus {
-  const at = new Date(T0 + minute * MINUTE).toISOString();
-  const status = health === "healthy" ? "ok" : health === "unknown" ? "unknown" : "fail";
-  return {
-    name: anna.name,
-    username: anna.username,
-    health,
-    since: at,
-    checkedAt: at,
-    checks: [{ check: "token", status, ...(status !== "ok" && { message: "getMe failed", remediation: "look" }), durationMs: 1, at, since: at }],
-    observed: {},
-  };
-}
+const sweep = (minute: number, health: Health): BotStatus => botSweep(anna, health, new Date(T0 + minute * MINUTE));
 
 /** A configured channel of a throwaway type with its routing (`after` in minutes). */
 function channel(name: string, route: { after?: number; minHealth?: "degraded" | "down"; bots?: Record<string, string> } = {}): Channel {
