@@ -2,7 +2,8 @@ import { announcement, type AlertEvent, type AlertPolicy, type AlertState, type 
 
 /**
  * Escalation (README, "Alerts": `after` on a channel): a channel with `after` hears of an alert only once it
- * has been firing that long, counted from the sweep that made it fire, and from then on as any channel
+ * has been firing that long, counted from the sweep that made it fire, at the first failing sweep from
+ * then on (a healthy sweep of a recovering alert, or an unknown one, pages nobody); then as any channel
  * does: the firing, the escalation degraded → down, reminders on its own clock (from when it was told), and
  * the resolution only if it heard of the firing. An alert resolved sooner never reaches it. Muted sweeps
  * (silence, maintenance) owe it nothing, as they owe the other channels nothing; once unmuted, what is due
@@ -44,7 +45,9 @@ export function escalationStep(input: EscalationInput): EscalationResult {
     }
     return { state, owed };
   }
-  if (observation.muted) return { state, owed };
+  // It hears of a failure still going on: not on a sweep that is recovering (healthy) or says nothing (unknown).
+  const failing = observation.health === "degraded" || observation.health === "down";
+  if (observation.muted || !failing) return { state, owed };
 
   // States written before `firedAt` was recorded count from the first bad sweep.
   const firedAt = Date.parse(firing.firedAt ?? firing.since);

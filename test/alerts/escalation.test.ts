@@ -1,9 +1,10 @@
 /**
  * Issue 17, "Escalation": a channel with `after` hears of an alert only once it has been firing that long,
  * then of escalations and reminders on its own clock, and of the resolution only if it heard of the firing.
- * The engine runs over a store on a file with a simulated clock (each sweep carries its time); the outbox
- * is not started, so what a step queued stays there to be read. The channels are routed as configured
- * ones are (routedChannel), so `minHealth` and `bots` apply as in the service.
+ * The engine runs over the service's own store (SQLite; PostgreSQL in that project) with a simulated clock
+ * (each sweep carries its time); the outbox is not started, so what a step queued stays there to be read.
+ * The channels are routed as configured ones are (routedChannel), so `minHealth` and `bots` apply as in
+ * the service.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,9 +18,8 @@ import type { AlertPolicy } from "../../src/alerts/state-machine.ts";
 import type { Channel } from "../../src/alerts/types.ts";
 import { createLogger } from "../../src/log.ts";
 import type { BotStatus, Health, MonitoredBot } from "../../src/model.ts";
-import { StateStore } from "../../src/store/state-store.ts";
-import type { WatchState } from "../../src/watch-state.ts";
 import { botSweep } from "../support/alert-fixtures.ts";
+import { openTestStore } from "../support/test-store.ts";
 
 const MINUTE = 60_000;
 const T0 = Date.UTC(2026, 10, 24, 12);
@@ -42,9 +42,9 @@ describe("escalation: channels with after", () => {
     for (const close of closes.splice(0)) await close();
   });
 
-  async function setup(channels: Channel[], options: { policy?: AlertPolicy; maintenance?: Silence[]; path?: string; statuses?: () => BotStatus[]; now?: () => Date } = {}) {
-    const path = options.path ?? join(mkdtempSync(join(tmpdir(), "escalation-")), "state.json");
-    const store = await StateStore.open<WatchState>({ path, flushIntervalMs: 10 });
+  async function setup(channels: Channel[], options: { policy?: AlertPolicy; maintenance?: Silence[]; dir?: string; statuses?: () => BotStatus[]; now?: () => Date } = {}) {
+    const dir = options.dir ?? mkdtempSync(join(tmpdir(), "escalation-"));
+    const { store } = await openTestStore(dir);
     closes.push(() => store.close());
     const outbox = new Outbox({ store, channels, logger });
     const engine = new AlertEngine({
@@ -68,7 +68,7 @@ describe("escalation: channels with after", () => {
     const run = (from: number, to: number, health: Health) => {
       for (let minute = from; minute <= to; minute++) engine.onSweep(anna, sweep(minute, health));
     };
-    return { store, engine, queued, run, path };
+    return { store, engine, queued, run, dir };
   }
 
   it("when two channels have different after, then each hears of the firing once the alert has fired that long, the channel without after at once", async () => {
@@ -102,18 +102,30 @@ describe("escalation: channels with after", () => {
     const channels = () => [channel("chat"), channel("pager", { after: 10 })];
     const first = await setup(channels());
     first.run(0, 5, "down");
+    await first.store.flush();
     await first.store.close();
 
-    const second = await setup(channels(), { path: first.path });
+    const second = await setup(channels(), { dir: first.dir });
     second.run(6, 9, "down");
     expect(second.queued()).toEqual(["chat firing down @0"]);
     second.run(10, 11, "down");
     expect(second.queued()).toEqual(["chat firing down @0", "pager firing down @10"]);
+    await second.store.flush();
     await second.store.close();
 
-    const third = await setup(channels(), { path: first.path });
+    const third = await setup(channels(), { dir: first.dir });
     third.run(12, 20, "down");
     expect(third.queued()).toEqual(["chat firing down @0", "pager firing down @10"]);
+  });
+
+  it("when the sweep at the escalation's time is healthy (the alert recovering) or unknown, then the delayed channel waits for a failing one", async () => {
+    const { queued, run } = await setup([channel("chat"), channel("pager", { after: 10 })], { policy: { ...POLICY, recoverAfter: 3 } });
+    run(0, 9, "down");
+    run(10, 11, "healthy");
+    run(12, 12, "unknown");
+    expect(queued()).toEqual(["chat firing down @0"]);
+    run(13, 13, "down");
+    expect(queued()).toEqual(["chat firing down @0", "pager firing down @13"]);
   });
 
   it("when the alert keeps firing, then the delayed channel's reminders run on its own clock, from when it was told", async () => {
