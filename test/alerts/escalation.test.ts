@@ -1,7 +1,7 @@
 /**
  * Issue 17, "Escalation": a channel with `after` hears of an alert only once it has been firing that long,
  * then of escalations and reminders on its own clock, and of the resolution only if it heard of the firing.
- * The engine runs over the service's own store (SQLite; PostgreSQL in that project) with a simulated clock
+ * The engine runs over the service's own store (its SQLite database, on a file) with a simulated clock
  * (each sweep carries its time); the outbox is not started, so what a step queued stays there to be read.
  * The channels are routed as configured ones are (routedChannel), so `minHealth` and `bots` apply as in
  * the service.
