@@ -141,6 +141,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     onError: metrics.observeAlertError,
     monitorEvaluationMs: options.monitorEvaluationMs ?? Math.min(config.schedule.interval, 30_000),
     history,
+    channels,
   });
   const ownSchedules = new OwnSchedules({
     checks,

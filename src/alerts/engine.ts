@@ -3,15 +3,16 @@ import { armInterval } from "../clock.ts";
 import type { BotStatus, MonitoredBot } from "../model.ts";
 import type { KeyValueRepository, ListRepository } from "../store/repositories.ts";
 import { composeMessage, composeMonitorMessage, MONITOR_KEY, type ComposeOptions } from "./compose.ts";
-import type { Outbox } from "./outbox.ts";
+import type { Outbox, OutboxEntry } from "./outbox.ts";
 import { tallyReachability, telegramUnreachable } from "./reachability.ts";
 import { isMuted, type Silence } from "./silences.ts";
 import { isIdle, step, type AlertEvent, type AlertPolicy, type AlertState, type Observation } from "./state-machine.ts";
-import type { AlertMessage, Severity } from "./types.ts";
+import type { AlertMessage, Channel, Severity } from "./types.ts";
 import type { HistoryLog } from "../history/history.ts";
 import type { IncidentCheck } from "../history/incidents.ts";
 import { alertHistoryEvents } from "./history-events.ts";
 import { ownerStep } from "./owner-notices.ts";
+import { escalationStep } from "./escalation.ts";
 
 /** What the engine keeps in the state store (alert states) and reads there (the admin API's silences). */
 export interface AlertStore {
@@ -42,6 +43,8 @@ export interface AlertEngineOptions {
    * current by the store's change feed, for a takeover. Default: every alert.
    */
   owns?: (key: string) => boolean;
+  /** The configured channels, for their `after`: a channel that sets it hears of an alert only once it has fired that long. */
+  channels?: readonly Pick<Channel, "name" | "after">[];
 }
 
 /** What one alert's step needs, built inside the step so that any failure in it is the step's. */
@@ -71,9 +74,12 @@ export class AlertEngine {
   private timer: NodeJS.Timeout | undefined;
   /** Firings already recorded as silenced, by alert key (their `since`): "silenced" is recorded once. */
   private readonly silencedFirings = new Map<string, string>();
+  /** Channels with `after` (milliseconds): they take none of the alert's own notifications (escalation.ts). */
+  private readonly delays: ReadonlyMap<string, number>;
 
   constructor(options: AlertEngineOptions) {
     this.o = options;
+    this.delays = new Map((options.channels ?? []).filter((c) => (c.after ?? 0) > 0).map((c) => [c.name, c.after ?? 0]));
     // What the outbox delivered is recorded on the alert it announces (see `delivered`).
     options.outbox.listen((channel, _kind, result, message) => {
       if (result === "sent") this.delivered(message, channel);
@@ -184,9 +190,14 @@ export class AlertEngine {
       const stepped = step(previous, observation, this.o.policy);
       const { events } = stepped;
       const told = owner?.(previous, stepped.state) ?? { state: stepped.state, messages: [] };
-      const state = told.state;
+      const routeTo = (channel: string, event: AlertEvent) => this.o.outbox.entriesFor(compose(event)).filter((e) => e.channel === channel);
+      const escalated = escalationStep({ previous, state: told.state, observation, policy: this.o.policy, delays: this.delays, accepts: (channel, event) => routeTo(channel, event).length > 0 });
+      const state = escalated.state;
       const owed = events.map((event) => ({ event, message: compose(event) }));
-      const entries = [...owed.map(({ message }) => message), ...told.messages].flatMap((message) => this.o.outbox.entriesFor(message));
+      const entries: OutboxEntry[] = [
+        ...[...owed.map(({ message }) => message), ...told.messages].flatMap((message) => this.o.outbox.entriesFor(message)).filter((e) => !this.delays.has(e.channel)),
+        ...escalated.owed.flatMap(({ channel, event }) => routeTo(channel, event)),
+      ];
       // Everything is computed: from here on nothing throws, and state and outbox change together
       // (one synchronous step: one commit).
       if (isIdle(state)) void alerts.delete(key);
@@ -195,6 +206,8 @@ export class AlertEngine {
       this.record(key, previous, state, events, observation.at.getTime(), observation.muted, checks);
       for (const { event } of owed)
         this.o.logger.info({ alert: key, kind: event.kind, severity: event.severity, since: event.since }, `alert ${event.kind}`);
+      for (const { channel, event } of escalated.owed)
+        this.o.logger.info({ alert: key, channel, kind: event.kind, severity: event.severity, since: event.since }, `alert ${event.kind} escalated to ${channel}`);
       queued.catch((err: unknown) => this.fail(key, err, "notification queued, but not delivered"));
     } catch (err) {
       this.fail(key, err, "alert step failed; the alert is unchanged and the next sweep tries again");

@@ -94,6 +94,11 @@ export interface FiringAlert {
   deliveredTo?: Record<string, string>;
   /** Problem → what the profile owner was told of it (owner-notices.ts); carried along by `step` untouched. */
   ownerTold?: Record<string, OwnerTold>;
+  /**
+   * Channel with `after` → what it was last told of this alert (escalation.ts): such a channel hears of it
+   * only once it has fired that long, then keeps its own reminder clock; carried along by `step` untouched.
+   */
+  escalated?: Record<string, Notified>;
 }
 
 /**
@@ -170,18 +175,29 @@ export function step(previous: AlertState | undefined, observation: Observation,
   // "unknown": streaks untouched.
 
   if (firing && !observation.muted) {
-    const told = firing.notified;
-    if (told === null) {
-      events.push({ kind: "firing", severity: firing.severity, since: firing.since, at });
-      firing.notified = { severity: firing.severity, at };
-    } else if (RANK[firing.severity] > RANK[told.severity]) {
-      events.push({ kind: "firing", severity: firing.severity, escalatedFrom: "degraded", since: firing.since, at });
-      firing.notified = { severity: firing.severity, at };
-    } else if (bad && observation.at.getTime() - Date.parse(told.at) >= policy.repeatIntervalMs) {
-      events.push({ kind: "reminder", severity: firing.severity, since: firing.since, at });
-      firing.notified = { severity: told.severity, at };
+    const owed = announcement(firing, firing.notified, observation, policy);
+    if (owed) {
+      events.push(owed.event);
+      firing.notified = owed.told;
     }
   }
 
   return { state: { badStreak, badSince, badWorst, goodStreak: firing ? goodStreak : 0, firing }, events };
+}
+
+/**
+ * What receivers that were last told `told` (null: nothing yet) are owed by this unmuted sweep of a firing
+ * alert, and what they were told then: the firing, the escalation degraded → down, or a reminder on a bad
+ * sweep `repeatIntervalMs` after the last one. Shared by the alert's own receivers and by each channel
+ * that hears of it later (escalation.ts), so both follow the same rules.
+ */
+export function announcement(firing: FiringAlert, told: Notified | null, observation: Observation, policy: AlertPolicy): { event: AlertEvent; told: Notified } | undefined {
+  const at = observation.at.toISOString();
+  const { severity, since } = firing;
+  if (told === null) return { event: { kind: "firing", severity, since, at }, told: { severity, at } };
+  if (RANK[severity] > RANK[told.severity]) return { event: { kind: "firing", severity, escalatedFrom: "degraded", since, at }, told: { severity, at } };
+  const bad = observation.health === "degraded" || observation.health === "down";
+  if (bad && observation.at.getTime() - Date.parse(told.at) >= policy.repeatIntervalMs)
+    return { event: { kind: "reminder", severity, since, at }, told: { severity: told.severity, at } };
+  return undefined;
 }

@@ -82,7 +82,9 @@ export interface Channel {
   readonly type: string;
   /** Who reads it: the ops team (every channel but one), or each bot's profile owner (`owner`). */
   readonly audience?: "operators" | "owner";
-  /** Routing: `minHealth` and the `bots` label selector. The monitor alert goes to every channel whose minHealth it meets. */
+  /** Escalation, in milliseconds: the channel hears of an alert only once it has fired this long (0 or absent: at once). */
+  readonly after?: number;
+  /** Routing: `minHealth` and the `bots` label selector (`after` is the engine's). The monitor alert goes to every channel whose minHealth it meets. */
   accepts(message: AlertMessage): boolean;
   send(message: AlertMessage, signal: AbortSignal): Promise<void>;
   close?(): Promise<void>;

@@ -11,6 +11,7 @@ import type { AlertMessage, Channel } from "../../src/alerts/types.ts";
 import { createLogger } from "../../src/log.ts";
 import type { BotStatus, Health, MonitoredBot } from "../../src/model.ts";
 import { StateStore } from "../../src/store/state-store.ts";
+import { botSweep } from "../support/alert-fixtures.ts";
 import type { WatchState } from "../../src/watch-state.ts";
 
 const logger = createLogger({ level: "silent" });
@@ -28,19 +29,7 @@ const anna = botNamed("anna", { team: "ops" });
 
 let minute = 0;
 /** A finished sweep of `bot` with `health`, a minute after the previous one. */
-function sweep(bot: MonitoredBot, health: Health): BotStatus {
-  const at = new Date(Date.UTC(2026, 10, 24, 12, minute++)).toISOString();
-  const status = health === "healthy" ? "ok" : health === "unknown" ? "unknown" : "fail";
-  return {
-    name: bot.name,
-    username: bot.username,
-    health,
-    since: at,
-    checkedAt: at,
-    checks: [{ check: "token", status, ...(status !== "ok" && { message: "getMe failed", remediation: "look" }), durationMs: 1, at, since: at }],
-    observed: {},
-  };
-}
+const sweep = (bot: MonitoredBot, health: Health): BotStatus => botSweep(bot, health, new Date(Date.UTC(2026, 10, 24, 12, minute++)));
 
 const channel = (name: string): Channel => ({ name, type: "test", accepts: () => true, send: async () => undefined });
 

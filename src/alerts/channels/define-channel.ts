@@ -60,7 +60,13 @@ export function defineChannel<T extends string, S extends z.ZodObject>(definitio
 
 /** The config schema of one channel type: `type`, then its own options, then the routing options. */
 export function channelSchema(definition: ChannelDefinition) {
-  return z.strictObject({ type: z.literal(definition.type), ...definition.options.shape, ...routeOptions });
+  const schema = z.strictObject({ type: z.literal(definition.type), ...definition.options.shape, ...routeOptions });
+  if (definition.audience !== "owner") return schema;
+  // A profile owner is told what they can fix while the alert fires; escalating is the operators' matter.
+  return schema.refine((config) => !config.after, {
+    path: ["after"],
+    error: `the ${definition.type} channel writes to each bot's profile owner and cannot escalate: set after on an operators' channel`,
+  });
 }
 
 /** The channel users configure: the module's delivery behind the routing every channel shares. */
@@ -69,6 +75,7 @@ export function routedChannel(name: string, config: { type: string } & Route, se
     name,
     type: config.type,
     audience,
+    ...(config.after && { after: config.after }),
     accepts: (message: AlertMessage) => (message.scope === "owner") === (audience === "owner") && accepts(config, message),
     send: (message, signal) => sender.send(message, signal),
   };

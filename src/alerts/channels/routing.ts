@@ -1,8 +1,9 @@
 import { z } from "zod";
+import { DAY, durationBetween } from "../../config/duration.ts";
 import type { AlertMessage } from "../types.ts";
 
 /**
- * Which notifications a channel takes (README, "Alerts": each channel may set minHealth and a bots selector), shared by every
+ * Which notifications a channel takes (README, "Alerts": each channel may set minHealth, a bots selector and after), shared by every
  * channel type so routing means the same thing everywhere. The registry adds these options to every channel's own.
  */
 export const routeOptions = {
@@ -10,6 +11,8 @@ export const routeOptions = {
   minHealth: z.enum(["degraded", "down"]).default("degraded").describe("Notify from this health on"),
   /** Every pair must match the bot's labels; the key `name` also matches the bot's name. */
   bots: z.record(z.string(), z.string()).default({}).describe("Only bots whose labels have all these values"),
+  /** Escalation: the alert engine holds the channel's notifications of an alert until it has fired this long. */
+  after: durationBetween(0, 30 * DAY).optional().describe("Hear of an alert only once it has been firing this long (0s: at once)"),
 };
 
 export type Route = z.output<z.ZodObject<typeof routeOptions>>;
