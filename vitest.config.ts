@@ -8,6 +8,7 @@ import { defineConfig } from "vitest/config";
  * stay on SQLite; PostgreSQL's own outages and replicas have suites of their own.
  */
 const ON_POSTGRES = [
+  "test/alerts/escalation.test.ts",
   "test/alerts/outbox.test.ts",
   "test/alerts/channels/plug-in.test.ts",
   "test/e2e/alerts.test.ts",
