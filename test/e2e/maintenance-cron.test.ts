@@ -12,7 +12,7 @@ import { sleep, startTestService, until } from "../support/service-harness.ts";
 
 const ADMIN = "maintenance-admin-token-0123456789";
 const ZONE = "Europe/Berlin";
-const WINDOW_MS = 8000;
+const WINDOW_MS = 10_000;
 
 /** A weekly node-cron expression (with seconds) for the wall-clock second of `at` in `timeZone`. */
 function weeklyCronAt(at: number, timeZone: string): string {
@@ -47,7 +47,7 @@ describe("recurring maintenance end to end", () => {
       return { status: 200 };
     });
     // The window opens on a whole second a little ahead, this weekday, in Berlin.
-    const opens = Math.ceil((Date.now() + 3000) / 1000) * 1000;
+    const opens = Math.ceil((Date.now() + 6000) / 1000) * 1000;
     const closes = opens + WINDOW_MS;
     const cron = weeklyCronAt(opens, ZONE);
     const bots = fleetBots(2) as Array<Record<string, unknown>>;
@@ -70,6 +70,11 @@ describe("recurring maintenance end to end", () => {
     cleanup.push(() => service.stop());
     await until("both bots healthy", () => ([...service.monitor.statuses()].filter((s) => s.health === "healthy").length === 2 ? true : undefined), 10_000);
     expect(Date.now()).toBeLessThan(opens); // the window has not opened yet: no occurrence was in effect at start
+    // Before it opens, the page and /status show the vip bot's next window, and nothing on the other.
+    const before = (await (await fetch(`${service.url}/status`)).json()) as { bots: Array<{ name: string; maintenance: unknown }> };
+    const next = { startsAt: new Date(opens).toISOString(), endsAt: new Date(closes).toISOString(), reason: "weekly deploy" };
+    expect(before.bots.map((b) => [b.name, b.maintenance])).toEqual([["bot-0", expect.objectContaining(next)], ["bot-1", null]]);
+    expect(await (await fetch(`${service.url}/`)).text()).toMatch(/Next maintenance<\/b> [^<]*for 10 s: <span class="reason">weekly deploy/);
 
     await until("the window to open", () => (Date.now() >= opens + 100 ? true : undefined), 10_000);
     await control(sandbox.url, "/bots/healthy_0_bot", { revoked: true });
