@@ -39,10 +39,16 @@ export interface WindowAt {
 interface Compiled {
   window: MaintenanceWindow;
   id: string;
-  /** The latest occurrence that began at or before `at` and the first after it, as starts. */
+  /**
+   * The latest occurrence that began at or before `at` (one that began more than `duration` and
+   * REUSE_BEFORE_MS before it may be missed: it is over either way), and the first after it, as starts.
+   */
   latest(at: number): number | null;
   after(at: number): number | null;
 }
+
+/** How far before the instant asked for a computed answer may be reused (see MaintenanceSchedule). */
+const REUSE_BEFORE_MS = 5 * 60_000;
 
 const digest = (value: unknown) => createHash("sha256").update(JSON.stringify(value)).digest("hex").slice(0, 16);
 
@@ -50,7 +56,7 @@ function compile(window: MaintenanceWindow): Compiled {
   const id = `maintenance-${digest([window.bots ?? [], window.labels ?? {}, window.start ?? null, window.cron ?? null, window.timezone ?? null, window.duration])}`;
   if (window.cron !== undefined) {
     const occurrences = new CronOccurrences(window.cron, window.timezone ?? "UTC");
-    return { window, id, latest: (at) => occurrences.latestStart(at, at - window.duration + 1), after: (at) => occurrences.nextStart(at) };
+    return { window, id, latest: (at) => occurrences.latestStart(at, at - window.duration - REUSE_BEFORE_MS), after: (at) => occurrences.nextStart(at) };
   }
   const start = Date.parse(window.start ?? "");
   if (Number.isNaN(start)) throw new RangeError(`alerts.maintenance: start ${JSON.stringify(window.start)} is not an ISO time`);
@@ -88,17 +94,21 @@ export class MaintenanceSchedule {
 
   private at(t: number): { windows: WindowAt[]; silences: Silence[] } {
     if (this.cached && this.cached.from <= t && t < this.cached.until) return this.cached;
+    // The answer holds from the latest edge before `t` (an occurrence's start or end) to the next after it.
+    // Sweeps ask for their own start times, a little out of order: a few minutes back are covered too.
+    let from = t - REUSE_BEFORE_MS;
     let until = Infinity;
     const windows = this.windows.map(({ window, id, latest, after }): WindowAt => {
       const begun = latest(t);
       const current = begun === null || begun + window.duration <= t ? null : occurrence(begun, window);
+      if (begun !== null) from = Math.max(from, current ? begun : begun + window.duration);
       const nextStart = after(t);
       const next = nextStart === null ? null : occurrence(nextStart, window);
       until = Math.min(until, current?.endsAt ?? Infinity, next?.startsAt ?? Infinity);
       return { window, id, current, next };
     });
     const silences = toSilences(windows);
-    this.cached = { from: t, until, windows, silences };
+    this.cached = { from, until, windows, silences };
     return this.cached;
   }
 }

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { MaintenanceSchedule, type MaintenanceWindow } from "../../src/alerts/maintenance-windows.ts";
 import { isMuted } from "../../src/alerts/silences.ts";
@@ -73,5 +74,21 @@ describe("maintenance schedule", () => {
     expect(again).toBe(first);
     expect(nextWeek).not.toBe(first);
     expect(first).toMatch(/^maintenance-[0-9a-f]{16}$/);
+  });
+
+  it("when instants are asked in any order, then each answer is what a fresh schedule says (the kept answer never goes stale)", () => {
+    const windows: MaintenanceWindow[] = [
+      { ...weekly, cron: "*/20 * * * *", duration: 7 * 60_000 },
+      { bots: ["anna"], cron: "30 2 * * SUN", timezone: "Europe/Berlin", duration: 25 * 60_000 },
+      { bots: ["bob"], start: "2026-10-25T00:40:00Z", duration: 11 * 60_000 },
+    ];
+    const shared = new MaintenanceSchedule(windows);
+    const around = fc.integer({ min: Date.parse("2026-10-24T23:00:00Z"), max: Date.parse("2026-10-25T03:00:00Z") });
+    fc.assert(
+      fc.property(fc.array(around, { minLength: 1, maxLength: 30 }), (instants) => {
+        for (const t of instants) expect(shared.windowsAt(new Date(t))).toEqual(new MaintenanceSchedule(windows).windowsAt(new Date(t)));
+      }),
+      { numRuns: 100 },
+    );
   });
 });
