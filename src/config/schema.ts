@@ -52,6 +52,8 @@ const maintenanceWindow = z
     if (w.start === undefined && w.cron === undefined) problem("start", "give start (one window) or cron (a recurring one)");
     if (w.timezone !== undefined && w.cron === undefined) problem("timezone", "applies to cron only (start carries its own offset)");
     if (!w.bots?.length && !Object.keys(w.labels ?? {}).length) problem("bots", "name the bots under maintenance: bots (names), labels (label values), or both");
+    // A silence's `name` matcher is the bot's name, so a label of that name could not be told apart.
+    if (w.labels && Object.hasOwn(w.labels, "name")) ctx.issues.push({ code: "custom", input: w, path: ["labels", "name"], message: "select bots by name with bots, not a label" });
   });
 
 /** The alerts section with the channel types of `channels` (the registry's, or a test's with a throwaway one). */

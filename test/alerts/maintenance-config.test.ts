@@ -29,6 +29,7 @@ describe("alerts.maintenance in the config", () => {
     [`{ cron: "0 2 * * SUN", duration: 1h }`, "alerts.maintenance[0].bots: name the bots under maintenance: bots (names), labels (label values), or both"],
     [`{ bots: [], labels: {}, cron: "0 2 * * SUN", duration: 1h }`, "alerts.maintenance[0].bots: name the bots under maintenance: bots (names), labels (label values), or both"],
     [`{ bots: [anna], start: "2026-12-01T02:00:00Z", timezone: UTC, duration: 1h }`, "alerts.maintenance[0].timezone: applies to cron only (start carries its own offset)"],
+    [`{ labels: { name: anna }, cron: "0 2 * * SUN", duration: 1h }`, "alerts.maintenance[0].labels.name: select bots by name with bots, not a label"],
     [`{ bots: [anna], cron: "0 2 * * SUN" }`, "alerts.maintenance[0].duration: missing required key (expected a string)"],
   ])("when the window is %s, then the config error names the key", (window, problem) => {
     expect(load(window)).toEqual({ problems: [problem] });
