@@ -21,7 +21,7 @@ import { VERSION } from "./version.ts";
 import { channelDeps, createChannels, type ChannelRegistry } from "./alerts/channels/index.ts";
 import { Outbox, type OutboxOptions } from "./alerts/outbox.ts";
 import { AlertEngine } from "./alerts/engine.ts";
-import { maintenanceToSilences } from "./alerts/silences.ts";
+import { MaintenanceSchedule } from "./alerts/maintenance-windows.ts";
 import { createTestAccount } from "./testaccount/create.ts";
 import { Fleet } from "./fleet.ts";
 import { SecretBox } from "./store/secret-box.ts";
@@ -125,6 +125,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     onRecorded: (status, previous) => recordSweep(history, status, previous),
     ...(testAccount && { testAccount }),
   });
+  const maintenanceSchedule = new MaintenanceSchedule(config.alerts.maintenance);
   const engine = new AlertEngine({
     store,
     outbox,
@@ -136,7 +137,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       sendResolved: config.alerts.sendResolved,
     },
     publicUrl: config.server.publicUrl || undefined,
-    maintenance: maintenanceToSilences(config.alerts.maintenance),
+    maintenance: (at) => maintenanceSchedule.silencesAt(at),
     statuses: () => monitor.statuses(),
     onError: metrics.observeAlertError,
     monitorEvaluationMs: options.monitorEvaluationMs ?? Math.min(config.schedule.interval, 30_000),
@@ -233,6 +234,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         monitor,
         store,
         logger,
+        maintenance: maintenanceSchedule,
         onAuthFailure: () => metrics.observeAuthFailure(),
         history,
       }),

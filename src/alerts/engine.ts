@@ -26,8 +26,11 @@ export interface AlertEngineOptions {
   logger: Logger;
   policy: AlertPolicy;
   publicUrl?: string;
-  /** Config maintenance windows as silences (API silences live in the store). */
-  maintenance: readonly Silence[];
+  /**
+   * Config maintenance windows as silences (API silences live in the store): fixed, or those in effect or
+   * next at an instant (recurring windows, maintenance-windows.ts).
+   */
+  maintenance: readonly Silence[] | ((at: Date) => readonly Silence[]);
   /** The latest result of every watched bot (the latest sweep round). */
   statuses: () => Iterable<BotStatus>;
   /** How often the monitor-level alert is evaluated: one "sweep" of that alert. */
@@ -95,7 +98,7 @@ export class AlertEngine {
     if (!this.owned(bot.name)) return; // a sweep run here on request (the admin API's run) of another replica's bot
     this.transition(bot.name, () => {
       const at = new Date(status.checkedAt);
-      const silences = [...this.o.maintenance, ...this.o.store.silences.list()];
+      const silences = [...this.maintenanceAt(at), ...this.o.store.silences.list()];
       const muted = isMuted({ name: bot.name, labels: bot.labels }, silences, at);
       const checks = status.checks.filter((c) => c.status === "fail" || c.status === "warn").map((c) => ({ check: c.check, status: c.status, message: c.message ?? "" }));
       const reaches = (message: AlertMessage) => this.o.outbox.entriesFor(message).length > 0;
@@ -153,7 +156,12 @@ export class AlertEngine {
 
   /** Every silence, active or not: the config's maintenance windows and the admin API's silences. */
   silences(): { maintenance: readonly Silence[]; silences: readonly Silence[] } {
-    return { maintenance: this.o.maintenance, silences: this.o.store.silences.list() };
+    return { maintenance: this.maintenanceAt(this.o.now?.() ?? new Date()), silences: this.o.store.silences.list() };
+  }
+
+  private maintenanceAt(at: Date): readonly Silence[] {
+    const m = this.o.maintenance;
+    return typeof m === "function" ? m(at) : m;
   }
 
   /**

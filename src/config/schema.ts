@@ -4,6 +4,7 @@ import { CHANNELS, channelConfigSchema, type ChannelRegistry } from "../alerts/c
 import type { CheckRegistry } from "../runner/define-check.ts";
 import { checkDefaultsSchema, checkNeedingTestAccount, checkOverridesSchema, testAccountUsers } from "./check-options-schema.ts";
 import { DAY, MINUTE, SECOND, durationBetween } from "./duration.ts";
+import { cronExpression, timeZone } from "./calendar-fields.ts";
 import { expected, secret } from "./fields.ts";
 import { schedule, server, shard, store, telegram } from "./sections.ts";
 
@@ -30,12 +31,30 @@ const testAccount = z
 // ---------------------------------------------------------------------------------------------
 // Alerts
 
-const maintenanceWindow = z.strictObject({
-  bots: z.array(z.string()).min(1).describe("Names of the bots under maintenance"),
-  start: z.iso.datetime({ offset: true, error: expected("an ISO 8601 time such as 2026-12-01T02:00:00Z") }),
-  duration: durationBetween(SECOND, 366 * DAY),
-  reason: z.string().default(""),
-});
+/**
+ * A window of muted notifications: once (`start`) or on every occurrence of `cron` in `timezone`, for
+ * `duration`; for the bots named in `bots` that carry every label of `labels` (at least one of the two).
+ */
+const maintenanceWindow = z
+  .strictObject({
+    bots: z.array(z.string()).optional().describe("Names of the bots under maintenance"),
+    labels: z.record(z.string(), z.string()).optional().describe("Bots carrying all of these labels are under maintenance"),
+    start: z.iso.datetime({ offset: true, error: expected("an ISO 8601 time such as 2026-12-01T02:00:00Z") }).optional().describe("A single window opens at this time"),
+    cron: cronExpression.optional().describe('A window opens at every occurrence (node-cron syntax, such as "0 2 * * SUN")'),
+    timezone: timeZone.optional().describe("IANA time zone `cron` is read in (default UTC)"),
+    duration: durationBetween(SECOND, 366 * DAY),
+    reason: z.string().default(""),
+  })
+  .check((ctx) => {
+    const w = ctx.value;
+    const problem = (key: string, message: string) => ctx.issues.push({ code: "custom", input: w, path: [key], message });
+    if (w.start !== undefined && w.cron !== undefined) problem("cron", "give either start (one window) or cron (a recurring one), not both");
+    if (w.start === undefined && w.cron === undefined) problem("start", "give start (one window) or cron (a recurring one)");
+    if (w.timezone !== undefined && w.cron === undefined) problem("timezone", "applies to cron only (start carries its own offset)");
+    if (!w.bots?.length && !Object.keys(w.labels ?? {}).length) problem("bots", "name the bots under maintenance: bots (names), labels (label values), or both");
+    // A silence's `name` matcher is the bot's name, so a label of that name could not be told apart.
+    if (w.labels && Object.hasOwn(w.labels, "name")) ctx.issues.push({ code: "custom", input: w, path: ["labels", "name"], message: "select bots by name with bots, not a label" });
+  });
 
 /** The alerts section with the channel types of `channels` (the registry's, or a test's with a throwaway one). */
 const alertsWith = (channels: ChannelRegistry) =>

@@ -3,8 +3,9 @@ import { randomUUID } from "node:crypto";
 import express from "express";
 import type { Logger } from "pino";
 import { z } from "zod";
+import type { MaintenanceSchedule, Occurrence, WindowAt } from "../alerts/maintenance-windows.ts";
 import { silenceWindow, type Silence } from "../alerts/silences.ts";
-import { duration } from "../config/duration.ts";
+import { duration, formatDuration } from "../config/duration.ts";
 import { RefusalError } from "../errors.ts";
 import type { ListRepository } from "../store/repositories.ts";
 import { committed, param, parse, wrap } from "./admin-requests.ts";
@@ -13,6 +14,8 @@ export interface SilenceRoutesOptions {
   /** Where the admin API's silences live (the state store's silences). */
   store: { readonly silences: ListRepository<Silence> };
   logger: Logger;
+  /** The config's maintenance windows, listed beside the silences (not created or deleted here). */
+  maintenance?: Pick<MaintenanceSchedule, "windowsAt">;
 }
 
 const silenceInput = z
@@ -41,6 +44,7 @@ export function silenceRoutes(o: SilenceRoutesOptions): express.Router {
     const now = Date.now();
     res.json({
       silences: silences.list().map((s) => ({ ...s, active: Date.parse(s.startsAt) <= now && now < Date.parse(s.endsAt) })),
+      maintenance: (o.maintenance?.windowsAt(new Date(now)) ?? []).map(windowView),
     });
   });
 
@@ -78,4 +82,24 @@ export function silenceRoutes(o: SilenceRoutesOptions): express.Router {
   );
 
   return router;
+}
+
+const isoRange = (o: Occurrence | null) => o && { startsAt: new Date(o.startsAt).toISOString(), endsAt: new Date(o.endsAt).toISOString() };
+
+/**
+ * A config maintenance window as the admin API lists it: its definition as written (duration as a
+ * duration), whether an occurrence is in effect now (`current`: since and until when), and the next one.
+ */
+function windowView({ id, window, current, next }: WindowAt) {
+  return {
+    id,
+    bots: window.bots ?? [],
+    labels: window.labels ?? {},
+    ...(window.cron !== undefined ? { cron: window.cron, timezone: window.timezone ?? "UTC" } : { start: window.start }),
+    duration: formatDuration(window.duration),
+    reason: window.reason ?? "",
+    active: current !== null,
+    current: isoRange(current),
+    next: isoRange(next),
+  };
 }

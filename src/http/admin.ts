@@ -11,7 +11,7 @@ import { auditTrail } from "./admin-audit.ts";
 import type { HistoryLog, HistoryReader } from "../history/history.ts";
 import { adminHistoryRoutes } from "./admin-history.ts";
 import { botRoutes } from "./admin-bots.ts";
-import { silenceRoutes } from "./admin-silences.ts";
+import { silenceRoutes, type SilenceRoutesOptions } from "./admin-silences.ts";
 import type { LoginLimiter } from "./login-limiter.ts";
 
 export interface AdminOptions {
@@ -22,6 +22,8 @@ export interface AdminOptions {
   /** Where the admin API's silences live (the state store's silences). */
   store: { readonly silences: ListRepository<Silence>; flush(): Promise<void> };
   logger: Logger;
+  /** The config's maintenance windows, listed by GET /silences. */
+  maintenance?: SilenceRoutesOptions["maintenance"];
   /** Counts failed logins (secretary_admin_auth_failures_total). */
   onAuthFailure?: () => void;
   limiter?: LoginLimiter;

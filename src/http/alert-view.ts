@@ -99,3 +99,27 @@ export function silenceIndex(all: ReturnType<AlertSource["silences"]>, at: Date)
     };
   };
 }
+
+/** A maintenance window of the bot that has not begun yet: when it opens and closes, and why. */
+export interface NextMaintenanceView {
+  id: string;
+  reason: string;
+  startsAt: string;
+  endsAt: string;
+}
+
+/** Each bot's next maintenance window after `at` (the soonest to open), indexed by name as silenceIndex is. */
+export function nextMaintenanceIndex(maintenance: readonly Silence[], at: Date): (bot: SilenceTarget) => NextMaintenanceView | null {
+  const upcoming = maintenance.filter((s) => Date.parse(s.startsAt) > at.getTime()).sort((a, b) => Date.parse(a.startsAt) - Date.parse(b.startsAt));
+  const byName = new Map<string, Silence[]>();
+  const others: Silence[] = [];
+  for (const s of upcoming) {
+    const name = s.matchers[NAME_MATCHER];
+    if (name === undefined) others.push(s);
+    else byName.set(name, [...(byName.get(name) ?? []), s]);
+  }
+  return (bot) => {
+    const next = [...(byName.get(bot.name) ?? []), ...others].filter((s) => matches(s, bot)).sort((a, b) => Date.parse(a.startsAt) - Date.parse(b.startsAt))[0];
+    return next ? { id: next.id, reason: next.reason, startsAt: next.startsAt, endsAt: next.endsAt } : null;
+  };
+}

@@ -1,9 +1,9 @@
 import type { BotStatus, Health } from "../model.ts";
 import { fleetStatus, type FleetStatus } from "../health.ts";
-import { alertView, silenceIndex, type AlertSource, type AlertView, type SilenceView } from "./alert-view.ts";
+import { alertView, nextMaintenanceIndex, silenceIndex, type AlertSource, type AlertView, type NextMaintenanceView, type SilenceView } from "./alert-view.ts";
 import type { BotHistoryFields, IncidentView, UptimeWindowsView } from "./history-view.ts";
 
-export type { AlertSource, AlertView, SilenceView } from "./alert-view.ts";
+export type { AlertSource, AlertView, NextMaintenanceView, SilenceView } from "./alert-view.ts";
 
 /**
  * A bot's health on the page and in `/status`: a bot not swept yet is `pending`, which is no verdict
@@ -22,6 +22,8 @@ export interface BotView {
   alert?: AlertView | null;
   /** A silence or maintenance window mutes the bot's notifications now (whether or not it is failing). */
   silenced?: SilenceView | null;
+  /** The bot's next maintenance window, not begun yet (a recurring one's next occurrence). */
+  maintenance?: NextMaintenanceView | null;
   /**
    * Present when the view was built with the history (the service): the `up` ratio per window, null with
    * no known time; null itself (and `incident` null) when the history store could not be read.
@@ -49,10 +51,13 @@ interface AlertContext {
   source: AlertSource;
   undelivered: ReadonlyMap<string, readonly string[]>;
   silenceOf: ReturnType<typeof silenceIndex>;
+  nextMaintenanceOf: ReturnType<typeof nextMaintenanceIndex>;
 }
 
 function alertContext(source: AlertSource | undefined, now: Date): AlertContext | undefined {
-  return source && { source, undelivered: source.undelivered(), silenceOf: silenceIndex(source.silences(), now) };
+  if (!source) return undefined;
+  const silences = source.silences();
+  return { source, undelivered: source.undelivered(), silenceOf: silenceIndex(silences, now), nextMaintenanceOf: nextMaintenanceIndex(silences.maintenance, now) };
 }
 
 function view(bot: ViewBot, status: BotStatus | undefined, alerts: AlertContext | undefined): BotView {
@@ -60,6 +65,7 @@ function view(bot: ViewBot, status: BotStatus | undefined, alerts: AlertContext 
   const alerting = alerts && {
     alert: alertView(bot.name, alerts.source, alerts.undelivered),
     silenced: alerts.silenceOf({ name: bot.name, labels }),
+    maintenance: alerts.nextMaintenanceOf({ name: bot.name, labels }),
   };
   if (!status) return { name: bot.name, username: bot.username, labels, health: "pending", since: null, ...alerting, checks: [] };
   return {

@@ -5,10 +5,10 @@ import {
   activeSilences,
   isActive,
   isMuted,
-  maintenanceToSilences,
   MAX_SILENCE_MS,
   silenceWindow,
 } from "../../src/alerts/silences.ts";
+import { maintenanceToSilences } from "../../src/alerts/maintenance-windows.ts";
 
 const anna = { name: "anna", labels: { tier: "vip", region: "eu" } };
 const bob = { name: "bob", labels: { tier: "free" } };

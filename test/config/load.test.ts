@@ -214,7 +214,10 @@ describe("config/example.yaml", () => {
   it("when its variables are set, then it loads with SPEC's example values", () => {
     const config = loadConfigFile(EXAMPLE, EXAMPLE_ENV);
     expect(Object.keys(config.alerts.channels)).toEqual(["ops-telegram", "ops-mail", "alertmanager", "hook", "creators", "pager", "ntfy"]);
-    expect(config.alerts.maintenance).toEqual([{ bots: ["anna"], start: "2026-12-01T02:00:00Z", duration: 7_200_000, reason: "" }]);
+    expect(config.alerts.maintenance).toEqual([
+      { bots: ["anna"], start: "2026-12-01T02:00:00Z", duration: 7_200_000, reason: "" },
+      { labels: { tier: "vip" }, cron: "0 2 * * SUN", timezone: "Europe/Berlin", duration: 3_600_000, reason: "weekly deploy" },
+    ]);
     expect(resolveBots(config)).toEqual([
       expect.objectContaining({ name: "anna", token: EXAMPLE_ENV.ANNA_BOT_TOKEN, username: "anna_secretary_bot", ownerId: 123456789, probeChats: [987654321] }),
     ]);

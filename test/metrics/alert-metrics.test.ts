@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Metrics, type MetricsSource } from "../../src/metrics/metrics.ts";
 import { SWEEP_METHODS } from "../../src/runner/sweep-telegram.ts";
-import { maintenanceToSilences, type Silence } from "../../src/alerts/silences.ts";
+import type { Silence } from "../../src/alerts/silences.ts";
+import { maintenanceToSilences } from "../../src/alerts/maintenance-windows.ts";
 import { CHECKS } from "../../checks/index.ts";
 
 const NOW = new Date("2026-03-01T12:00:00.000Z");

@@ -132,6 +132,16 @@ function silenceLine<N>(h: H<N>, silenced: NonNullable<BotView["silenced"]>, now
   ]);
 }
 
+/** The bot's next maintenance window: when it opens, for how long, why. */
+function nextMaintenanceLine<N>(h: H<N>, next: NonNullable<BotView["maintenance"]>, now: number): N {
+  const opens = Date.parse(next.startsAt);
+  return h("p", { class: "next-maintenance" }, [
+    h("b", {}, ["Next maintenance"]),
+    ` ${fmtClock(next.startsAt, now)} (in ${fmtDuration(opens - now)}) for ${fmtDuration(Date.parse(next.endsAt) - opens)}: `,
+    h("span", { class: "reason" }, [next.reason]),
+  ]);
+}
+
 /**
  * One bot: health, @username, since, last checked, labels; its alert and silence; failing/warn/unknown
  * checks with message, fix and since. `history`: its uptime and 90-day bar, rendered by the server
@@ -159,6 +169,7 @@ export function botSection<N>(h: H<N>, bot: BotView, now: number, hidden: boolea
     ]),
     bot.alert ? alertLine(h, bot.alert, now) : null,
     bot.silenced ? silenceLine(h, bot.silenced, now) : null,
+    bot.maintenance && !bot.silenced ? nextMaintenanceLine(h, bot.maintenance, now) : null,
     problems.length
       ? h(
           "ul",
