@@ -215,6 +215,7 @@ describe("config/example.yaml", () => {
     const config = loadConfigFile(EXAMPLE, EXAMPLE_ENV);
     expect(Object.keys(config.alerts.channels)).toEqual(["ops-telegram", "ops-mail", "alertmanager", "hook", "creators", "pager", "ntfy"]);
     expect(config.alerts.maintenance).toEqual([{ bots: ["anna"], start: "2026-12-01T02:00:00Z", duration: 7_200_000, reason: "" }]);
+    expect(config.reports).toEqual([{ name: "weekly", cron: "0 9 * * MON", timezone: "UTC", window: 7 * 86_400_000, channels: ["ops-mail"] }]);
     expect(resolveBots(config)).toEqual([
       expect.objectContaining({ name: "anna", token: EXAMPLE_ENV.ANNA_BOT_TOKEN, username: "anna_secretary_bot", ownerId: 123456789, probeChats: [987654321] }),
     ]);
