@@ -71,6 +71,10 @@ describe("reports on their cron, through the service", () => {
     await sleep(1_500);
     expect(reportsIn(hook.requests)).toHaveLength(1);
     expect(await toOps()).toHaveLength(1);
+    // Counted as every notification is, under its own kind.
+    const metrics = await service.metrics.registry.metrics();
+    expect(metrics).toContain('secretary_notifications_total{channel="hook",kind="report",result="sent"} 1\n');
+    expect(metrics).toContain('secretary_notifications_total{channel="ops-telegram",kind="report",result="sent"} 1\n');
   }, 40_000);
 
   it("when occurrences pass while the service is down, then it sends one report at its next start, not one per occurrence missed", async () => {
