@@ -75,6 +75,12 @@ describe("reports on their cron, through the service", () => {
     const metrics = await service.metrics.registry.metrics();
     expect(metrics).toContain('secretary_notifications_total{channel="hook",kind="report",result="sent"} 1\n');
     expect(metrics).toContain('secretary_notifications_total{channel="ops-telegram",kind="report",result="sent"} 1\n');
+    // And in the history's notifications, as belonging to no incident.
+    const recorded = await until("the report's deliveries in the history", async () => {
+      const attempts = (await service.history.notifications({ from: t0, to: Date.now() + 1_000 })).filter((n) => n.kind === "report");
+      return attempts.length === 2 ? attempts : undefined;
+    }, 5_000);
+    expect(recorded.map((n) => [n.channel, n.alertKey, n.incidentId, n.result]).sort()).toEqual([["hook", "report/weekly", null, "sent"], ["ops-telegram", "report/weekly", null, "sent"]]);
   }, 40_000);
 
   it("when occurrences pass while the service is down, then it sends one report at its next start, not one per occurrence missed", async () => {
