@@ -7,11 +7,11 @@ export { formatDuration, formatTime } from "./line-parts.ts";
 /**
  * The wording of a notification, shared by every channel: one list of lines built from the structured
  * message, then rendered as plain text or as HTML. The HTML uses only tags Telegram accepts (b, i, code,
- * a) so the same markup serves Telegram and e-mail, and every interpolated value is escaped.
+ * a) so the same markup serves Telegram and e-mail, and every interpolated value is escaped. A report's
+ * lines are its digest's (reports/render-digest.ts), in the full form or the compact one.
  */
 
-
-/** The title of a notification: FIRING, ESCALATED to down, REMINDER, RESOLVED or TEST. */
+/** The title of a notification: FIRING, ESCALATED to down, REMINDER, RESOLVED, TEST or REPORT. */
 export function kindTitle(message: AlertMessage): string {
   switch (message.kind) {
     case "firing":
