@@ -24,6 +24,7 @@ const ON_POSTGRES = [
   "test/http/admin-hardening.test.ts",
   "test/http/admin.test.ts",
   "test/http/errors.test.ts",
+  "test/reports/report-service.test.ts",
   "test/security/secrets.test.ts",
   "test/store/commits.test.ts",
 ];

@@ -26,6 +26,8 @@ import { createTestAccount } from "./testaccount/create.ts";
 import { Fleet } from "./fleet.ts";
 import { SecretBox } from "./store/secret-box.ts";
 import { adminRouter } from "./http/admin.ts";
+import { ReportScheduler } from "./reports/report-scheduler.ts";
+import { failingFromStatuses } from "./reports/failing-bots.ts";
 
 export interface ServiceOptions {
   config: Config;
@@ -67,6 +69,7 @@ export interface Service {
   outbox: Outbox;
   alerts: AlertEngine;
   fleet: Fleet;
+  reports: ReportScheduler;
   /** Graceful stop: not ready, stop scheduling, let running sweeps finish (bounded), flush state. */
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -144,6 +147,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     history,
     channels,
   });
+  // Reports are the monitor's, like its own alert: one replica (the holder of that alert's shard) sends them.
+  const reports = new ReportScheduler({ reports: config.reports, runs: opened.reportRuns, history, channels, outbox, failing: () => failingFromStatuses(monitor.statuses()), owns: () => owns("monitor"), publicUrl: config.server.publicUrl || undefined, logger });
   const ownSchedules = new OwnSchedules({
     checks,
     defaults: config.checks,
@@ -202,6 +207,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
         metrics.setShardsOwned(held.held().size);
         logger.info({ gained, lost, held: [...held.held()] }, "shards changed hands");
         fleet.rebalance();
+        reports.catchUp();
       },
       onError: (err) => {
         logger.error({ err }, "shard lease round failed; will retry");
@@ -244,6 +250,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   ownSchedules.start();
   outbox.start();
   engine.start();
+  reports.start();
   maintenance.start();
   ready = true;
   // The first fleet-wide uptime read of a process compiles its code and fills SQLite's page cache
@@ -261,6 +268,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     (stopping ??= (async () => {
       ready = false;
       engine.stop();
+      reports.stop();
       maintenance.stop();
       const [sweeps, liveTests] = await Promise.all([scheduler.stop(deadlineMs), ownSchedules.stop(deadlineMs)]);
       // Replicas: what this one swept is written, then its shards are let go, for the others to take at once.
@@ -279,7 +287,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       logger.info("secretary-watch stopped");
     })());
 
-  return { url: http.url, monitor, scheduler, store, history, metrics, http, outbox, alerts: engine, fleet, stop, ...(leases && { leases }) };
+  return { url: http.url, monitor, scheduler, store, history, metrics, http, outbox, alerts: engine, fleet, reports, stop, ...(leases && { leases }) };
 }
 
 function* filter<T>(items: Iterable<T>, keep: (item: T) => boolean): IterableIterator<T> {

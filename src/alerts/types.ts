@@ -1,12 +1,14 @@
 import type { OwnerFix } from "../check-model.ts";
 import type { Health } from "../model.ts";
+import type { ReportDigest } from "../reports/digest-types.ts";
 
 /**
  * The alerting contract shared by the state machine, the outbox and every channel.
  * Notifications are structured: each channel renders (and escapes) them in its own format.
  */
 
-export type AlertKind = "firing" | "reminder" | "resolved" | "test";
+/** `report`: a scheduled digest (README, "Reports"), sent only to the channels its report names. */
+export type AlertKind = "firing" | "reminder" | "resolved" | "test" | "report";
 export type Severity = "degraded" | "down";
 
 export interface AlertCheck {
@@ -53,6 +55,8 @@ export interface AlertMessage {
   url?: string;
   /** Scope "owner": the problem the owner is told of, in their words. */
   owner?: OwnerFix;
+  /** Kind "report": the digest itself; each channel renders it (reports/render-digest.ts). */
+  report?: ReportDigest;
 }
 
 /** One problem a bot's profile owner was told of (owner-notices.ts): by which check, when last, in which words. */

@@ -19,6 +19,7 @@ import { doctorExitCode, doctorJson, parseDoctorArgs, runDoctor } from "./doctor
 import { checkExitCode, parseFailOn, renderCheckTable, runCheckOnce, UsageError } from "./check-command.ts";
 import { healthcheck } from "./healthcheck-command.ts";
 import { runHistory } from "./history-command.ts";
+import { runReport } from "./report-command.ts";
 import { demo, runUntilStopped, start } from "./start-command.ts";
 
 const USAGE = `secretary-watch ${VERSION}: health checks for Telegram bots in Secretary Mode
@@ -42,6 +43,9 @@ Usage:
   secretary-watch sandbox [--world FILE] [--port N]       run the simulated Telegram Bot API alone
   secretary-watch history [--config PATH] [--bot NAME] [--since 7d] [--json]
                                                           uptime and incidents from the store (beside the service too)
+  secretary-watch report [--config PATH] [--window 7d] [--channel NAME]
+                                                          the reports' digest of the window ending now: printed,
+                                                          or sent through that channel
   secretary-watch healthcheck [--config PATH]             exit 0 when the service of that config answers /healthz
   secretary-watch --version                               print the version
 
@@ -95,6 +99,8 @@ export async function main(argv: string[]): Promise<number> {
       return doctor(rest);
     case "history":
       return history(rest);
+    case "report":
+      return report(rest);
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -178,6 +184,13 @@ async function history(args: string[]): Promise<number> {
   if (values.help) return help();
   const { config } = loadRequiredConfig("history", values.config);
   return runHistory(config, values, (text) => process.stdout.write(text), (text) => process.stderr.write(text));
+}
+
+async function report(args: string[]): Promise<number> {
+  const { values } = parse(args, { config: { type: "string" }, window: { type: "string" }, channel: { type: "string" } });
+  if (values.help) return help();
+  const { config } = loadRequiredConfig("report", values.config);
+  return runReport(config, values, (text) => process.stdout.write(text), (text) => process.stderr.write(text));
 }
 
 async function alertsCommand(args: string[]): Promise<number> {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { CHECKS } from "../../checks/index.ts";
 import { CHANNELS, channelConfigSchema, type ChannelRegistry } from "../alerts/channels/index.ts";
 import type { CheckRegistry } from "../runner/define-check.ts";
+import { reportProblems, reportsSchema } from "../reports/report-config.ts";
 import { checkDefaultsSchema, checkNeedingTestAccount, checkOverridesSchema, testAccountUsers } from "./check-options-schema.ts";
 import { DAY, MINUTE, SECOND, durationBetween } from "./duration.ts";
 import { cronExpression, timeZone } from "./calendar-fields.ts";
@@ -159,9 +160,11 @@ export function configSchemaFor(registry: CheckRegistry) {
       checks: checkDefaultsSchema(registry).prefault({}),
       testAccount: testAccount.describe(`The Telegram user account that runs the live tests (${testAccountUsers(registry)})`).prefault({}),
       alerts: alerts.prefault({}),
+      reports: reportsSchema,
       bots: botList(botSchemaFor(registry)),
     })
     .superRefine((config, ctx) => {
+      for (const p of reportProblems(config.reports, config.alerts.channels)) ctx.addIssue({ code: "custom", path: p.path, input: undefined, message: p.message });
       if (config.store.url && config.shard.index !== 0)
         ctx.addIssue({
           code: "custom",

@@ -27,8 +27,11 @@ export const SWEEP_SCHEDULE = "sweep";
 
 /** Complete by construction: a new code label, kind or result that is not listed here does not compile. */
 const CODES: Record<CodeLabel, true> = { "200": true, "400": true, "401": true, "404": true, "429": true, "5xx": true, network: true, timeout: true };
-/** "test" is left out: only the `alerts test` command sends those, never the service. */
-const SERVICE_KINDS: Record<Exclude<AlertKind, "test">, true> = { firing: true, reminder: true, resolved: true };
+/**
+ * "test" is left out: only the `alerts test` command sends those, never the service. "report" too: a report
+ * goes only to the channels it names, so its series appear when one is counted, not at 0 for every channel.
+ */
+const SERVICE_KINDS: Record<Exclude<AlertKind, "test" | "report">, true> = { firing: true, reminder: true, resolved: true };
 const RESULTS: Record<DeliveryResult, true> = { sent: true, failed: true, dropped: true };
 const keysOf = <K extends string>(record: Record<K, true>) => Object.keys(record) as K[];
 

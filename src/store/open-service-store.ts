@@ -3,18 +3,29 @@ import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import type { Config } from "../config/schema.ts";
 import type { History } from "../history/history.ts";
+import type { Uptime } from "../history/uptime.ts";
 import type { WatchState, WatchStore } from "../watch-state.ts";
 import type { HistoryHousekeeping } from "./history-maintenance.ts";
 import { SqliteStore } from "./sqlite/sqlite-store.ts";
 import { PostgresStore } from "./postgres/postgres-store.ts";
 import { PostgresHistoryStore } from "./postgres/history-store.ts";
+import { postgresReportRuns } from "./postgres/report-runs.ts";
+import { sqliteReportRuns } from "./sqlite/report-runs.ts";
+import type { ReportRuns } from "./report-runs.ts";
 
 /** The history as the service drives it: read, recorded, kept, and this process's run begun. */
-export type ServiceHistory = History & HistoryHousekeeping & { begin(now: number): void };
+export type ServiceHistory = History &
+  HistoryHousekeeping & {
+    begin(now: number): void;
+    /** Every bot's uptime over the `windowMs` ending at `now` (a report's window). */
+    fleetUptimeOver(now: number, windowMs: number): Promise<Map<string, Uptime>>;
+  };
 
 export interface ServiceStore {
   store: WatchStore;
   history: ServiceHistory;
+  /** The reports' calendar (README, "Reports"). */
+  reportRuns: ReportRuns;
   /** The database takes no writes (SQLite on a read-only file): served from what it holds. */
   readOnly: boolean;
   /** What an import of the earlier state file brought in, and from where. */
@@ -55,7 +66,7 @@ export async function openServiceStore(config: Config, o: ServiceStoreOptions): 
       ...(o.pollIntervalMs !== undefined && { pollIntervalMs: o.pollIntervalMs }),
       ...(o.claimExpiryMs !== undefined && { claimExpiryMs: o.claimExpiryMs }),
     });
-    return { store, history: history!, readOnly: false, replicated: { store, replica } };
+    return { store, history: history!, reportRuns: postgresReportRuns(store.pool), readOnly: false, replicated: { store, replica } };
   }
   const store = await SqliteStore.open<WatchState>({
     path: config.store.path,
@@ -67,6 +78,7 @@ export async function openServiceStore(config: Config, o: ServiceStoreOptions): 
   return {
     store,
     history: store.history,
+    reportRuns: sqliteReportRuns(store.history.database),
     readOnly: store.history.database.readOnly,
     ...(store.imported && { imported: { from: store.importedFrom, counts: store.imported } }),
   };

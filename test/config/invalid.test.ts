@@ -24,7 +24,7 @@ function problemsOf(file: string): string[] {
 const TABLE: { file: string; problems: (path: string) => string[] }[] = [
   {
     file: "invalid-unknown-top-level-key.yml",
-    problems: () => ["servre: unknown key, did you mean `server`? (allowed: telegram, server, store, schedule, shard, checks, testAccount, alerts, bots)"],
+    problems: () => ["servre: unknown key, did you mean `server`? (allowed: telegram, server, store, schedule, shard, checks, testAccount, alerts, reports, bots)"],
   },
   {
     file: "invalid-unknown-nested-key.yml",

@@ -218,6 +218,7 @@ describe("config/example.yaml", () => {
       { bots: ["anna"], start: "2026-12-01T02:00:00Z", duration: 7_200_000, reason: "" },
       { labels: { tier: "vip" }, cron: "0 2 * * SUN", timezone: "Europe/Berlin", duration: 3_600_000, reason: "weekly deploy" },
     ]);
+    expect(config.reports).toEqual([{ name: "weekly", cron: "0 9 * * MON", timezone: "UTC", window: 7 * 86_400_000, channels: ["ops-mail"] }]);
     expect(resolveBots(config)).toEqual([
       expect.objectContaining({ name: "anna", token: EXAMPLE_ENV.ANNA_BOT_TOKEN, username: "anna_secretary_bot", ownerId: 123456789, probeChats: [987654321] }),
     ]);

@@ -1,4 +1,5 @@
 import type { AlertCheck, AlertMessage } from "../types.ts";
+import { digestPeriod, failingLine, fleetLine, incidentLine } from "../../reports/render-digest.ts";
 import { durationSuffix, formatTime, kindTitle, oneLine } from "./render.ts";
 
 /**
@@ -37,12 +38,14 @@ const ICONS: Record<CardTone, string> = { down: "🔴", degraded: "🟠", health
 
 export function cardTone(m: AlertMessage): CardTone {
   if (m.kind === "test") return "test";
+  if (m.kind === "report") return m.health === "down" || m.health === "degraded" ? m.health : "healthy";
   if (m.kind === "resolved") return "healthy";
   if (m.scope === "monitor") return "monitor";
   return m.severity;
 }
 
 export function chatCard(m: AlertMessage): ChatCard {
+  if (m.kind === "report") return reportCard(m);
   const tone = cardTone(m);
   const facts: CardFact[] = [];
   if (m.scope === "bot" && m.bot) {
@@ -72,6 +75,34 @@ export function chatCard(m: AlertMessage): ChatCard {
   if (m.kind === "test") card.note = "A test notification from secretary-watch: this channel works. No action needed.";
   else if (m.kind === "resolved" && m.checks.length === 0) card.note = "All checks pass.";
   if (m.url) card.url = m.url;
+  return card;
+}
+
+/**
+ * A report as a card (README, "Reports"): the period and the fleet's figures as facts, then the bots
+ * still failing and the incidents as the card's items (a check's place: the bot, its worst health, one
+ * line), so each vendor fits as many as its limits allow and names how many it left out.
+ */
+function reportCard(m: AlertMessage): ChatCard {
+  const d = m.report;
+  const card: ChatCard = { tone: cardTone(m), title: oneLine(`📊 REPORT: ${m.summary}`), facts: [], checks: [] };
+  if (m.url) card.url = m.url;
+  if (!d) return card;
+  const undelivered = d.notifications.map((n) => `${n.channel} (${n.failed} failed, ${n.dropped} dropped)`).join(", ");
+  card.facts = [
+    { label: "Period", value: digestPeriod(d) },
+    { label: "Fleet uptime", value: fleetLine(d) },
+    { label: "Incidents", value: `${d.incidents.length}${d.incidentsCut ? "+" : ""}` },
+    { label: "Still failing", value: d.failing.length === 0 ? "none" : String(d.failing.length) },
+    ...(undelivered ? [{ label: "Not delivered at once", value: undelivered }] : []),
+  ];
+  const status = (health: string) => (health === "down" ? "fail" : "warn");
+  card.checks = [
+    ...d.failing.map((f) => ({ check: f.bot, status: status(f.health), message: `still failing: ${failingLine(f).slice(f.bot.length + 2)}`, remediation: "", since: f.since }) as const),
+    ...d.incidents.map((i) => ({ check: i.bot, status: status(i.worst), message: `incident: ${incidentLine(i)}${i.checks.length > 0 ? ` (${i.checks.map((c) => c.check).join(", ")})` : ""}`, remediation: "", since: i.start }) as const),
+  ];
+  if (card.checks.length > 0) card.checksHeading = `Still failing (${d.failing.length}) and incidents (${d.incidents.length})`;
+  else card.note = "No incidents, and no bot failing.";
   return card;
 }
 

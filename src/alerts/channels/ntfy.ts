@@ -29,6 +29,7 @@ const LOOK = {
   degraded: { priority: "4", tag: "warning" },
   resolved: { priority: "3", tag: "white_check_mark" },
   test: { priority: "3", tag: "test_tube" },
+  report: { priority: "3", tag: "bar_chart" },
 } as const;
 
 /**
@@ -64,7 +65,7 @@ function ntfySender(name: string, config: z.output<typeof options>, deps: Pick<C
 
 /** The publishing headers of one notification, each ASCII (RFC 2047 where the text is not). */
 export function ntfyHeaders(message: AlertMessage): Record<string, string> {
-  const look = message.kind === "resolved" || message.kind === "test" ? LOOK[message.kind] : LOOK[message.severity];
+  const look = message.kind === "resolved" || message.kind === "test" || message.kind === "report" ? LOOK[message.kind] : LOOK[message.severity];
   const tags = [look.tag, message.bot?.name ?? "monitor"];
   const headers: Record<string, string> = {
     title: encodeWords(subjectLine(message), "B", 52),
@@ -81,7 +82,8 @@ export function ntfyHeaders(message: AlertMessage): Record<string, string> {
  * with a note, never inside a UTF-8 sequence.
  */
 export function ntfyBody(message: AlertMessage, maxBytes = NTFY_MAX_MESSAGE_BYTES): string {
-  const text = renderText(message).replace(/^[^\n]*\n/, "");
+  // A report in its compact form: a phone's notification, not the e-mail's full list.
+  const text = renderText(message, "compact").replace(/^[^\n]*\n/, "");
   if (Buffer.byteLength(text, "utf8") <= maxBytes) return text;
   const budget = maxBytes - Buffer.byteLength(NTFY_TRUNCATED, "utf8");
   let kept = "";

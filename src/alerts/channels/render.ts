@@ -1,15 +1,17 @@
 import type { AlertMessage } from "../types.ts";
+import { digestLines, type DigestForm } from "../../reports/render-digest.ts";
+import { formatDuration, formatTime, type Line, type Span } from "./line-parts.ts";
+
+export { formatDuration, formatTime } from "./line-parts.ts";
 
 /**
  * The wording of a notification, shared by every channel: one list of lines built from the structured
  * message, then rendered as plain text or as HTML. The HTML uses only tags Telegram accepts (b, i, code,
- * a) so the same markup serves Telegram and e-mail, and every interpolated value is escaped.
+ * a) so the same markup serves Telegram and e-mail, and every interpolated value is escaped. A report's
+ * lines are its digest's (reports/render-digest.ts), in the full form or the compact one.
  */
 
-type Span = { text: string; style?: "b" | "i" | "code" } | { text: string; href: string };
-type Line = Span[];
-
-/** The title of a notification: FIRING, ESCALATED to down, REMINDER, RESOLVED or TEST. */
+/** The title of a notification: FIRING, ESCALATED to down, REMINDER, RESOLVED, TEST or REPORT. */
 export function kindTitle(message: AlertMessage): string {
   switch (message.kind) {
     case "firing":
@@ -20,6 +22,8 @@ export function kindTitle(message: AlertMessage): string {
       return "RESOLVED";
     case "test":
       return "TEST";
+    case "report":
+      return "REPORT";
   }
 }
 
@@ -28,8 +32,9 @@ export function subjectLine(message: AlertMessage): string {
   return oneLine(`[${kindTitle(message)}] ${message.summary}`);
 }
 
-export function renderText(message: AlertMessage): string {
-  return buildLines(message)
+/** `form`: how much of a report to write (the others are the same either way); chat-sized channels ask for `compact`. */
+export function renderText(message: AlertMessage, form: DigestForm = "full"): string {
+  return buildLines(message, form)
     .map((line) => line.map((s) => ("href" in s ? `${s.text}: ${s.href}` : s.text)).join(""))
     .join("\n");
 }
@@ -38,9 +43,9 @@ export function renderText(message: AlertMessage): string {
  * HTML with only b, i, code and a. `newline` joins lines: "\n" for Telegram (which keeps line breaks),
  * "<br>\n" for e-mail bodies.
  */
-export function renderHtml(message: AlertMessage, newline = "\n"): string {
+export function renderHtml(message: AlertMessage, newline = "\n", form: DigestForm = "full"): string {
   const nl = (s: string) => (newline === "\n" ? s : s.replace(/\r?\n/g, newline));
-  return buildLines(message)
+  return buildLines(message, form)
     .map((line) =>
       line
         .map((s) => {
@@ -82,11 +87,13 @@ const italic = (text: string): Span => ({ text, style: "i" });
 function icon(message: AlertMessage): string {
   if (message.kind === "resolved") return "✅";
   if (message.kind === "test") return "🧪";
+  if (message.kind === "report") return "📊";
   return message.severity === "down" ? "🔴" : "🟠";
 }
 
-function buildLines(m: AlertMessage): Line[] {
+function buildLines(m: AlertMessage, form: DigestForm): Line[] {
   const lines: Line[] = [[plain(`${icon(m)} `), bold(kindTitle(m)), plain(": "), plain(oneLine(m.summary))]];
+  if (m.kind === "report" && m.report) return [...lines, ...digestLines(m.report, form, m.url)];
   if (m.kind === "test") lines.push([italic("A test notification from secretary-watch: this channel works. No action needed.")]);
 
   if (m.scope === "bot" && m.bot) {
@@ -132,24 +139,6 @@ function buildLines(m: AlertMessage): Line[] {
 /** `text` on one line: line breaks and the blanks around them become one space. */
 export function oneLine(text: string): string {
   return text.replace(/\s*[\r\n]+\s*/g, " ").trim();
-}
-
-/** `2026-03-01 10:00 UTC`; the raw value when it is not a time. */
-export function formatTime(iso: string): string {
-  const t = Date.parse(iso);
-  if (Number.isNaN(t)) return iso;
-  return `${new Date(t).toISOString().slice(0, 16).replace("T", " ")} UTC`;
-}
-
-/** `45s`, `25m`, `3h 5m`, `2d 4h`. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return `${h}h ${m % 60}m`;
-  return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
 /** ` (for 25m)`: the time from `from` to `to` after `word`; empty when either is not a time or they run backwards. */

@@ -48,7 +48,8 @@ function telegramSender(name: string, config: z.output<typeof options>, deps: Ch
 
   return {
     async send(message: AlertMessage, signal: AbortSignal): Promise<void> {
-      const text = truncateHtml(renderHtml(message), TELEGRAM_MAX_TEXT);
+      // A report in its compact form: a few lines per part, within one message.
+      const text = truncateHtml(renderHtml(message, "\n", "compact"), TELEGRAM_MAX_TEXT);
       const timeout = AbortSignal.timeout(deps.timeoutMs);
       const combined = AbortSignal.any([signal, timeout]);
       try {
