@@ -33,14 +33,13 @@ export function makeCertificate(req: CertificateRequest): Certificate {
   const signer = req.issuer ? createPrivateKey(req.issuer.key) : privateKey;
   const issuerName = name(req.issuer?.commonName ?? req.commonName);
   const serial = randomBytes(16);
-  serial[0]! &= 0x7f; // a positive INTEGER
   const extensions = [
     extension(OID.subjectAltName, seq(...(req.names ?? [req.commonName]).map(generalName))),
     ...(req.isCa ? [extension(OID.basicConstraints, seq(tlv(0x01, Buffer.from([0xff]))), true)] : []),
   ];
   const tbs = seq(
-    tlv(0xa0, integer(Buffer.from([2]))), // v3
-    integer(serial),
+    tlv(0xa0, derInteger(Buffer.from([2]))), // v3
+    derInteger(serial),
     ECDSA_SHA256,
     issuerName,
     seq(time(req.notBefore), time(req.notAfter)),
@@ -71,8 +70,16 @@ function tlv(tag: number, content: Buffer): Buffer {
 function seq(...parts: Buffer[]): Buffer {
   return tlv(0x30, Buffer.concat(parts));
 }
-function integer(bytes: Buffer): Buffer {
-  return tlv(0x02, bytes[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+/**
+ * A non-negative DER INTEGER in its one minimal form: no leading zero byte unless the next has its top
+ * bit set (then one, or it would read as negative). OpenSSL refuses any other ("illegal padding"): a
+ * random serial starting 0x00 0x3f… once made one certificate in a few hundred unreadable.
+ */
+export function derInteger(bytes: Buffer): Buffer {
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0 && bytes[start + 1]! < 0x80) start++;
+  const minimal = bytes.subarray(start);
+  return tlv(0x02, minimal[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), minimal]) : minimal);
 }
 function bitString(bytes: Buffer): Buffer {
   return tlv(0x03, Buffer.concat([Buffer.from([0]), bytes]));
