@@ -51,9 +51,6 @@ export class OutboxClaims {
        RETURNING o.seq, ${OUTBOX_COLUMNS.split(", ").map((c) => `o.${c}`).join(", ")}`,
       [replica, expiryMs],
     );
-    // A replica killed without a word leaves its row; once its heartbeat lapsed its row says nothing an
-    // absent row does not (claims check either), so it goes, and a database does not keep one row per crash.
-    await pool.query("DELETE FROM replicas WHERE heartbeat_at < secretary_now_ms() - $1", [expiryMs]);
     const held = this.o.held();
     const entries = rows.sort((a, b) => (a.seq as number) - (b.seq as number)).map(outboxEntry).filter((e) => !held.has(e.id));
     if (entries.length > 0) this.o.arrive(entries);

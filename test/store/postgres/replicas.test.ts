@@ -78,10 +78,6 @@ describe("replicas sharing one PostgreSQL store", () => {
       const took = await until("the orphans claimed", () => b.outbox.size + c.outbox.size === 40, 10_000);
       const ids = [...b.outbox.list(), ...c.outbox.list()].map((e) => e.id);
       expect(new Set(ids).size).toBe(40);
-      // Its row in replicas goes with its claims: a killed replica leaves nothing behind for good.
-      await b.sync();
-      const { rows } = await b.pool.query<{ id: string }>("SELECT id FROM replicas ORDER BY id");
-      expect(rows.map((r) => r.id)).toEqual(["b", "c"]);
       console.log(`notifications of a crashed replica claimed ${took} ms after it stopped (expiry 1000 ms): b ${b.outbox.size}, c ${c.outbox.size}`);
     } finally {
       await Promise.all([b.close(), c.close(), a.pool.end()]);
