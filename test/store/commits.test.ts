@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { WatchState } from "../../src/watch-state.ts";
+import { until } from "../support/service-harness.ts";
 import { openTestStore } from "../support/test-store.ts";
 import { testSql } from "../support/test-sql.ts";
 import { alertState, outboxEntry, result } from "./contract-fixtures.ts";
@@ -16,13 +17,6 @@ const newDir = () => mkdtempSync(join(tmpdir(), "store-commits-"));
 const at0 = "2026-11-24T12:00:00.000Z";
 const later = "2026-11-24T12:01:00.000Z";
 const bots = ["anna", "bob", "carol"];
-const until = async (what: string, done: () => boolean) => {
-  const deadline = Date.now() + 5000;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 const open = async (dir: string, bookkeepingIntervalMs?: number) => (await openTestStore(dir, bookkeepingIntervalMs === undefined ? {} : { bookkeepingIntervalMs })).store;
 
 /** Every row of a table as the database holds it, by bot (read by a second connection, as a restart would). */
@@ -55,7 +49,7 @@ describe("the store's commits", () => {
     const before = await open(dir);
     expect(before.results.get("bob")?.checkedAt).toBe(result("bob").checkedAt);
     await before.close();
-    await until("the bookkeeping batch", () => store.stats.writes > commits);
+    await until("the bookkeeping batch", () => store.stats.writes > commits, 5000);
     expect(store.stats.writes).toBe(commits + 1);
     const after = await open(dir);
     for (const bot of bots) expect(after.results.get(bot)).toEqual(result(bot, "healthy", later));
@@ -164,7 +158,7 @@ describe("the store's sweep batch", () => {
     const verdictRows = await rows(dir, "bot_results");
     const commits = store.stats.writes;
     for (const bot of bots) await store.results.put(bot, result(bot, "healthy", later));
-    await until("the bookkeeping batch", () => store.stats.writes > commits);
+    await until("the bookkeeping batch", () => store.stats.writes > commits, 5000);
     expect(store.stats.writes).toBe(commits + 1);
     expect(await rows(dir, "bot_results")).toEqual(verdictRows);
     expect(await rows(dir, "bot_sweeps")).toEqual(bots.map((bot) => ({ bot, checked_at: Date.parse(later) })));

@@ -155,7 +155,7 @@ export class PostgresStore<S extends StateShapes> implements StateRepositories<S
     this.sweeps.stop();
     await this.feed.stop();
     this.sweeps.release();
-    void this.flush({ remembered: true }).catch(() => undefined); // marks them; the commit below writes them
+    await this.flush({ remembered: true }).catch(() => undefined);
     await this.committing;
     if (this.pending()) await this.commit().catch(() => undefined);
     this.closed = true;

@@ -116,7 +116,7 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
   }
 
   flush(options: { remembered?: boolean } = {}): Promise<void> {
-    if (options.remembered) for (const bot of remembering(this.slice("results"))) this.dirty.get("results")!.add(bot);
+    if (options.remembered) this.markRemembered();
     if (!this.pending()) return Promise.resolve();
     return this.waitForCommit(true);
   }
@@ -126,12 +126,17 @@ export class SqliteStore<S extends StateShapes> implements StateRepositories<S> 
     clearTimeout(this.retryTimer);
     this.sweeps.stop();
     this.sweeps.release();
-    void this.flush({ remembered: true }).catch(() => undefined); // marks them; the commit below writes them
+    this.markRemembered(); // the commit below writes them
     this.history.end(Date.now());
     this.commit();
     this.closed = true;
     clearTimeout(this.retryTimer); // a commit that failed just now is not retried on a closed file
     this.db.close();
+  }
+
+  /** The rows of bots whose checks remember something are written by the next commit (verdict.ts). */
+  private markRemembered(): void {
+    for (const bot of remembering(this.slice("results"))) this.dirty.get("results")!.add(bot);
   }
 
   private slice(name: SliceName): Map<string, unknown> {
