@@ -1,44 +1,17 @@
-import { validateDetailed } from "node-cron";
 import { z } from "zod";
+import { cronExpression, timeZone } from "../config/calendar-fields.ts";
 import { DAY, MINUTE, durationBetween } from "../config/duration.ts";
 import { expected } from "../config/fields.ts";
 import { reportRefusal } from "./report-channels.ts";
 
 const NAME = /^[a-z0-9_-]+$/;
 
-/** True when `zone` is an IANA time zone name this Node knows (`UTC`, `Europe/Berlin`). */
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** node-cron's own reading of `pattern`: null when valid, else what is wrong with which field. */
-export function cronProblem(pattern: string): string | null {
-  const { valid, errors } = validateDetailed(pattern);
-  if (valid) return null;
-  const details = errors.map((e) => `${e.field}: ${e.message}`).join("; ");
-  return `expected a cron expression such as "0 9 * * MON" (minute hour day-of-month month day-of-week, an optional seconds field first), got ${JSON.stringify(pattern)}${details ? ` (${details})` : ""}`;
-}
-
 /** One entry of `reports` (README, "Reports"): a digest of `window` on `cron` in `timezone`, to `channels`. */
 export const reportSchema = z.strictObject({
   name: z.string().regex(NAME, { error: expected('a name of lowercase letters, digits, "_" and "-"') }).describe("Unique; names the report in messages and the store"),
-  cron: z
-    .string()
-    .superRefine((pattern, ctx) => {
-      const problem = cronProblem(pattern);
-      if (problem) ctx.addIssue({ code: "custom", input: pattern, message: problem });
-    })
-    .describe("When it is sent: node-cron syntax (5 fields, or 6 with seconds first)"),
-  timezone: z
-    .string()
-    .refine(isTimeZone, { error: (iss) => `expected an IANA time zone such as UTC or Europe/Berlin, got ${JSON.stringify(iss.input)}` })
-    .default("UTC")
-    .describe("The time zone `cron` is read in"),
+  // The same calendar fields as maintenance windows: node-cron's validator, the platform's time zones.
+  cron: cronExpression.describe("When it is sent: node-cron syntax (5 fields, or 6 with seconds first)"),
+  timezone: timeZone.default("UTC").describe("The time zone `cron` is read in"),
   window: durationBetween(60 * MINUTE, 90 * DAY).default(7 * DAY).describe("The period the digest covers, ending when it is sent (1h to 90d)"),
   channels: z.array(z.string().min(1)).min(1).describe("Names of alerts.channels to send it through"),
 });

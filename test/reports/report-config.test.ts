@@ -36,12 +36,12 @@ describe("reports in the config", () => {
     {
       rule: "a cron node-cron cannot read",
       reports: [{ ...WEEKLY, cron: "0 25 * * MON" }],
-      problems: ['reports[0].cron: expected a cron expression such as "0 9 * * MON" (minute hour day-of-month month day-of-week, an optional seconds field first), got "0 25 * * MON" (hour: 25 is a invalid expression for hour)'],
+      problems: ['reports[0].cron: expected a node-cron expression such as "0 2 * * SUN", got "0 25 * * MON": 25 is a invalid expression for hour'],
     },
     {
       rule: "a time zone that is no IANA name",
       reports: [{ ...WEEKLY, timezone: "Mars/Olympus" }],
-      problems: ['reports[0].timezone: expected an IANA time zone such as UTC or Europe/Berlin, got "Mars/Olympus"'],
+      problems: ['reports[0].timezone: unknown time zone "Mars/Olympus" (an IANA name such as Europe/Berlin, or UTC)'],
     },
     { rule: "a window under an hour", reports: [{ ...WEEKLY, window: "30m" }], problems: ["reports[0].window: expected a duration from 1h to 90d, got 30m"] },
     { rule: "a window over 90 days", reports: [{ ...WEEKLY, window: "91d" }], problems: ["reports[0].window: expected a duration from 1h to 90d, got 91d"] },
