@@ -141,14 +141,22 @@ describe("a full disk under the database", () => {
     expect((await service.exited).code, service.output()).toBe(0);
 
     const file = new DatabaseSync(dbPath, { readOnly: true });
-    const integrity = (file.prepare("PRAGMA integrity_check").all() as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
-    const count = (sql: string) => (file.prepare(sql).get(fullAt, freedAt) as { n: number }).n;
-    const history = {
-      healthTransitions: count("SELECT count(*) AS n FROM health_transitions WHERE at BETWEEN ? AND ?"),
-      alertEvents: count("SELECT count(*) AS n FROM alert_events WHERE at BETWEEN ? AND ?"),
-      notificationsSent: count("SELECT count(*) AS n FROM notifications WHERE at BETWEEN ? AND ? AND result = 'sent'"),
-    };
-    file.close();
+    const { integrity, history } = (() => {
+      try {
+        const count = (sql: string) => (file.prepare(sql).get(fullAt, freedAt) as { n: number }).n;
+        return {
+          integrity: (file.prepare("PRAGMA integrity_check").all() as Array<{ integrity_check: string }>).map((r) => r.integrity_check),
+          // The outage's history: one health transition, one alert event and one sent attempt per notification.
+          history: {
+            healthTransitions: count("SELECT count(*) AS n FROM health_transitions WHERE at BETWEEN ? AND ?"),
+            alertEvents: count("SELECT count(*) AS n FROM alert_events WHERE at BETWEEN ? AND ?"),
+            notificationsSent: count("SELECT count(*) AS n FROM notifications WHERE at BETWEEN ? AND ? AND result = 'sent'"),
+          },
+        };
+      } finally {
+        file.close(); // an open file would keep the tmpfs from unmounting
+      }
+    })();
     const state = readDatabase(dbPath);
     const restarted = await start();
     const listed = (await (await fetch(`${url}/api/v1/silences`, { headers: admin })).json()) as { silences: Array<{ reason: string }> };
