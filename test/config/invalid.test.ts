@@ -28,7 +28,7 @@ const TABLE: { file: string; problems: (path: string) => string[] }[] = [
   },
   {
     file: "invalid-unknown-nested-key.yml",
-    problems: () => ["server.prot: unknown key, did you mean `port`? (allowed: host, port, adminToken, publicUrl, metricsToken, trustProxy)"],
+    problems: () => ["server.prot: unknown key, did you mean `port`? (allowed: host, port, adminToken, adminTokens, auth, publicUrl, metricsToken, trustProxy)"],
   },
   {
     file: "invalid-misspelt-bot-key.yml",
@@ -112,7 +112,7 @@ const TABLE: { file: string; problems: (path: string) => string[] }[] = [
     file: "invalid-several.yml",
     problems: () => [
       "server.port: expected an integer from 0 to 65535, got 99999",
-      "server.prot: unknown key, did you mean `port`? (allowed: host, port, adminToken, publicUrl, metricsToken, trustProxy)",
+      "server.prot: unknown key, did you mean `port`? (allowed: host, port, adminToken, adminTokens, auth, publicUrl, metricsToken, trustProxy)",
       'schedule.interval: expected a duration such as 30s, 10m or 4h, got "1 minute"',
       "bots[0].token: environment variable ANNA_BOT_TOKEN is not set",
       "bots[0].probeChats[0]: expected an integer, got 1.5",

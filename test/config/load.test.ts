@@ -56,7 +56,7 @@ describe("parseConfig", () => {
   it("when the file is empty, then every default of SPEC §2 applies", () => {
     const config = parseConfig("", {}, "empty.yaml");
     expect(config.telegram).toEqual({ apiRoot: "https://api.telegram.org", environment: "prod", timeout: 10_000 });
-    expect(config.server).toEqual({ host: "0.0.0.0", port: 9464, adminToken: "", publicUrl: "", metricsToken: "", trustProxy: [] });
+    expect(config.server).toEqual({ host: "0.0.0.0", port: 9464, adminToken: "", adminTokens: {}, auth: { users: {} }, publicUrl: "", metricsToken: "", trustProxy: [] });
     expect(config.schedule).toEqual({ interval: 60_000, concurrency: 32 });
     expect(config.shard).toEqual({ index: 0, count: 1 });
     expect(config.store).toEqual({ path: "./data/secretary-watch.db", url: "", secretKey: "", retention: 180 * 86_400_000 });
