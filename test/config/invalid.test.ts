@@ -38,6 +38,25 @@ const TABLE: { file: string; problems: (path: string) => string[] }[] = [
       "bots[0].colour: unknown key (allowed: name, token, username, botId, owner, businessConnectionId, probeChats, labels, checks)",
     ],
   },
+  {
+    file: "invalid-admin-tokens-repeated.yml",
+    problems: () => [
+      "server.adminTokens.ci: the same token as server.adminTokens.platform",
+      'server.adminTokens.admin: "admin" is the audit name of server.adminToken; give this token another name',
+      "server.adminTokens.release: the same token as server.adminToken",
+      'server.adminTokens.Deploy: expected a token name of lowercase letters, digits, "_" and "-", got "Deploy"',
+      "server.adminTokens.empty: expected a non-empty token",
+    ],
+  },
+  {
+    file: "invalid-auth-users.yml",
+    problems: () => [
+      "server.auth.users.ops: expected a bcrypt hash with its cost, such as htpasswd -nbBC 10 ops 'password' prints ($2y$10$…)",
+      `server.auth.users["dev:ops"]: expected a user name of letters, digits, '.', '_', '@' and '-', got "dev:ops"`,
+      "server.auth.users.cost: expected a bcrypt hash with its cost, such as htpasswd -nbBC 10 ops 'password' prints ($2y$10$…)",
+      "server.auth.users.md5: expected a bcrypt hash with its cost, such as htpasswd -nbBC 10 ops 'password' prints ($2y$10$…)",
+    ],
+  },
   { file: "invalid-unknown-check.yml", problems: () => [`checks.webhok: unknown check, did you mean \`webhook\`? (known: ${KNOWN_CHECKS})`] },
   {
     file: "invalid-unknown-bot-check-option.yml",
