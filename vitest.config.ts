@@ -11,6 +11,7 @@ const ON_POSTGRES = [
   "test/alerts/escalation.test.ts",
   "test/alerts/outbox.test.ts",
   "test/alerts/channels/plug-in.test.ts",
+  "test/e2e/access.test.ts",
   "test/e2e/alerts.test.ts",
   "test/e2e/api-registry.test.ts",
   "test/e2e/history.test.ts",
