@@ -25,7 +25,8 @@ import { MaintenanceSchedule } from "./alerts/maintenance-windows.ts";
 import { createTestAccount } from "./testaccount/create.ts";
 import { Fleet } from "./fleet.ts";
 import { SecretBox } from "./store/secret-box.ts";
-import { adminRouter } from "./http/admin.ts";
+import { Access } from "./http/access.ts";
+import { guardedRoutes } from "./http/access-wiring.ts";
 import { ReportScheduler } from "./reports/report-scheduler.ts";
 import { failingFromStatuses } from "./reports/failing-bots.ts";
 
@@ -70,6 +71,8 @@ export interface Service {
   alerts: AlertEngine;
   fleet: Fleet;
   reports: ReportScheduler;
+  /** Who may use the HTTP server; `update(config.server)` swaps tokens and users at once (a reload). */
+  access: Access;
   /** Graceful stop: not ready, stop scheduling, let running sweeps finish (bounded), flush state. */
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -219,6 +222,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   }
 
   let ready = false;
+  const access = new Access(config.server);
   const http = await startHttpServer({
     host: config.server.host,
     port: options.port ?? config.server.port,
@@ -232,19 +236,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     live: () => scheduler.isLive || !ready,
     ready: () => ready,
     alerts: { alertState: (name) => engine.alertState(name), failAfter: engine.failAfter, silences: () => engine.silences(), undelivered: () => outbox.undelivered() },
-    ...(config.server.adminToken && {
-      admin: adminRouter({
-        adminToken: config.server.adminToken,
-        config: settings,
-        fleet,
-        monitor,
-        store,
-        logger,
-        maintenance: maintenanceSchedule,
-        onAuthFailure: () => metrics.observeAuthFailure(),
-        history,
-      }),
-    }),
+    ...guardedRoutes(access, metrics, { config: settings, fleet, monitor, store, logger, maintenance: maintenanceSchedule, history }),
   });
   scheduler.start();
   ownSchedules.start();
@@ -287,7 +279,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       logger.info("secretary-watch stopped");
     })());
 
-  return { url: http.url, monitor, scheduler, store, history, metrics, http, outbox, alerts: engine, fleet, reports, stop, ...(leases && { leases }) };
+  return { url: http.url, monitor, scheduler, store, history, metrics, http, outbox, alerts: engine, fleet, reports, access, stop, ...(leases && { leases }) };
 }
 
 function* filter<T>(items: Iterable<T>, keep: (item: T) => boolean): IterableIterator<T> {

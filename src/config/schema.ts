@@ -6,6 +6,7 @@ import { reportProblems, reportsSchema } from "../reports/report-config.ts";
 import { checkDefaultsSchema, checkNeedingTestAccount, checkOverridesSchema, testAccountUsers } from "./check-options-schema.ts";
 import { DAY, MINUTE, SECOND, durationBetween } from "./duration.ts";
 import { cronExpression, timeZone } from "./calendar-fields.ts";
+import { serverAccessProblems } from "./access-fields.ts";
 import { expected, secret } from "./fields.ts";
 import { schedule, server, shard, store, telegram } from "./sections.ts";
 
@@ -138,12 +139,13 @@ const botList = (bot: typeof botSchema) =>
 /**
  * Rules across values that must be reported even when other values are broken. zod skips an array's
  * refinements once any element has an aborting issue (a non-integer where an integer belongs, say),
- * so the loader runs these on the raw document too and merges the problems.
+ * so the loader runs these on the raw document too and merges the problems (bot names; admin tokens).
  */
 export function crossFieldProblems(data: unknown): { path: (string | number)[]; message: string }[] {
-  const list = data && typeof data === "object" ? (data as { bots?: unknown }).bots : undefined;
-  if (!Array.isArray(list)) return [];
-  return duplicateNames(list).map(([i, name]) => ({ path: ["bots", i, "name"], message: duplicateMessage(name) }));
+  const { bots: list, server } = (data && typeof data === "object" ? data : {}) as { bots?: unknown; server?: unknown };
+  const access = server && typeof server === "object" ? serverAccessProblems(server).map((p) => ({ path: ["server", ...p.path], message: p.message })) : [];
+  if (!Array.isArray(list)) return access;
+  return [...duplicateNames(list).map(([i, name]) => ({ path: ["bots", i, "name"], message: duplicateMessage(name) })), ...access];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@
  * leave them out (problems.ts), and a channel with credentials in its URL registers the password in the
  * forms an error text may carry (urlPasswords). A channel option that is a credential by its field
  * rather than its name (a chat webhook URL: `credentialUrl` in fields.ts) is a secret too, shown by
- * `config check` as its origin only.
+ * `config check` as its origin only. Named admin tokens (server.adminTokens) are secrets by their place;
+ * basic-auth hashes are masked by `config check` (a hash can be attacked offline) but are not secrets a log could leak.
  */
 import type { z } from "zod";
 import { CHANNELS } from "../alerts/channels/index.ts";
@@ -42,10 +43,15 @@ export function maskConfig(config: Config): unknown {
   return masked;
 }
 
+/** Values that are secrets by where they are, not by their key's name: named admin tokens, basic-auth hashes. */
+const isSecretPlace = (at: PathItem[]) => at.length === 3 && at[0] === "server" && at[1] === "adminTokens";
+const isHashPlace = (at: PathItem[]) => at.length === 4 && at[0] === "server" && at[1] === "auth" && at[2] === "users";
+
 function maskValue(value: unknown, at: PathItem[]): unknown {
   const key = at[at.length - 1];
   if (typeof value === "string") {
     if (value === "") return value;
+    if (isSecretPlace(at) || isHashPlace(at)) return MASK;
     if (typeof key === "string" && isSecretKey(key)) return at[0] === "bots" && key === "token" ? maskToken(value) : MASK;
     return maskUrlPasswords(value);
   }
@@ -67,5 +73,6 @@ export function configSecrets(config: Config): string[] {
   };
   walk(config, undefined);
   for (const { value } of channelCredentials(config)) found.add(value);
+  for (const token of Object.values(config.server.adminTokens)) found.add(token);
   return [...found];
 }

@@ -6,6 +6,7 @@ import { z } from "zod";
 import { DAY, MINUTE, SECOND, durationBetween } from "./duration.ts";
 import { DEFAULT_API_ROOT, apiRoot, expected, isUrl, secret } from "./fields.ts";
 import { proxyAddress } from "./proxy-address.ts";
+import { adminTokens, auth, serverAccessProblems } from "./access-fields.ts";
 
 export const telegram = z
   .strictObject({
@@ -19,7 +20,9 @@ export const server = z
   .strictObject({
     host: z.string().default("0.0.0.0"),
     port: z.number().int().min(0).max(65_535).default(9464),
-    adminToken: secret("Bearer token of the admin API under /api/v1; empty disables the admin API"),
+    adminToken: secret("Bearer token of the admin API under /api/v1 (named \"admin\" in the audit log); empty, with no adminTokens, disables the admin API"),
+    adminTokens: adminTokens,
+    auth: auth.prefault({}),
     publicUrl: z
       .string()
       .refine((v) => v === "" || isUrl(v, ["http:", "https:"]), { error: expected('an http(s) URL such as https://watch.example.com, or ""') })
@@ -30,6 +33,9 @@ export const server = z
       .array(proxyAddress)
       .default([])
       .describe("Reverse proxies (IPs, CIDRs) whose X-Forwarded-For names the client; empty: the peer is the client"),
+  })
+  .superRefine((value, ctx) => {
+    for (const p of serverAccessProblems(value)) ctx.addIssue({ code: "custom", input: undefined, path: p.path, message: p.message });
   })
   .describe("The HTTP server: status page, /status, /metrics, admin API");
 

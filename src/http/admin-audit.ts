@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from "express";
 import type { HistoryLog } from "../history/history.ts";
 
-/** The name the audit log gives the one admin token (server.adminToken). */
+/** The name the audit log gives the one admin token (server.adminToken); named ones (server.adminTokens) carry their own, set by admin-auth.ts. */
 export const ADMIN_TOKEN_NAME = "admin";
 
 type AuditFn = (summary: string, bot?: string) => Promise<void>;
@@ -21,7 +21,7 @@ export function auditTrail(log: Pick<HistoryLog, "recordAudit"> | undefined, flu
       if (!log) return Promise.resolve();
       log.recordAudit({
         at: Date.now(),
-        tokenName: ADMIN_TOKEN_NAME,
+        tokenName: typeof res.locals.tokenName === "string" ? res.locals.tokenName : ADMIN_TOKEN_NAME,
         address: req.ip ?? "unknown",
         method: req.method,
         route: `${req.baseUrl}${typeof req.route?.path === "string" ? req.route.path : req.path}`,

@@ -13,9 +13,11 @@ import { adminHistoryRoutes } from "./admin-history.ts";
 import { botRoutes } from "./admin-bots.ts";
 import { silenceRoutes, type SilenceRoutesOptions } from "./admin-silences.ts";
 import type { LoginLimiter } from "./login-limiter.ts";
+import type { Access } from "./access.ts";
 
 export interface AdminOptions {
-  adminToken: string;
+  /** The admin tokens, read on every request (access.ts). */
+  access: Access;
   config: Config;
   fleet: Fleet;
   monitor: Monitor;
@@ -32,7 +34,7 @@ export interface AdminOptions {
 }
 
 /**
- * The admin API (README, "Admin API"), mounted under /api/v1 only when server.adminToken is set:
+ * The admin API (README, "Admin API"), under /api/v1 while an admin token (server.adminToken, server.adminTokens) is set:
  * the bearer-token check (admin-auth.ts), then the bots (admin-bots.ts), the silences
  * (admin-silences.ts) and the history lists (admin-history.ts). Bodies are validated with the
  * config's own schemas and messages, and every refusal is a RefusalError naming the offending field,

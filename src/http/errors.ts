@@ -79,7 +79,8 @@ export function errorHandler(logger: Logger) {
       res.destroy();
       return;
     }
-    if (answer.status === 401) res.set("WWW-Authenticate", 'Bearer realm="secretary-watch"');
+    // A bearer challenge unless the refusing part gave its own (basic-auth.ts: the page's Basic one).
+    if (answer.status === 401 && !res.get("WWW-Authenticate")) res.set("WWW-Authenticate", 'Bearer realm="secretary-watch"');
     if (wantsHtml(req)) {
       res.status(answer.status).set({ "Content-Security-Policy": PAGE_CSP, "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store" }).type("html").send(errorPage(answer));
       return;

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
-import express, { type NextFunction, type Request, type Response } from "express";
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import type { Logger } from "pino";
 import type { Monitor } from "../monitor.ts";
 import type { Metrics } from "../metrics/metrics.ts";
@@ -26,8 +26,13 @@ export interface HttpOptions {
   /** /readyz: serving (false while starting or shutting down). */
   ready: () => boolean;
   pageRefreshSeconds?: number;
-  /** The admin API, mounted under /api/v1 when server.adminToken is set. */
+  /** The admin API, under /api/v1 (it answers 404 while no admin token is set). */
   admin?: express.Router;
+  /**
+   * Basic auth (basic-auth.ts) in front of the page and /status* (history, badges); /healthz, /readyz
+   * and /metrics come before it, and the admin API and /-/ keep their bearer tokens.
+   */
+  basicAuth?: RequestHandler;
   /** Alert states, silences and the outbox, shown per bot by /status and the page. */
   alerts?: AlertSource;
   /**
@@ -88,6 +93,9 @@ export function createApp(o: HttpOptions): express.Express {
       res.destroy();
     }
   });
+
+  const basic = o.basicAuth;
+  if (basic) app.use((req, res, next) => (req.path.startsWith("/api/") || req.path.startsWith("/-/") ? next() : basic(req, res, next)));
 
   app.get("/status", async (_req, res) => {
     let view = fleetView(o.monitor.bots(), (n) => o.monitor.status(n), o.alerts);

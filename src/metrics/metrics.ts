@@ -8,6 +8,9 @@ import { SWEEP_METHODS } from "../runner/sweep-telegram.ts";
 import { FleetRegistry } from "./derived-gauge.ts";
 import { registerScrapeFamilies, type MetricsSource } from "./scrape-families.ts";
 
+/** The realm of the basic auth (basic-auth.ts BASIC_CHALLENGE), the one value of secretary_http_auth_failures_total{realm}. */
+const BASIC_REALM = "secretary-watch";
+
 /** What the store does that can fail (secretary_store_errors_total). */
 export const STORE_OPERATIONS = ["commit", "rollup", "prune", "sync", "lease"] as const;
 export type StoreOperation = (typeof STORE_OPERATIONS)[number];
@@ -52,6 +55,7 @@ export class Metrics {
   /** Per check id, the metrics that check declared for itself (round-trip's latency histogram). */
   private readonly ownMetrics = new Map<string, (bot: CheckedBot, result: CheckResult) => void>();
   private readonly authFailures: Counter;
+  private readonly httpAuthFailures: Counter<"realm">;
   private readonly alertErrors: Counter;
   private readonly sweepErrors: Counter;
   private readonly storeErrors: Counter<"operation">;
@@ -98,6 +102,13 @@ export class Metrics {
       help: "Admin API requests refused for a wrong or missing token.",
       registers,
     });
+    this.httpAuthFailures = new Counter({
+      name: "secretary_http_auth_failures_total",
+      help: "Requests to the page or /status refused for a wrong user or password (server.auth.users).",
+      labelNames: ["realm"],
+      registers,
+    });
+    this.httpAuthFailures.inc({ realm: BASIC_REALM }, 0);
     this.alertErrors = new Counter({
       name: "secretary_alert_errors_total",
       help: "Alert steps that failed (the alert is left as it was and retried with the next sweep); each is logged.",
@@ -152,6 +163,10 @@ export class Metrics {
 
   observeAuthFailure = (): void => {
     this.authFailures.inc();
+  };
+
+  observeHttpAuthFailure = (): void => {
+    this.httpAuthFailures.inc({ realm: BASIC_REALM });
   };
 
   observeAlertError = (): void => {

@@ -28,7 +28,7 @@ const TABLE: { file: string; problems: (path: string) => string[] }[] = [
   },
   {
     file: "invalid-unknown-nested-key.yml",
-    problems: () => ["server.prot: unknown key, did you mean `port`? (allowed: host, port, adminToken, publicUrl, metricsToken, trustProxy)"],
+    problems: () => ["server.prot: unknown key, did you mean `port`? (allowed: host, port, adminToken, adminTokens, auth, publicUrl, metricsToken, trustProxy)"],
   },
   {
     file: "invalid-misspelt-bot-key.yml",
@@ -36,6 +36,25 @@ const TABLE: { file: string; problems: (path: string) => string[] }[] = [
       "bots[0].username: missing required key (expected a string)",
       "bots[0].usrname: unknown key, did you mean `username`? (allowed: name, token, username, botId, owner, businessConnectionId, probeChats, labels, checks)",
       "bots[0].colour: unknown key (allowed: name, token, username, botId, owner, businessConnectionId, probeChats, labels, checks)",
+    ],
+  },
+  {
+    file: "invalid-admin-tokens-repeated.yml",
+    problems: () => [
+      "server.adminTokens.ci: the same token as server.adminTokens.platform",
+      'server.adminTokens.admin: "admin" is the audit name of server.adminToken; give this token another name',
+      "server.adminTokens.release: the same token as server.adminToken",
+      'server.adminTokens.Deploy: expected a token name of lowercase letters, digits, "_" and "-", got "Deploy"',
+      "server.adminTokens.empty: expected a non-empty token",
+    ],
+  },
+  {
+    file: "invalid-auth-users.yml",
+    problems: () => [
+      "server.auth.users.ops: expected a bcrypt hash with its cost, such as htpasswd -nbBC 10 ops 'password' prints ($2y$10$…)",
+      `server.auth.users["dev:ops"]: expected a user name of letters, digits, '.', '_', '@' and '-', got "dev:ops"`,
+      "server.auth.users.cost: expected a bcrypt hash with its cost, such as htpasswd -nbBC 10 ops 'password' prints ($2y$10$…)",
+      "server.auth.users.md5: expected a bcrypt hash with its cost, such as htpasswd -nbBC 10 ops 'password' prints ($2y$10$…)",
     ],
   },
   { file: "invalid-unknown-check.yml", problems: () => [`checks.webhok: unknown check, did you mean \`webhook\`? (known: ${KNOWN_CHECKS})`] },
@@ -112,7 +131,7 @@ const TABLE: { file: string; problems: (path: string) => string[] }[] = [
     file: "invalid-several.yml",
     problems: () => [
       "server.port: expected an integer from 0 to 65535, got 99999",
-      "server.prot: unknown key, did you mean `port`? (allowed: host, port, adminToken, publicUrl, metricsToken, trustProxy)",
+      "server.prot: unknown key, did you mean `port`? (allowed: host, port, adminToken, adminTokens, auth, publicUrl, metricsToken, trustProxy)",
       'schedule.interval: expected a duration such as 30s, 10m or 4h, got "1 minute"',
       "bots[0].token: environment variable ANNA_BOT_TOKEN is not set",
       "bots[0].probeChats[0]: expected an integer, got 1.5",

@@ -56,7 +56,7 @@ describe("parseConfig", () => {
   it("when the file is empty, then every default of SPEC §2 applies", () => {
     const config = parseConfig("", {}, "empty.yaml");
     expect(config.telegram).toEqual({ apiRoot: "https://api.telegram.org", environment: "prod", timeout: 10_000 });
-    expect(config.server).toEqual({ host: "0.0.0.0", port: 9464, adminToken: "", publicUrl: "", metricsToken: "", trustProxy: [] });
+    expect(config.server).toEqual({ host: "0.0.0.0", port: 9464, adminToken: "", adminTokens: {}, auth: { users: {} }, publicUrl: "", metricsToken: "", trustProxy: [] });
     expect(config.schedule).toEqual({ interval: 60_000, concurrency: 32 });
     expect(config.shard).toEqual({ index: 0, count: 1 });
     expect(config.store).toEqual({ path: "./data/secretary-watch.db", url: "", secretKey: "", retention: 180 * 86_400_000 });
@@ -148,6 +148,8 @@ ${ANNA}    businessConnectionId: ""
 });
 
 describe("maskConfig", () => {
+  /** A basic-auth hash is no secret a log could leak, but config check hides it too (it can be attacked offline). */
+  const OPS_HASH = "$2b$10$gENDZ8URcWjs9vxmLdR3neJ5TJP7WOjZvl.Nv.0CKj/aWkoaSqSiu";
   const SECRETS = {
     TOKEN: "123456:AAAA-anna-secret",
     ODD: "not-a-token-secret",
@@ -159,9 +161,11 @@ describe("maskConfig", () => {
     ALERT: "7000099:alert-bot-secret",
     HOOK: "hook-secret-value",
     SMTP: "smtp-password-secret",
+    PLATFORM: "platform-admin-token-secret",
+    CI: "ci-admin-token-secret",
   };
   const config = parseConfig(
-    `server: { adminToken: "\${ADMIN}", metricsToken: "\${METRICS}" }
+    `server: { adminToken: "\${ADMIN}", metricsToken: "\${METRICS}", adminTokens: { platform: "\${PLATFORM}", ci: "\${CI}" }, auth: { users: { ops: "${OPS_HASH}" } } }
 store: { secretKey: "\${KEY}" }
 testAccount: { session: "\${SESSION}", apiId: 1, apiHash: "\${HASH}" }
 alerts:
@@ -182,6 +186,7 @@ bots:
   it("when the config is masked, then no token, key, session, password or secret appears", () => {
     for (const secret of Object.values(SECRETS)) expect(text).not.toContain(secret);
     expect(text).not.toContain("AAAA");
+    expect(text).not.toContain(OPS_HASH.slice(7));
   });
 
   it("when a bot token has a numeric id, then it shows as <id>:****, else as ****", () => {
@@ -189,7 +194,7 @@ bots:
   });
 
   it("when other secrets are masked, then they show as **** and the SMTP URL keeps user and host", () => {
-    expect(masked.server).toMatchObject({ adminToken: "****", metricsToken: "****" });
+    expect(masked.server).toMatchObject({ adminToken: "****", metricsToken: "****", adminTokens: { platform: "****", ci: "****" }, auth: { users: { ops: "****" } } });
     expect(masked.store.secretKey).toBe("****");
     expect(masked.testAccount).toMatchObject({ session: "****", apiHash: "****", apiId: 1 });
     expect(masked.alerts.channels.tg).toMatchObject({ botToken: "****" });

@@ -28,9 +28,11 @@ export interface Chromium {
 
 /**
  * Headless Debian chromium (installed first when missing) with a fresh user-data dir, removed on close.
- * `javaScriptEnabled: false` shows what a person with scripts off gets.
+ * `javaScriptEnabled: false` shows what a person with scripts off gets; `httpCredentials` logs in to basic auth.
  */
-export async function launchChromium(options: { javaScriptEnabled?: boolean; viewport?: { width: number; height: number }; isMobile?: boolean } = {}): Promise<Chromium> {
+export async function launchChromium(
+  options: { javaScriptEnabled?: boolean; viewport?: { width: number; height: number }; isMobile?: boolean; httpCredentials?: { username: string; password: string } } = {},
+): Promise<Chromium> {
   ensureDebianPackage("chromium", CHROMIUM);
   const userDataDir = mkdtempSync(join(tmpdir(), "secretary-watch-chromium-"));
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -41,6 +43,7 @@ export async function launchChromium(options: { javaScriptEnabled?: boolean; vie
     deviceScaleFactor: 1,
     ...(options.isMobile !== undefined && { isMobile: options.isMobile, hasTouch: options.isMobile }),
     javaScriptEnabled: options.javaScriptEnabled ?? true,
+    ...(options.httpCredentials && { httpCredentials: options.httpCredentials }),
     timeout: 60_000,
   });
   return {
