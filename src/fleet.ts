@@ -92,6 +92,19 @@ export class Fleet {
     }
   }
 
+  /**
+   * A reload (README, "Reload"): file bots added (swept as a start sweeps them), changed (watched anew,
+   * kept on their slot) and removed (as an admin DELETE removes a bot). API bots are never touched.
+   */
+  reload(next: readonly BotConfig[], change: { added: readonly string[]; removed: readonly string[]; changed: readonly string[] }): void {
+    const entries = new Map(next.map((entry) => [entry.name, entry]));
+    for (const name of change.removed) if (this.sources.get(name) === "config") this.unwatch(name);
+    for (const name of [...change.added, ...change.changed]) {
+      const entry = entries.get(name)!;
+      if (this.sources.get(name) !== "api" && (this.o.owns || inShard(name, this.o.config.shard))) this.watch(this.resolve(entry), "config");
+    }
+  }
+
   source(name: string): BotSource | undefined {
     return this.sources.get(name);
   }

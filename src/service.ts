@@ -28,6 +28,9 @@ import { SecretBox } from "./store/secret-box.ts";
 import { adminRouter } from "./http/admin.ts";
 import { ReportScheduler } from "./reports/report-scheduler.ts";
 import { failingFromStatuses } from "./reports/failing-bots.ts";
+import { filter, ownedOnly } from "./owned.ts";
+import { createReloader, type ConfigReloader } from "./reload/wire-reload.ts";
+import { reloadRoute } from "./http/reload-route.ts";
 
 export interface ServiceOptions {
   config: Config;
@@ -53,6 +56,8 @@ export interface ServiceOptions {
    * validated against the same list (`configSchemaFor`).
    */
   checks?: CheckRegistry;
+  /** The file `config` was read from and how it is read again (README, "Reload"); absent (the demo), a reload is refused. */
+  reloadFrom?: { file: string; load?: (file: string) => Config };
 }
 
 export interface Service {
@@ -70,6 +75,7 @@ export interface Service {
   alerts: AlertEngine;
   fleet: Fleet;
   reports: ReportScheduler;
+  reloader: ConfigReloader;
   /** Graceful stop: not ready, stop scheduling, let running sweeps finish (bounded), flush state. */
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -194,6 +200,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     ...(config.store.url && { owns }),
   });
   fleet.load(config.bots);
+  const { reloader, parts: live } = createReloader({ config, file: options.reloadFrom?.file, load: options.reloadFrom?.load, checks, channelTypes: options.channels, monitor, logger, onResult: (ok) => metrics.observeReload(ok),
+    parts: { settings, fleet, scheduler, outbox, engine, reports, maintenance: maintenanceSchedule, channels } });
   if (opened.replicated) {
     const shared = opened.replicated;
     shared.store.onRemoteChange((slice, key) => fleet.followRemote(slice, key));
@@ -231,6 +239,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     // Live while starting and stopping; serving, only while sweeps keep starting (two intervals at most).
     live: () => scheduler.isLive || !ready,
     ready: () => ready,
+    reload: reloadRoute({ reloader, adminToken: config.server.adminToken || undefined, onAuthFailure: () => metrics.observeAuthFailure(), history, flush: () => store.flush() }),
     alerts: { alertState: (name) => engine.alertState(name), failAfter: engine.failAfter, silences: () => engine.silences(), undelivered: () => outbox.undelivered() },
     ...(config.server.adminToken && {
       admin: adminRouter({
@@ -279,7 +288,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       await testAccount?.close();
       outbox.stop();
       monitor.close();
-      await Promise.all(channels.map((c) => c.close?.()));
+      await Promise.all(live.channels.map((c) => c.close?.()));
       if (sweeps + liveTests > 0) logger.warn({ cancelled: sweeps + liveTests }, "stopped with sweeps still running at the deadline; they were cancelled and their results are dropped");
       await store.close();
       await http.close();
@@ -287,14 +296,5 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       logger.info("secretary-watch stopped");
     })());
 
-  return { url: http.url, monitor, scheduler, store, history, metrics, http, outbox, alerts: engine, fleet, reports, stop, ...(leases && { leases }) };
-}
-
-function* filter<T>(items: Iterable<T>, keep: (item: T) => boolean): IterableIterator<T> {
-  for (const item of items) if (keep(item)) yield item;
-}
-
-/** A sweep's listeners hear only of the bots this process owns (a replica's run-now of another's bot does not count). */
-function ownedOnly<R>(listener: ((name: string, result: R) => void) | undefined, owns: (name: string) => boolean) {
-  return listener && ((name: string, result: R) => owns(name) && listener(name, result));
+  return { url: http.url, monitor, scheduler, store, history, metrics, http, outbox, alerts: engine, fleet, reports, reloader, stop, ...(leases && { leases }) };
 }

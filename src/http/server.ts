@@ -26,6 +26,8 @@ export interface HttpOptions {
   /** /readyz: serving (false while starting or shutting down). */
   ready: () => boolean;
   pageRefreshSeconds?: number;
+  /** POST /-/reload (reload-route.ts). */
+  reload?: express.Router;
   /** The admin API, mounted under /api/v1 when server.adminToken is set. */
   admin?: express.Router;
   /** Alert states, silences and the outbox, shown per bot by /status and the page. */
@@ -111,6 +113,7 @@ export function createApp(o: HttpOptions): express.Express {
     res.status(view.health === "healthy" || view.health === "degraded" ? 200 : 503).json(view);
   });
 
+  if (o.reload) app.use(o.reload);
   app.use(statusPageRouter(o));
   if (o.history) app.use(historyRouter({ monitor: o.monitor, history: o.history, logger: o.logger }));
   if (o.admin) app.use("/api/v1", o.admin);

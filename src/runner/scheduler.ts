@@ -114,6 +114,27 @@ export class Scheduler<R = void> {
     this.arm();
   }
 
+  /** A reload: at most `concurrency` sweeps from the next one that starts (those running finish). */
+  setConcurrency(concurrency: number): void {
+    this.options.concurrency = concurrency;
+    this.drain();
+  }
+
+  /** A reload: every bot on the scheduler's interval moves to its slot of the new one, swept there once. */
+  setInterval(intervalMs: number): void {
+    const previous = this.options.intervalMs;
+    if (intervalMs === previous) return;
+    this.options.intervalMs = intervalMs;
+    for (const [name, ms] of [...this.intervals]) {
+      if (ms !== previous) continue; // a bot with an interval of its own keeps it
+      const generation = this.generation.get(name)! + 1;
+      this.generation.set(name, generation);
+      this.intervals.set(name, intervalMs);
+      this.heap.push({ name, due: this.plan(name, intervalMs), generation, intervalMs });
+    }
+    this.arm();
+  }
+
   remove(name: string): void {
     // Lazy deletion: the heap entry is dropped when it surfaces with a stale generation.
     this.generation.delete(name);
