@@ -68,12 +68,13 @@ export function summarize(changes: ConfigChanges): string {
 }
 
 function refusals(old: Config, next: Config): string[] {
-  const before = leaves(maskConfig({ ...old, bots: [] }));
-  const after = leaves(maskConfig({ ...next, bots: [] }));
+  // Compared as they are (a changed secret is a change), shown masked (a secret is never printed).
+  const [before, after] = [leaves(old), leaves(next)];
+  const [shownBefore, shownAfter] = [leaves(maskConfig({ ...old, bots: [] })), leaves(maskConfig({ ...next, bots: [] }))];
   const out: string[] = [];
   for (const path of new Set([...before.keys(), ...after.keys()])) {
     if (!restartOnly(path) || before.get(path) === after.get(path)) continue;
-    out.push(`${path}: cannot change without a restart (was ${before.get(path) ?? "unset"}, now ${after.get(path) ?? "unset"})`);
+    out.push(`${path}: cannot change without a restart (was ${shownBefore.get(path) ?? "unset"}, now ${shownAfter.get(path) ?? "unset"})`);
   }
   return out;
 }
