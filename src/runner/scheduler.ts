@@ -96,15 +96,17 @@ export class Scheduler<R = void> {
    * registered through the API: its owner wants a verdict within seconds, and it keeps its slot after);
    * `{ lastSweptAt }` (epoch ms) → taken over from another replica: the slot after that sweep's slot, or
    * at once when that slot has passed (one clock reading decides, so no slot slips between check and plan).
-   * `intervalMs` gives this bot an interval of its own (default: the scheduler's).
+   * "soon" → a never-checked bot joining a running fleet (a reload): spread over half the first-sweep
+   * window, so that even a slow first sweep ends within one interval. `intervalMs` gives this bot an
+   * interval of its own (default: the scheduler's).
    */
-  add(name: string, checkedBefore: boolean | "now" | { lastSweptAt: number }, intervalMs = this.options.intervalMs): void {
+  add(name: string, checkedBefore: boolean | "now" | "soon" | { lastSweptAt: number }, intervalMs = this.options.intervalMs): void {
     const generation = (this.generation.get(name) ?? 0) + 1;
     if (this.generation.size === 0) this.lastProgress = this.clock.mono();
     this.generation.set(name, generation);
     this.intervals.set(name, intervalMs);
     const now = this.clock.mono();
-    const window = this.options.firstSweepWithinMs ?? Math.min(intervalMs, 10_000);
+    const window = (this.options.firstSweepWithinMs ?? Math.min(intervalMs, 10_000)) / (checkedBefore === "soon" ? 2 : 1);
     const due =
       checkedBefore === "now" ? now
       : typeof checkedBefore === "object" ? this.resume(name, intervalMs, checkedBefore.lastSweptAt)
