@@ -145,6 +145,40 @@ describe("config reload", () => {
     expect(request.body.toString()).toContain("bot-0");
   });
 
+  it("when a reload adds a maintenance window over a failing bot, then its alert fires muted: nothing reaches the channel", async () => {
+    const sandbox = await sandboxOf(2);
+    await control(sandbox.url, "PATCH", "/bots/healthy_0_bot", { revoked: true });
+    const hook = await httpReceiver();
+    const alerts = (extra: Record<string, unknown>) => ({ schedule: { interval: "1s" }, alerts: { channels: webhookChannel(hook.url), ...extra } });
+    const { service, write } = await serviceOn(sandboxConfig(sandbox, 2, alerts({ failAfter: 1000 })));
+    const window = { bots: ["bot-0"], start: new Date(Date.now() - 60_000).toISOString(), duration: "1h", reason: "reload test" };
+    await write(sandboxConfig(sandbox, 2, alerts({ failAfter: 1, maintenance: [window] })));
+    expect((await reload(service)).body.changes?.sections).toEqual(expect.arrayContaining(["alerts.maintenance", "alerts.policy"]));
+    await until("bot-0's alert firing", () => service.alerts.alertState("bot-0")?.firing, 10_000);
+    await sleep(1_500);
+    expect(hook.requests).toHaveLength(0);
+  });
+
+  it("when server.adminToken is set, then a reload needs it, and an applied one writes an audit line with its summary", async () => {
+    const sandbox = await sandboxOf(3);
+    const TOKEN = "reload-admin-token-0123456789";
+    const { service, write } = await serviceOn(sandboxConfig(sandbox, 1, { server: { adminToken: TOKEN } }));
+    await write(sandboxConfig(sandbox, 3, { server: { adminToken: TOKEN } }));
+    expect((await reload(service)).status).toBe(401);
+    expect(watched(service)).toEqual(new Set(["bot-0"]));
+    const res = await fetch(`${service.url}/-/reload`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(res.status).toBe(200);
+    const audit = (await (await fetch(`${service.url}/api/v1/audit?limit=1`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { audit: Array<{ route: string; summary: string }> };
+    expect(audit.audit[0]).toMatchObject({ route: "/-/reload", summary: "reload: 2 bots added" });
+  });
+
+  it("when the service runs without a config file (the demo), then a reload is refused with a clear 400", async () => {
+    const sandbox = await sandboxOf(1);
+    const { service } = await startTestService(sandboxConfig(sandbox, 1));
+    cleanup.push(() => service.stop());
+    expect(await reload(service)).toEqual({ status: 400, body: { errors: ["the built-in demo has no config file to reload"] } });
+  });
+
   it("when a reload changes the interval, then the bots are swept on the new one", async () => {
     const sandbox = await sandboxOf(1);
     const { service, write } = await serviceOn(sandboxConfig(sandbox, 1, { schedule: { interval: "20s" } }));
