@@ -18,6 +18,7 @@ const ON_POSTGRES = [
   "test/e2e/page-alerts-browser.test.ts",
   "test/e2e/page-auth-browser.test.ts",
   "test/e2e/page-browser.test.ts",
+  "test/e2e/reload.test.ts",
   "test/e2e/round-trip-schedule.test.ts",
   "test/e2e/service.test.ts",
   "test/e2e/stalled-updates.test.ts",

@@ -92,6 +92,19 @@ export class Fleet {
     }
   }
 
+  /**
+   * A reload (README, "Reload"): file bots added (swept as a start sweeps them), changed (watched anew,
+   * kept on their slot) and removed (as an admin DELETE removes a bot). API bots are never touched.
+   */
+  reload(next: readonly BotConfig[], change: { added: readonly string[]; removed: readonly string[]; changed: readonly string[] }): void {
+    const entries = new Map(next.map((entry) => [entry.name, entry]));
+    for (const name of change.removed) if (this.sources.get(name) === "config") this.unwatch(name);
+    for (const name of [...change.added, ...change.changed]) {
+      const entry = entries.get(name)!;
+      if (this.sources.get(name) !== "api" && (this.o.owns || inShard(name, this.o.config.shard))) this.watch(this.resolve(entry), "config", "soon");
+    }
+  }
+
   source(name: string): BotSource | undefined {
     return this.sources.get(name);
   }
@@ -235,16 +248,20 @@ export class Fleet {
     return recorded ? { ...bot, businessConnectionId: recorded } : bot;
   }
 
-  /** `registered`: a bot new to the fleet, registered through the API here or on another replica: swept at once. */
-  private watch(bot: MonitoredBot, source: BotSource, registered = false): void {
+  /**
+   * `registered` true: a bot new to the fleet, registered through the API here or on another replica:
+   * swept at once. "soon": a file bot a reload added: swept within the interval (Scheduler.add).
+   */
+  private watch(bot: MonitoredBot, source: BotSource, registered: boolean | "soon" = false): void {
     this.o.monitor.upsert(bot);
     this.sources.set(bot.name, source);
     if (this.owns(bot.name)) this.schedule(bot, registered);
   }
 
-  /** `now`: its first sweep at once, its slot after. */
-  private schedule(bot: MonitoredBot, now = false): void {
-    if (!this.o.scheduler.has(bot.name)) this.o.scheduler.add(bot.name, now ? "now" : this.o.store.results.has(bot.name));
+  /** `now`: its first sweep at once, its slot after; "soon": early in the interval if it was never checked. */
+  private schedule(bot: MonitoredBot, now: boolean | "soon" = false): void {
+    const checked = this.o.store.results.has(bot.name);
+    if (!this.o.scheduler.has(bot.name)) this.o.scheduler.add(bot.name, now === true ? "now" : now === "soon" && !checked ? "soon" : checked);
     this.o.ownSchedules.follow(bot);
   }
 

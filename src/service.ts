@@ -29,6 +29,9 @@ import { Access } from "./http/access.ts";
 import { guardedRoutes } from "./http/access-wiring.ts";
 import { ReportScheduler } from "./reports/report-scheduler.ts";
 import { failingFromStatuses } from "./reports/failing-bots.ts";
+import { filter, ownedOnly } from "./owned.ts";
+import { createReloader, type ConfigReloader } from "./reload/wire-reload.ts";
+import { reloadRoute } from "./http/reload-route.ts";
 
 export interface ServiceOptions {
   config: Config;
@@ -54,6 +57,8 @@ export interface ServiceOptions {
    * validated against the same list (`configSchemaFor`).
    */
   checks?: CheckRegistry;
+  /** The file `config` was read from and how it is read again (README, "Reload"); absent (the demo), a reload is refused. */
+  reloadFrom?: { file: string; load?: (file: string) => Config };
 }
 
 export interface Service {
@@ -73,6 +78,7 @@ export interface Service {
   reports: ReportScheduler;
   /** Who may use the HTTP server; `update(config.server)` swaps tokens and users at once (a reload). */
   access: Access;
+  reloader: ConfigReloader;
   /** Graceful stop: not ready, stop scheduling, let running sweeps finish (bounded), flush state. */
   stop(deadlineMs?: number): Promise<void>;
 }
@@ -197,6 +203,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     ...(config.store.url && { owns }),
   });
   fleet.load(config.bots);
+  const access = new Access(config.server);
+  const { reloader, parts: live } = createReloader({ config, file: options.reloadFrom?.file, load: options.reloadFrom?.load, checks, channelTypes: options.channels, monitor, logger, onResult: (ok) => metrics.observeReload(ok),
+    parts: { settings, fleet, scheduler, outbox, engine, reports, maintenance: maintenanceSchedule, channels, access } });
   if (opened.replicated) {
     const shared = opened.replicated;
     shared.store.onRemoteChange((slice, key) => fleet.followRemote(slice, key));
@@ -222,7 +231,6 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   }
 
   let ready = false;
-  const access = new Access(config.server);
   const http = await startHttpServer({
     host: config.server.host,
     port: options.port ?? config.server.port,
@@ -235,6 +243,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     // Live while starting and stopping; serving, only while sweeps keep starting (two intervals at most).
     live: () => scheduler.isLive || !ready,
     ready: () => ready,
+    reload: reloadRoute({ reloader, access, onAuthFailure: () => metrics.observeAuthFailure(), history, flush: () => store.flush() }),
     alerts: { alertState: (name) => engine.alertState(name), failAfter: engine.failAfter, silences: () => engine.silences(), undelivered: () => outbox.undelivered() },
     ...guardedRoutes(access, metrics, { config: settings, fleet, monitor, store, logger, maintenance: maintenanceSchedule, history }),
   });
@@ -271,7 +280,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       await testAccount?.close();
       outbox.stop();
       monitor.close();
-      await Promise.all(channels.map((c) => c.close?.()));
+      await Promise.all(live.channels.map((c) => c.close?.()));
       if (sweeps + liveTests > 0) logger.warn({ cancelled: sweeps + liveTests }, "stopped with sweeps still running at the deadline; they were cancelled and their results are dropped");
       await store.close();
       await http.close();
@@ -279,14 +288,5 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       logger.info("secretary-watch stopped");
     })());
 
-  return { url: http.url, monitor, scheduler, store, history, metrics, http, outbox, alerts: engine, fleet, reports, access, stop, ...(leases && { leases }) };
-}
-
-function* filter<T>(items: Iterable<T>, keep: (item: T) => boolean): IterableIterator<T> {
-  for (const item of items) if (keep(item)) yield item;
-}
-
-/** A sweep's listeners hear only of the bots this process owns (a replica's run-now of another's bot does not count). */
-function ownedOnly<R>(listener: ((name: string, result: R) => void) | undefined, owns: (name: string) => boolean) {
-  return listener && ((name: string, result: R) => owns(name) && listener(name, result));
+  return { url: http.url, monitor, scheduler, store, history, metrics, http, outbox, alerts: engine, fleet, reports, access, reloader, stop, ...(leases && { leases }) };
 }

@@ -78,15 +78,22 @@ export class AlertEngine {
   /** Firings already recorded as silenced, by alert key (their `since`): "silenced" is recorded once. */
   private readonly silencedFirings = new Map<string, string>();
   /** Channels with `after` (milliseconds): they take none of the alert's own notifications (escalation.ts). */
-  private readonly delays: ReadonlyMap<string, number>;
+  private delays: ReadonlyMap<string, number>;
 
   constructor(options: AlertEngineOptions) {
     this.o = options;
-    this.delays = new Map((options.channels ?? []).filter((c) => (c.after ?? 0) > 0).map((c) => [c.name, c.after ?? 0]));
+    this.delays = delaysOf(options.channels);
     // What the outbox delivered is recorded on the alert it announces (see `delivered`).
     options.outbox.listen((channel, _kind, result, message) => {
       if (result === "sent") this.delivered(message, channel);
     });
+  }
+
+  /** A reload: the policy, links and channels of the next step on (alert states are kept). */
+  reconfigure(next: Pick<AlertEngineOptions, "policy" | "publicUrl" | "channels">): void {
+    Object.assign(this.o, next);
+    if (next.publicUrl === undefined) delete this.o.publicUrl;
+    this.delays = delaysOf(next.channels);
   }
 
   private get compose(): ComposeOptions {
@@ -235,4 +242,8 @@ export class AlertEngine {
     this.o.logger.error({ err, alert: key }, what);
     this.o.onError?.(key, err);
   }
+}
+
+function delaysOf(channels: AlertEngineOptions["channels"]): ReadonlyMap<string, number> {
+  return new Map((channels ?? []).filter((c) => (c.after ?? 0) > 0).map((c) => [c.name, c.after ?? 0]));
 }

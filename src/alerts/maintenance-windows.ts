@@ -71,11 +71,17 @@ function compile(window: MaintenanceWindow): Compiled {
  * its edge. The answer for an instant holds until the next edge of any window, and is kept until then.
  */
 export class MaintenanceSchedule {
-  private readonly windows: Compiled[];
+  private windows: Compiled[];
   private cached: { from: number; until: number; windows: WindowAt[]; silences: Silence[] } | undefined;
 
   constructor(windows: readonly MaintenanceWindow[]) {
     this.windows = windows.map(compile);
+  }
+
+  /** A reload: these windows from now on (the engine and the admin API read them through this schedule). */
+  replace(windows: readonly MaintenanceWindow[]): void {
+    this.windows = windows.map(compile);
+    this.cached = undefined;
   }
 
   /** Every window at `at`: the occurrence in effect (one that began less than `duration` ago) and the next. */

@@ -21,15 +21,10 @@ export interface OutboxEntry {
 export type DeliveryResult = "sent" | "failed" | "dropped";
 
 /** What the outbox keeps in the state store (its entries) and must know of its commits. */
-export interface OutboxStore extends Durability {
-  readonly outbox: ListRepository<OutboxEntry>;
-}
+export interface OutboxStore extends Durability { readonly outbox: ListRepository<OutboxEntry> }
 
 /** What an attempt came to: how many attempts so far, and the error when it was not sent (redacted). */
-export interface AttemptDetail {
-  attempts: number;
-  error?: string;
-}
+export interface AttemptDetail { attempts: number; error?: string }
 
 /** Hears every delivery attempt's outcome. */
 export type DeliveryListener = (channel: string, kind: AlertMessage["kind"], result: DeliveryResult, message: AlertMessage, detail: AttemptDetail) => void;
@@ -68,14 +63,13 @@ export interface OutboxOptions {
  */
 export class Outbox {
   private readonly o: Required<Omit<OutboxOptions, "onResult">> & Pick<OutboxOptions, "onResult">;
-  private readonly channels: Map<string, Channel>;
+  private channels: Map<string, Channel>;
   /** Besides `onResult`: parts made after the outbox that follow its deliveries (the alert engine). */
   private readonly listeners: DeliveryListener[] = [];
   private readonly inFlight = new Set<string>();
   /** Entries (by id) queued by this process and not yet known on disk, with the store's mark when queued. */
   private readonly queuedAt = new Map<string, number>();
-  /** Entries held last kick because the state file cannot be written. */
-  private held = 0;
+  private held = 0; // entries held last kick because the state file cannot be written
   private unsubscribe: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running = false;
@@ -97,6 +91,12 @@ export class Outbox {
       ...options,
     };
     this.channels = new Map(options.channels.map((c) => [c.name, c]));
+  }
+
+  /** A reload: the new channels. What is queued for a removed one is dropped at the next pass, logged ("channel removed"). */
+  setChannels(channels: readonly Channel[]): void {
+    this.channels = new Map(channels.map((c) => [c.name, c]));
+    this.kick();
   }
 
   /** Adds a listener to every attempt's outcome, for a part that is made after the outbox. */

@@ -38,7 +38,7 @@ export function loadDoctorConfig(flag: string | undefined, where: Where = {}): L
   return { config: loadConfigFile(found.path, env), file: found.path };
 }
 
-export type StartPlan = ({ demo: false } & LoadedConfig) | { demo: true; why: string };
+export type StartPlan = ({ demo: false } & LoadedConfig & { file: string }) | { demo: true; why: string };
 
 /**
  * `start`: the config file, or the demo when none is found or SECRETARY_WATCH_DEMO=1 asks for it. In

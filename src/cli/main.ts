@@ -25,7 +25,9 @@ import { demo, runUntilStopped, start } from "./start-command.ts";
 const USAGE = `secretary-watch ${VERSION}: health checks for Telegram bots in Secretary Mode
 
 Usage:
-  secretary-watch start [--config PATH] [--shard i/n]     run the service (no config file: the built-in demo, announced)
+  secretary-watch start [--config PATH] [--shard i/n] [--watch-config]
+                                                          run the service (no config file: the built-in demo, announced);
+                                                          SIGHUP reloads the config, --watch-config on every change
   secretary-watch demo [--port N] [--sandbox-port N]      run the built-in demo: the sandbox and its demo fleet
   secretary-watch check [--config PATH] [--bot NAME] [--json] [--shard i/n] [--fail-on degraded|down]
                                                           one sweep; exit 0 no fail, 1 some fail, 3 some unknown
@@ -63,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case "start": {
-      const { values } = parse(rest, { config: { type: "string" }, shard: { type: "string" } });
+      const { values } = parse(rest, { config: { type: "string" }, shard: { type: "string" }, "watch-config": { type: "boolean" } });
       return values.help ? help() : start(values);
     }
     case "demo": {

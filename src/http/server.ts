@@ -26,6 +26,8 @@ export interface HttpOptions {
   /** /readyz: serving (false while starting or shutting down). */
   ready: () => boolean;
   pageRefreshSeconds?: number;
+  /** POST /-/reload (reload-route.ts). */
+  reload?: express.Router;
   /** The admin API, under /api/v1 (it answers 404 while no admin token is set). */
   admin?: express.Router;
   /**
@@ -119,6 +121,7 @@ export function createApp(o: HttpOptions): express.Express {
     res.status(view.health === "healthy" || view.health === "degraded" ? 200 : 503).json(view);
   });
 
+  if (o.reload) app.use(o.reload);
   app.use(statusPageRouter(o));
   if (o.history) app.use(historyRouter({ monitor: o.monitor, history: o.history, logger: o.logger }));
   if (o.admin) app.use("/api/v1", o.admin);

@@ -61,6 +61,8 @@ export class Metrics {
   private readonly storeErrors: Counter<"operation">;
   private readonly scheduleLag: Histogram<"schedule">;
   private readonly shardsOwned: Gauge;
+  private readonly reloadSuccessful: Gauge;
+  private readonly reloadSuccessAt: Gauge;
 
   constructor(version: string, known: KnownLabels = {}) {
     const registers = [this.registry];
@@ -129,6 +131,10 @@ export class Metrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
       registers,
     });
+    // Named as Prometheus names its own (prometheus_config_last_reload_*); a start counts as a successful load.
+    this.reloadSuccessful = new Gauge({ name: "secretary_config_last_reload_successful", help: "Whether the last config reload succeeded (1 at start).", registers });
+    this.reloadSuccessAt = new Gauge({ name: "secretary_config_last_reload_success_timestamp_seconds", help: "When the config was last loaded successfully (start or reload).", registers });
+    this.observeReload(true);
     this.shardsOwned = new Gauge({
       name: "secretary_shards_owned",
       help: "Shards this replica holds by lease and sweeps (replicas on PostgreSQL; 0 in the other forms).",
@@ -190,6 +196,11 @@ export class Metrics {
   };
 
   /** From the shard leases' onChange: how many shards this replica holds now. */
+  observeReload = (successful: boolean, at = Date.now()): void => {
+    this.reloadSuccessful.set(successful ? 1 : 0);
+    if (successful) this.reloadSuccessAt.set(at / 1000);
+  };
+
   setShardsOwned = (count: number): void => {
     this.shardsOwned.set(count);
   };

@@ -72,6 +72,14 @@ export class ReportScheduler {
     this.retries.clear();
   }
 
+  /** A reload: the cron jobs of the new reports replace the old ones (a report's stored runs are kept by name). */
+  replace(next: Pick<ReportSchedulerOptions, "reports" | "channels" | "publicUrl">): void {
+    const running = !this.stopped;
+    this.stop();
+    Object.assign(this.o, next);
+    if (running) this.start();
+  }
+
   /** Settles once the report's occurrence is sent, planned, or found not owed. Never rejects: a failure is logged and retried. */
   async run(report: ReportConfig, reason: "scheduled" | "start" | "retry"): Promise<void> {
     if (this.stopped || !(this.o.owns?.() ?? true)) return;

@@ -96,21 +96,44 @@ export class Scheduler<R = void> {
    * registered through the API: its owner wants a verdict within seconds, and it keeps its slot after);
    * `{ lastSweptAt }` (epoch ms) → taken over from another replica: the slot after that sweep's slot, or
    * at once when that slot has passed (one clock reading decides, so no slot slips between check and plan).
-   * `intervalMs` gives this bot an interval of its own (default: the scheduler's).
+   * "soon" → a never-checked bot joining a running fleet (a reload): spread over half the first-sweep
+   * window, so that even a slow first sweep ends within one interval. `intervalMs` gives this bot an
+   * interval of its own (default: the scheduler's).
    */
-  add(name: string, checkedBefore: boolean | "now" | { lastSweptAt: number }, intervalMs = this.options.intervalMs): void {
+  add(name: string, checkedBefore: boolean | "now" | "soon" | { lastSweptAt: number }, intervalMs = this.options.intervalMs): void {
     const generation = (this.generation.get(name) ?? 0) + 1;
     if (this.generation.size === 0) this.lastProgress = this.clock.mono();
     this.generation.set(name, generation);
     this.intervals.set(name, intervalMs);
     const now = this.clock.mono();
-    const window = this.options.firstSweepWithinMs ?? Math.min(intervalMs, 10_000);
+    const window = (this.options.firstSweepWithinMs ?? Math.min(intervalMs, 10_000)) / (checkedBefore === "soon" ? 2 : 1);
     const due =
       checkedBefore === "now" ? now
       : typeof checkedBefore === "object" ? this.resume(name, intervalMs, checkedBefore.lastSweptAt)
       : checkedBefore ? this.plan(name, intervalMs)
       : now + (this.offsetOf(name, intervalMs) / intervalMs) * window;
     this.heap.push({ name, due, generation, intervalMs });
+    this.arm();
+  }
+
+  /** A reload: at most `concurrency` sweeps from the next one that starts (those running finish). */
+  setConcurrency(concurrency: number): void {
+    this.options.concurrency = concurrency;
+    this.drain();
+  }
+
+  /** A reload: every bot on the scheduler's interval moves to its slot of the new one, swept there once. */
+  setInterval(intervalMs: number): void {
+    const previous = this.options.intervalMs;
+    if (intervalMs === previous) return;
+    this.options.intervalMs = intervalMs;
+    for (const [name, ms] of [...this.intervals]) {
+      if (ms !== previous) continue; // a bot with an interval of its own keeps it
+      const generation = this.generation.get(name)! + 1;
+      this.generation.set(name, generation);
+      this.intervals.set(name, intervalMs);
+      this.heap.push({ name, due: this.plan(name, intervalMs), generation, intervalMs });
+    }
     this.arm();
   }
 

@@ -31,11 +31,16 @@ export async function startTestService(
   /** store settings; `path` moves the database out of the default `storePath(dir)`. */
   store: { secretKey?: string; path?: string } = {},
 ): Promise<{ service: Service; logs: LogSink; dir: string }> {
-  const withStore = { ...withSandboxEndpoints(config), store: { ...(await testStore(dir)), ...store } };
+  const withStore = await testConfig(config, dir, store);
   const parsed = parseConfig(JSON.stringify(withStore), {}, "test config");
   const logs = new LogSink();
   const service = await startService({ config: parsed, logger: createLogger({ level: "debug", destination: logs }), port: 0, storeFlushMs: 50, ...extra });
   return { service, logs, dir };
+}
+
+/** The config startTestService runs on, as a file would hold it (a reload test writes it to one). */
+export async function testConfig(config: Record<string, unknown>, dir: string, store: { secretKey?: string; path?: string } = {}): Promise<Record<string, unknown>> {
+  return { ...withSandboxEndpoints(config), store: { ...(await testStore(dir)), ...store } };
 }
 
 /**
