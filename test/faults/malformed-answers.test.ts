@@ -4,7 +4,10 @@
  * whose answers have the wrong types gets `unknown` for the checks that needed those answers, no bot
  * alert, and the single "cannot reach Telegram" alert, where each of these used to give a verdict (one
  * alert per bot, or a bot called healthy on `is_enabled: "false"`). The faults go through the sandbox on
- * the wire; the runner is the one of telegram-faults.test.ts.
+ * the wire; the runner is the one of telegram-faults.test.ts. Issue 20 (acceptance 3) adds the rest: a body
+ * that is not JSON or is cut off (whole, or by a closed connection), 50 MB of it (refused at the client's
+ * cap, with the monitor's RSS measured in a process of its own), an HTML 200, a missing `ok`, and results
+ * of the wrong types in every monitored read.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +23,13 @@ import { printFigures, runFaultRow, type FaultRow, type Figure } from "../suppor
 
 const methods = MONITORED_METHODS;
 const json = (body: unknown, status = 200) => ({ status, contentType: "application/json", body: JSON.stringify(body) });
+
+/** The real answer of `method` with `field` replaced by `value` of the wrong type, named as `found`. */
+const wrongType = (method: string, field: string, value: unknown, found: string, expected: string): FaultRow => ({
+  kind: `${method} ${field}: ${JSON.stringify(value)}`,
+  fault: { methods: [method], patchResult: { [field]: value } },
+  message: new RegExp(`^${method}: result\\.${field} is ${found}, expected ${expected}$`),
+});
 
 const ROWS: FaultRow[] = [
   ...[400, 401, 403, 404, 407].map((status) => ({
@@ -42,22 +52,13 @@ const ROWS: FaultRow[] = [
     fault: { methods: ["getMe"], answer: json({ ok: true, result: {} }) },
     message: /^getMe: result\.id is missing, expected a number$/,
   },
-  {
-    kind: 'can_connect_to_business: "true"',
-    fault: { methods: ["getMe"], patchResult: { can_connect_to_business: "true" } },
-    message: /^getMe: result\.can_connect_to_business is a string, expected a boolean$/,
-  },
-  {
-    kind: 'is_enabled: "false"',
-    fault: { methods: ["getBusinessConnection"], patchResult: { is_enabled: "false" } },
-    message: /^getBusinessConnection: result\.is_enabled is a string, expected a boolean$/,
-  },
-  {
-    kind: "rights: []",
-    fault: { methods: ["getBusinessConnection"], patchResult: { rights: [] } },
-    message: /^getBusinessConnection: result\.rights is an array, expected an object$/,
-  },
+  wrongType("getMe", "can_connect_to_business", "true", "a string", "a boolean"),
+  wrongType("getBusinessConnection", "is_enabled", "false", "a string", "a boolean"),
+  wrongType("getBusinessConnection", "rights", [], "an array", "an object"),
   // Issue 20, acceptance 3: the rest of the malformed answers.
+  wrongType("getBusinessConnection", "is_enabled", "yes", "a string", "a boolean"),
+  wrongType("getWebhookInfo", "pending_update_count", "3", "a string", "a number"),
+  wrongType("getWebhookInfo", "last_error_date", "2026-12-02T12:00:00Z", "a string", "a number"),
   {
     kind: "application/json that is not JSON",
     fault: { methods, answer: { status: 200, contentType: "application/json", body: "upstream said: no" } },
@@ -97,21 +98,6 @@ const ROWS: FaultRow[] = [
     kind: "getMe result an array",
     fault: { methods: ["getMe"], answer: json({ ok: true, result: [{ id: 1 }] }) },
     message: /^getMe: result is an array, expected an object$/,
-  },
-  {
-    kind: 'is_enabled: "yes"',
-    fault: { methods: ["getBusinessConnection"], patchResult: { is_enabled: "yes" } },
-    message: /^getBusinessConnection: result\.is_enabled is a string, expected a boolean$/,
-  },
-  {
-    kind: 'pending_update_count: "3"',
-    fault: { methods: ["getWebhookInfo"], patchResult: { pending_update_count: "3" } },
-    message: /^getWebhookInfo: result\.pending_update_count is a string, expected a number$/,
-  },
-  {
-    kind: "last_error_date a string",
-    fault: { methods: ["getWebhookInfo"], patchResult: { last_error_date: "2026-12-02T12:00:00Z", last_error_message: "Connection refused" } },
-    message: /^getWebhookInfo: result\.last_error_date is a string, expected a number$/,
   },
 ];
 
