@@ -41,7 +41,8 @@ export interface DoctorStep {
 export async function runDoctor(config: Config, args: DoctorArgs, logger: Logger, print: (line: string) => void): Promise<DoctorStep[]> {
   configSecrets(config).forEach(registerSecret);
   registerSecret(args.token);
-  const transport = createTransport();
+  // --discover's getUpdates returns up to 100 updates, each with a message of up to 4096 characters.
+  const transport = createTransport({ maxBodyBytes: 4 << 20 });
   const client = new BotClient(args.token, telegramSettings(config), transport, () => undefined);
   const steps: DoctorStep[] = [];
   const report = (step: DoctorStep) => {

@@ -4,7 +4,8 @@
  * the Bot API server, an nginx 502/503 page from the proxy in front of it, slowness, a request that never
  * gets an answer, and a connection that is cut. Two more imitate answers that are not the Bot API's:
  * `answer` sends any status and body instead (a proxy's 404 page, JSON of another shape), and
- * `patchResult` sends the real answer with some result fields replaced (`is_enabled: "false"`).
+ * `patchResult` sends the real answer with some result fields replaced (`is_enabled: "false"`). An
+ * `answer` may also be cut off mid-body (`cutAfter`) or padded to any size and streamed (`padTo`).
  */
 import http from "node:http";
 import { z } from "zod";
@@ -30,8 +31,16 @@ export const faultSchema = z
         status: z.number().int().min(200).max(599),
         contentType: z.string().min(1).default("text/html"),
         body: z.string().optional(),
+        /**
+         * Bytes the body is padded to with spaces, streamed in chunks without a Content-Length: a body
+         * that goes on and on (50 MB of it) while the sandbox holds one chunk at a time.
+         */
+        padTo: z.number().int().positive().max(1 << 30).optional(),
+        /** Bytes of the body sent before the connection is closed; Content-Length announces all of it. */
+        cutAfter: z.number().int().nonnegative().optional(),
       })
       .strict()
+      .refine((a) => a.padTo === undefined || a.cutAfter === undefined, { message: "padTo and cutAfter exclude each other", path: ["cutAfter"] })
       .optional(),
     /** The real answer, with these fields of its result replaced (an object result only). */
     patchResult: z.record(z.string(), z.unknown()).optional(),
@@ -61,7 +70,7 @@ export type FaultOutcome =
   | { kind: "status"; status: 429 | 500 | 502 | 503; retryAfter: number }
   | { kind: "hang" }
   | { kind: "reset" }
-  | { kind: "answer"; status: number; contentType: string; body: string }
+  | { kind: "answer"; status: number; contentType: string; body: string; padTo?: number; cutAfter?: number }
   | { kind: "patch"; fields: Record<string, unknown> };
 
 /** What the matching faults do to one call: extra latency, then at most one outcome. */
@@ -96,7 +105,10 @@ function outcomeOf(f: FaultSpec): FaultOutcome | null {
   if (f.status !== undefined) return { kind: "status", status: f.status, retryAfter: f.retryAfter ?? 1 };
   if (f.hang === true) return { kind: "hang" };
   if (f.reset === true) return { kind: "reset" };
-  if (f.answer) return { kind: "answer", status: f.answer.status, contentType: f.answer.contentType, body: f.answer.body ?? proxyPage(f.answer.status) };
+  if (f.answer) {
+    const { status, contentType, padTo, cutAfter } = f.answer;
+    return { kind: "answer", status, contentType, body: f.answer.body ?? proxyPage(status), padTo, cutAfter };
+  }
   if (f.patchResult) return { kind: "patch", fields: f.patchResult };
   return null;
 }
@@ -134,8 +146,42 @@ export function performFault(outcome: Exclude<FaultOutcome, { kind: "patch" }>, 
       sendStatus(outcome.status, outcome.retryAfter, res);
       return;
     case "answer":
-      res.status(outcome.status).type(outcome.contentType).send(outcome.body);
+      res.status(outcome.status).type(outcome.contentType);
+      if (outcome.padTo !== undefined) return void streamPadded(Buffer.from(outcome.body), outcome.padTo, res);
+      if (outcome.cutAfter !== undefined) return cutOff(Buffer.from(outcome.body), outcome.cutAfter, req, res);
+      res.send(outcome.body);
   }
+}
+
+const PAD_CHUNK = Buffer.alloc(64 * 1024, " ");
+
+/** `body`, then spaces up to `total` bytes, written as the client takes them; stops when it goes away. */
+async function streamPadded(body: Buffer, total: number, res: Response): Promise<void> {
+  let left = total - body.length;
+  if (!res.write(body)) await drained(res);
+  while (left > 0 && !res.destroyed) {
+    const chunk = left >= PAD_CHUNK.length ? PAD_CHUNK : PAD_CHUNK.subarray(0, left);
+    left -= chunk.length;
+    if (!res.write(chunk)) await drained(res);
+  }
+  if (!res.destroyed) res.end();
+}
+
+const drained = (res: Response) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      res.off("drain", done);
+      res.off("close", done);
+      resolve();
+    };
+    res.on("drain", done);
+    res.on("close", done);
+  });
+
+/** The first `bytes` of `body` under a Content-Length for all of it, then the connection closes. */
+function cutOff(body: Buffer, bytes: number, req: Request, res: Response): void {
+  res.setHeader("content-length", body.length);
+  res.write(body.subarray(0, bytes), () => req.socket.destroy());
 }
 
 function sendStatus(status: 429 | 500 | 502 | 503, retryAfter: number, res: Response): void {

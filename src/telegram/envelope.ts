@@ -27,8 +27,13 @@ export function readEnvelope(status: number, contentType: string, text: string):
   let body: unknown;
   try {
     body = JSON.parse(text);
-  } catch {
-    throw new NotBotApiAnswer(status, text.trim() === "" ? "an empty body" : `a ${mediaType(contentType)} body`);
+  } catch (err) {
+    if (text.trim() === "") throw new NotBotApiAnswer(status, "an empty body");
+    const type = mediaType(contentType);
+    // A body that claims to be JSON says so; a proxy's page is named by its type alone.
+    if (!type.endsWith("json")) throw new NotBotApiAnswer(status, `a ${type} body`);
+    const truncated = err instanceof SyntaxError && endsMidValue(err.message, text.length);
+    throw new NotBotApiAnswer(status, `${article(type)} ${type} body that is not JSON${truncated ? " (it ends mid-value: truncated)" : ""}`);
   }
   if (typeof body !== "object" || body === null || Array.isArray(body))
     throw new NotBotApiAnswer(status, `a JSON ${jsonKind(body)} instead of an object`);
@@ -50,6 +55,17 @@ export function readEnvelope(status: number, contentType: string, text: string):
 function mediaType(contentType: string): string {
   // A header is the sender's text: kept short, as a media type is.
   return contentType.split(";", 1)[0]!.trim().toLowerCase().slice(0, 60) || "non-JSON";
+}
+
+/** V8's JSON.parse error for a body that was a valid start of JSON when it ended (a cut-off answer). */
+function endsMidValue(message: string, length: number): boolean {
+  if (/end of JSON input|Unterminated string/i.test(message)) return true;
+  const at = /at position (\d+)/.exec(message);
+  return at !== null && Number(at[1]) >= length;
+}
+
+function article(word: string): string {
+  return /^[aeiou]/.test(word) ? "an" : "a";
 }
 
 function jsonKind(value: unknown): string {

@@ -1,6 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import { readEnvelope } from "./envelope.ts";
+import { NotBotApiAnswer, readEnvelope } from "./envelope.ts";
 
 /**
  * The HTTP transport grammY calls instead of its default node-fetch.
@@ -29,8 +29,15 @@ export interface TransportResponse {
 
 export type Transport = (url: string, init: TransportInit) => Promise<TransportResponse>;
 
-/** Largest answer we read: Bot API answers for the methods we call are a few KiB. */
-const MAX_BODY_BYTES = 1 << 20;
+/**
+ * Largest answer read by default (256 KiB); beyond it the request is aborted as soon as the cap is
+ * crossed (or at once when Content-Length announces more). The methods the checks and channels call answer
+ * a few KiB; the largest, sendMessage's Message echoing a 4096-character text with its entities, stays
+ * under 64 KiB. The cap is what each request in flight may hold, so it is kept small: a fleet swept 32 at
+ * a time behind a proxy streaming garbage then holds at most 8 MiB. doctor's getUpdates (100 updates) asks
+ * for more (`maxBodyBytes`).
+ */
+export const MAX_BODY_BYTES = 256 * 1024;
 
 /**
  * How long an idle keep-alive socket is kept. Without an agent timeout Node keeps idle sockets for
@@ -44,7 +51,9 @@ const IDLE_SOCKET_MS = 30_000;
 /** Errors of a request written to a reused keep-alive socket the server had just closed. */
 const STALE_SOCKET_CODES = new Set(["ECONNRESET", "EPIPE"]);
 
-export function createTransport(options: { maxSockets?: number } = {}): Transport & { close(): void } {
+export function createTransport(options: { maxSockets?: number; maxBodyBytes?: number } = {}): Transport & { close(): void } {
+  const maxBody = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  const tooLarge = `a body larger than ${maxBody % (1 << 20) === 0 ? `${maxBody / (1 << 20)} MiB` : `${Math.round(maxBody / 1024)} KiB`}`;
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 256, scheduling: "lifo" as const, timeout: IDLE_SOCKET_MS };
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
@@ -81,17 +90,28 @@ export function createTransport(options: { maxSockets?: number } = {}): Transpor
           headers: { ...init.headers, "content-length": Buffer.byteLength(body) },
         },
         (res) => {
+          const status = res.statusCode ?? 0;
+          // Settled once: the abort below makes the socket emit errors of its own afterwards.
+          const refuse = (what: string) => {
+            cleanup();
+            reject(new NotBotApiAnswer(status, what));
+            req.destroy();
+          };
+          if (Number(res.headers["content-length"] ?? 0) > maxBody) return refuse(tooLarge);
           const chunks: Buffer[] = [];
           let size = 0;
           res.on("data", (chunk: Buffer) => {
             size += chunk.length;
-            if (size > MAX_BODY_BYTES) req.destroy(new Error(`answer larger than ${MAX_BODY_BYTES} bytes`));
+            if (size > maxBody) refuse(tooLarge);
             else chunks.push(chunk);
           });
-          res.on("error", reject);
+          res.on("error", (err) => {
+            // Our own abort (the deadline, the sweep's signal) stays what it is: a timeout or a cancel.
+            if (signal?.aborted) reject(err);
+            else refuse(`a body cut off after ${size} bytes (the connection closed)`);
+          });
           res.on("end", () => {
             cleanup();
-            const status = res.statusCode ?? 0;
             const text = Buffer.concat(chunks).toString("utf8");
             const contentType = res.headers["content-type"] ?? "";
             resolve({ status, json: async () => readEnvelope(status, contentType, text) });

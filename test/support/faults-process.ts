@@ -34,6 +34,8 @@ export interface ServiceTimings {
   /** Replicas: a shard lease, and the change feed's poll. */
   leaseMs?: number;
   pollMs?: number;
+  /** A full GC every this many ms (memory figures). */
+  gcMs?: number;
 }
 
 /** The service on `configPath` as `start --config` runs it, with shortened timings (service-process.ts). */
@@ -43,6 +45,7 @@ export function spawnService(configPath: string, timings: ServiceTimings, env: R
     ...(timings.flushMs === undefined ? [] : ["--flush-ms", String(timings.flushMs)]),
     ...(timings.leaseMs === undefined ? [] : ["--lease-ms", String(timings.leaseMs)]),
     ...(timings.pollMs === undefined ? [] : ["--poll-ms", String(timings.pollMs)]),
+    ...(timings.gcMs === undefined ? [] : ["--gc-ms", String(timings.gcMs)]),
   ];
   return spawnNode("test/support/service-process.ts", ["--config", configPath, ...flags], env);
 }

@@ -1,6 +1,7 @@
 /**
  * The keep-alive transport against real loopback servers: idle sockets are closed before the server
- * closes them, and a request lost to a socket the server closed as it was sent is sent once more.
+ * closes them, a request lost to a socket the server closed as it was sent is sent once more, and an
+ * answer beyond the body size cap is refused without being read to its end.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -112,3 +113,56 @@ describe("keep-alive transport", () => {
 async function until(cond: () => boolean): Promise<void> {
   while (!cond()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
+
+describe("body size cap", () => {
+  /** A server whose answer is `head` (status 200, these headers) then `chunks` written as the client reads. */
+  async function answering(headers: Record<string, string | number>, body: (res: http.ServerResponse) => void): Promise<string> {
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        res.writeHead(200, { "content-type": "application/json", ...headers });
+        body(res);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    open.push(server);
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/bot1:x/getMe`;
+  }
+  const refusal = (t: ReturnType<typeof createTransport>, url: string) =>
+    t(url, { method: "POST", body: "{}" }).then(
+      () => "answered",
+      (err: Error) => err.message,
+    );
+
+  it("when Content-Length announces more than the cap, then the request is refused at once, before any body arrives, naming the cap", async () => {
+    // Headers only: a client that waited for the body would wait for ever.
+    const url = await answering({ "content-length": 50_000_000 }, (res) => res.flushHeaders());
+    expect(await refusal(transport(), url)).toBe("HTTP 200 with a body larger than 256 KiB, not a Bot API answer");
+  });
+
+  it("when a body without Content-Length streams past the cap, then the request is refused and the server sees the connection close", async () => {
+    let written = 0;
+    let closed!: () => void;
+    const gone = new Promise<void>((resolve) => (closed = resolve));
+    const url = await answering({}, (res) => {
+      res.on("close", closed);
+      const more = () => {
+        while (!res.destroyed && written < 50_000_000) {
+          written += 65_536;
+          if (!res.write(Buffer.alloc(65_536, " "))) return void res.once("drain", more);
+        }
+      };
+      more();
+    });
+    const t = createTransport({ maxBodyBytes: 100_000 });
+    transports.push(t);
+    expect(await refusal(t, url)).toBe("HTTP 200 with a body larger than 98 KiB, not a Bot API answer");
+    await gone;
+    expect(written).toBeLessThan(50_000_000);
+  });
+
+  it("when the connection closes mid-body, then the error names the bytes that arrived", async () => {
+    const url = await answering({ "content-length": 100 }, (res) => res.write('{"ok":true,"result":', () => res.socket!.destroy()));
+    expect(await refusal(transport(), url)).toBe("HTTP 200 with a body cut off after 20 bytes (the connection closed), not a Bot API answer");
+  });
+});
