@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import bcrypt from "bcrypt";
 import YAML from "yaml";
 import { DEMO_WORLD } from "../../src/demo.ts";
 import { startSandbox, type Sandbox } from "../../src/sandbox/server.ts";
@@ -20,6 +21,8 @@ const SECRETS = {
   apiBotToken: "demo-no-stars-Gh2b1",
   alertBotToken: "demo-alerts-Kd7q2",
   adminToken: "ADMIN-token-SECRET-8c1f2a",
+  namedAdminToken: "NAMED-admin-SECRET-3f9e71",
+  pagePassword: "PAGE-pass-SECRET-6a2d04",
   smtpPassword: "SMTP-pass-SECRET-5d9e",
   hookSecret: "HOOK-secret-SECRET-77aa",
   storeKey: "STORE-key-SECRET-0b3c",
@@ -98,7 +101,8 @@ describe("secrets never leave the service", () => {
   let hook: HttpReceiver;
   const seen: string[] = [];
 
-  const get = async (path: string, headers: Record<string, string> = {}) => {
+  const basic = (password: string) => ({ authorization: `Basic ${Buffer.from(`ops:${password}`).toString("base64")}` });
+  const get = async (path: string, headers: Record<string, string> = basic(SECRETS.pagePassword)) => {
     const r = await fetch(`${service.url}${path}`, { headers });
     const text = await r.text();
     seen.push(`${path} ${r.status} ${JSON.stringify([...r.headers])} ${text}`);
@@ -117,7 +121,12 @@ describe("secrets never leave the service", () => {
 
   const config = async () => ({
     telegram: { apiRoot: sandbox.url, timeout: "1s" },
-    server: { adminToken: SECRETS.adminToken, publicUrl: "https://watch.example.com" },
+    server: {
+      adminToken: SECRETS.adminToken,
+      adminTokens: { ci: SECRETS.namedAdminToken },
+      auth: { users: { ops: bcrypt.hashSync(SECRETS.pagePassword, 4) } },
+      publicUrl: "https://watch.example.com",
+    },
     schedule: { interval: "1s" },
     alerts: {
       failAfter: 1,
@@ -150,7 +159,7 @@ describe("secrets never leave the service", () => {
     await closeHttpReceivers();
   });
 
-  it("when every surface is exercised, then no token (also one inside Telegram's texts, plain or percent-encoded), admin token, SMTP password, webhook secret or store key appears anywhere", async () => {
+  it("when every surface is exercised, then no token (also one inside Telegram's texts, plain or percent-encoded), admin token (named or not), page password, SMTP password, webhook secret or store key appears anywhere", async () => {
     // Alerts fire for revoked, malformed and the leaky bots; the mail channel fails (nothing listens), so its errors are logged.
     await until("webhook deliveries", () => (hook.requests.length >= 2 ? true : undefined), 8000);
     const alerted = () => new Set(hook.requests.map((r) => (JSON.parse(r.body.toString()) as { key: string }).key));
@@ -167,7 +176,14 @@ describe("secrets never leave the service", () => {
     await admin("PATCH", "/bots/kira", { token: `7000011:${SECRETS.apiBotToken}`, labels: { t: "1" } });
     await admin("GET", "/bots/kira");
     await admin("POST", "/bots/revoked/run");
+    // A named token's change (its name goes to the audit log, never the token), and a wrong one.
+    await admin("PATCH", "/bots/kira", { labels: { t: "2" } }, SECRETS.namedAdminToken);
+    await admin("GET", "/bots", undefined, `${SECRETS.namedAdminToken}-wrong`);
+    expect((await admin("GET", "/audit?limit=1")).text).toContain('"tokenName":"ci"');
 
+    // The page's login: right, wrong (a password that is nearly the real one), and none.
+    await get("/status", basic(`${SECRETS.pagePassword}x`));
+    await get("/", {});
     for (const path of ["/", "/status", "/status/bots/anna", "/status/bots/revoked", "/status/bots/malformed", "/metrics", "/healthz", "/readyz", "/nope"]) await get(path);
     for (const name of ["leaky-hook", "leaky-names", "leaky-error"]) {
       await get(`/status/bots/${name}`);
@@ -197,6 +213,7 @@ describe("secrets never leave the service", () => {
     expect(surfaces["HTTP responses and CLI output"]).toContain("7000011:****");
     expect(surfaces["webhook alert bodies and headers"]).toContain("401 Unauthorized");
     expect(surfaces["Telegram alert messages"]).toContain("FIRING");
+    expect(surfaces["HTTP responses and CLI output"]).toMatch(/^\/status 401 /m);
     expect(surfaces.database).toContain('"kira"');
     // Telegram's texts with the leaky tokens reached every surface, masked.
     for (const surface of ["HTTP responses and CLI output", "webhook alert bodies and headers", "database"])
