@@ -237,7 +237,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     monitor,
     metrics,
     logger,
-    metricsToken: config.server.metricsToken || undefined,
+    metricsToken: () => access.metricsToken,
     trustProxy: config.server.trustProxy,
     history,
     // Live while starting and stopping; serving, only while sweeps keep starting (two intervals at most).

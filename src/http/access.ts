@@ -3,7 +3,7 @@ import bcrypt from "bcrypt";
 import type { Config } from "../config/schema.ts";
 import { ADMIN_TOKEN_NAME } from "./admin-audit.ts";
 
-type ServerAccess = Pick<Config["server"], "adminToken" | "adminTokens" | "auth">;
+type ServerAccess = Pick<Config["server"], "adminToken" | "adminTokens" | "auth"> & { metricsToken?: string | undefined };
 
 /** Checked when the user is unknown, so a wrong name costs what a wrong password does (cost 10, the cost README tells to use). */
 const DUMMY_HASH = "$2b$10$gENDZ8URcWjs9vxmLdR3neJ5TJP7WOjZvl.Nv.0CKj/aWkoaSqSiu";
@@ -14,6 +14,8 @@ interface Settings {
   /** [audit name, SHA-256 of the token]: equal lengths for timingSafeEqual. */
   readonly tokens: ReadonlyArray<readonly [string, Buffer]>;
   readonly users: ReadonlyMap<string, string>;
+  /** The bearer token /metrics needs, or undefined when it is open. */
+  readonly metricsToken: string | undefined;
   /** user + "\0" + SHA-256(password) of logins that passed against these users; dropped with them. */
   readonly good: Map<string, true>;
 }
@@ -39,6 +41,10 @@ export class Access {
 
   get adminEnabled(): boolean {
     return this.settings.tokens.length > 0;
+  }
+
+  get metricsToken(): string | undefined {
+    return this.settings.metricsToken;
   }
 
   get usersEnabled(): boolean {
@@ -76,6 +82,7 @@ export class Access {
     return {
       tokens: named.map(([name, token]) => [name, digest(token)] as const),
       users: new Map(Object.entries(server.auth.users)),
+      metricsToken: server.metricsToken || undefined,
       good: new Map(),
     };
   }

@@ -20,7 +20,8 @@ export interface HttpOptions {
   monitor: Monitor;
   metrics: Metrics;
   logger: Logger;
-  metricsToken?: string;
+  /** server.metricsToken now (a reload may change it), or undefined for an open /metrics. */
+  metricsToken?: () => string | undefined;
   /** /healthz: the process and its scheduler live. */
   live: () => boolean;
   /** /readyz: serving (false while starting or shutting down). */
@@ -76,7 +77,8 @@ export function createApp(o: HttpOptions): express.Express {
   });
 
   app.get("/metrics", async (req: Request, res: Response, next: NextFunction) => {
-    if (o.metricsToken && !sameSecret(bearer(req), o.metricsToken)) {
+    const token = o.metricsToken?.();
+    if (token && !sameSecret(bearer(req), token)) {
       next(new RefusalError(401, "a valid metrics token is required (Authorization: Bearer …)"));
       return;
     }

@@ -25,7 +25,7 @@ export const LIVE_SECTIONS = {
   "schedule.concurrency": (c: Config) => c.schedule.concurrency,
   "server.publicUrl": (c: Config) => c.server.publicUrl,
   // Who may use the API and the page: the tokens and users together, as Access swaps them.
-  "server.access": (c: Config) => [c.server.adminToken, c.server.adminTokens, c.server.auth],
+  "server.access": (c: Config) => [c.server.adminToken, c.server.adminTokens, c.server.auth, c.server.metricsToken],
 } as const;
 
 export type LiveSection = keyof typeof LIVE_SECTIONS;

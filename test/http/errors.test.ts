@@ -209,7 +209,7 @@ describe("the HTTP server's error handler", () => {
   } as unknown as Monitor;
 
   beforeAll(async () => {
-    const app = createApp({ host: "127.0.0.1", port: 0, monitor, metrics: {} as Metrics, metricsToken: "metrics-token-errors-1f", logger: pino({ level: "debug" }, logs), live: () => true, ready: () => true });
+    const app = createApp({ host: "127.0.0.1", port: 0, monitor, metrics: {} as Metrics, metricsToken: () => "metrics-token-errors-1f", logger: pino({ level: "debug" }, logs), live: () => true, ready: () => true });
     const server = app.listen(0, "127.0.0.1");
     await new Promise((r) => server.once("listening", r));
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
