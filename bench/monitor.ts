@@ -8,6 +8,7 @@
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { Session } from "node:inspector";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import v8 from "node:v8";
@@ -63,6 +64,15 @@ const concurrency = Number(concurrencyArg);
 const windowMs = Number(windowIntervalsArg) * intervalMs;
 /** "fresh": no state file (every bot's first sweep within 10 s); "restart": a state file with every bot. */
 const restart = startArg === "restart";
+/** BENCH_CPU_PROFILE=file: a CPU profile of the measured window alone (start-up and renders left out). */
+async function startProfile(): Promise<() => Promise<object>> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string) => new Promise<{ profile?: object }>((resolve, reject) => session.post(method, (err, out) => (err ? reject(err) : resolve(out as { profile?: object }))));
+  await post("Profiler.enable");
+  await post("Profiler.start");
+  return async () => (await post("Profiler.stop")).profile!;
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const dir = mkdtempSync(join(tmpdir(), "secretary-watch-bench-"));
@@ -134,7 +144,10 @@ if (!restart) {
   while ([...service.store.results.values()].length < n) await sleep(250);
   firstRoundSeconds = (performance.now() - started) / 1000 - startupSeconds;
 }
-await sleep(restart ? Math.min(intervalMs / 2, 20_000) : Math.min(intervalMs / 2, 10_000));
+// Then one whole interval, so that the window holds the steady state: every bot has had a sweep with
+// a real answer since the start (a restart's results are imported as unknown), and the alerts those
+// first answers open have taken their first steps.
+await sleep(intervalMs);
 
 // The window: whole intervals, so every bot has exactly windowMs / intervalMs slots in it.
 const stats = service.scheduler.stats;
@@ -153,6 +166,7 @@ const sampleAge = () => {
   const now = Date.now();
   for (const s of service.store.results.values()) maxAge = Math.max(maxAge, now - Date.parse(s.checkedAt));
 };
+const profile = process.env.BENCH_CPU_PROFILE ? await startProfile() : undefined;
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 while (performance.now() - t0 < windowMs) {
@@ -169,6 +183,7 @@ while (performance.now() - t0 < windowMs) {
   if (performance.now() - t0 > windowMs - intervalMs && Math.round((performance.now() - t0) / 1000) % 5 === 0) sampleAge();
 }
 const cpu = process.cpuUsage(cpu0);
+if (profile) writeFileSync(process.env.BENCH_CPU_PROFILE!, JSON.stringify(await profile()));
 const maxRssKb = process.resourceUsage().maxRSS;
 const windowSeconds = (performance.now() - t0) / 1000;
 eld.disable();

@@ -1,11 +1,14 @@
 /**
- * The yardstick: the same Bot API requests the monitor sends, at the same pace and concurrency,
- * from a bare loop over the platform `fetch` (keep-alive by default) with nothing around it: no
- * grammY, no checks, no metrics, no state. Each bot is dispatched at the same point of the interval
- * the scheduler gives it; at most `concurrency` bots are in flight; a bot's requests go in the
- * sweep's stages. Reports the CPU time it spent per request over a measured window.
+ * The yardsticks: the same Bot API requests the monitor sends, at the same pace and concurrency,
+ * from a bare loop with nothing around it: no grammY, no checks, no metrics, no state. Two clients:
+ * `http`, `node:http` with a keep-alive agent and `JSON.parse` (the floor: what a request costs a Node
+ * process at the least, shared/reference/client-cost.md), and `fetch`, the platform's fetch
+ * (keep-alive by default). Each bot is dispatched at the same point of the interval the scheduler
+ * gives it; at most `concurrency` bots are in flight; a bot's requests go in the sweep's stages.
+ * Reports the CPU time it spent per request over a measured window.
  */
 import { nameHash } from "../src/runner/scheduler.ts";
+import { floorRequest } from "./floor-client.ts";
 import { fleet, sweepStages, type PlannedRequest } from "./fleet.ts";
 
 export interface RawLoopResult {
@@ -15,7 +18,10 @@ export interface RawLoopResult {
   cpuMs: number;
 }
 
-const [url, nArg, intervalArg, concurrencyArg, warmupArg, windowArg] = process.argv.slice(2);
+export type LoopClient = "http" | "fetch";
+
+const [url, clientArg, nArg, intervalArg, concurrencyArg, warmupArg, windowArg] = process.argv.slice(2);
+const client = clientArg as LoopClient;
 const n = Number(nArg);
 const intervalMs = Number(intervalArg);
 const concurrency = Number(concurrencyArg);
@@ -31,10 +37,16 @@ let failed = 0;
 let running = 0;
 const waiting: (typeof bots)[number][] = [];
 
+async function sendFetch(url: string, body: string): Promise<unknown> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+  return res.json();
+}
+
+const sendOne = client === "http" ? floorRequest : sendFetch;
+
 async function send(base: string, r: PlannedRequest): Promise<void> {
   try {
-    const res = await fetch(base + r.method, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(r.payload) });
-    await res.json();
+    await sendOne(base + r.method, JSON.stringify(r.payload));
   } catch {
     failed++;
   }

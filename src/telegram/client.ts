@@ -1,13 +1,10 @@
-import { Api, HttpError, type ApiClientOptions } from "grammy";
+import { Api, GrammyError, type ApiClientOptions } from "grammy";
 import { redactStrings } from "../redact.ts";
 import { NotBotApiAnswer } from "./envelope.ts";
 import { classify, codeLabel, TelegramError, type CodeLabel } from "./errors.ts";
 import { resultProblem } from "./results.ts";
-import type { Transport } from "./transport.ts";
-import { armTimer } from "../clock.ts";
+import { RequestTimeout, type Transport } from "./transport.ts";
 
-type RawMethod = (...args: unknown[]) => Promise<unknown>;
-const ZERO_PARAMETER_METHODS = new Set(["getMe", "getWebhookInfo"]);
 /** The longest pause a 429 from Telegram imposes on a bot (s): retry_after beyond it is not believed. */
 const MAX_RETRY_AFTER_S = 3600;
 
@@ -45,49 +42,31 @@ export function createApi(token: string, settings: TelegramSettings, transport: 
 export type RequestObserver = (method: string, code: CodeLabel, seconds: number) => void;
 
 /**
- * One bot's connection to the Bot API: a grammY `Api` on the shared transport, with a transformer
- * that times and counts every call, a per-call deadline, and the 429 back-off Telegram asked for
- * (calls during it are refused locally as `unknown` instead of hammering Telegram).
+ * One bot's connection to the Bot API: a JSON POST on the shared transport per call, timed and counted,
+ * with a per-call deadline and the 429 back-off Telegram asked for (calls during it are refused locally
+ * as `unknown` instead of hammering Telegram).
  *
- * The `Api` is made for each call rather than kept: it costs 1.5 µs to make and 1.4 KB to keep,
- * which for a 10,000-bot fleet is 14 MB of heap held between sweeps for nothing. What must outlive a
- * call (the back-off) lives here.
+ * Not through grammY's `Api`, which the alert channel keeps (createApi): on the checks' path its call
+ * (a polyfilled AbortController, a second timer, a race of three promises, option objects spread per
+ * call, a Proxy) cost 40 µs of CPU per request over the transport's 68, two thirds of the floor's 60
+ * (`node bench/client-path.ts`), for an envelope we read ourselves. What it gives stays: its
+ * GrammyError for Telegram's refusals (classify reads them), its URL layout (`/bot<token>/test/<method>`
+ * in the test environment), its payload as JSON.
  */
 export class BotClient {
-  private readonly token: string;
-  private readonly settings: TelegramSettings;
+  /** `<apiRoot>/bot<token>/` (and `test/` in the test environment): the method is appended. */
+  private readonly base: string;
+  private readonly timeoutMs: number;
   private readonly transport: Transport;
   private readonly observe: RequestObserver;
   /** performance.now() until which calls are refused (a 429 asked to wait). */
   private retryUntil = 0;
 
   constructor(token: string, settings: TelegramSettings, transport: Transport, observe: RequestObserver) {
-    this.token = token;
-    this.settings = settings;
+    this.base = `${settings.apiRoot}/bot${token}/${settings.environment === "test" ? "test/" : ""}`;
+    this.timeoutMs = settings.timeoutMs;
     this.transport = transport;
     this.observe = observe;
-  }
-
-  private api(): Api {
-    const api = createApi(this.token, this.settings, this.transport);
-    const observe = this.observe;
-    api.config.use(async (prev, method, payload, signal) => {
-      const started = performance.now();
-      let code: CodeLabel = "network";
-      try {
-        const res = await prev(method, payload, signal);
-        code = res.ok ? "200" : codeLabel(res.error_code);
-        return res;
-      } catch (err) {
-        // An answer of the wrong shape did come back: it is counted under its HTTP status.
-        const stray = err instanceof HttpError && err.error instanceof NotBotApiAnswer ? err.error : undefined;
-        code = stray ? codeLabel(stray.status) : signal?.aborted ? "timeout" : "network";
-        throw err;
-      } finally {
-        observe(method, code, (performance.now() - started) / 1000);
-      }
-    });
-    return api;
   }
 
   /**
@@ -98,36 +77,32 @@ export class BotClient {
    * call early (the sweep's signal).
    */
   async call<T>(method: string, payload: Record<string, unknown> = {}, cancel?: AbortSignal): Promise<T> {
-    const now = performance.now();
-    if (now < this.retryUntil) {
-      const wait = Math.ceil((this.retryUntil - now) / 1000);
+    const started = performance.now();
+    if (started < this.retryUntil) {
+      const wait = Math.ceil((this.retryUntil - started) / 1000);
       throw new TelegramError(method, "unreachable", "429", `Telegram asked to retry after a pause; ${wait} s left`, wait);
     }
     if (cancel?.aborted) throw cancelled(method);
-    // Not AbortSignal.timeout: its timer outlives the call and, when it fires 10 s later, aborts a
-    // finished call's signal all the same (an exception with a stack trace per Bot API call).
-    const controller = new AbortController();
-    const deadline = armTimer(() => controller.abort(), this.settings.timeoutMs);
-    const signal = controller.signal;
-    // The caller's signal (the sweep's) ends the call too: a stopping service cancels, not abandons.
-    const onCancel = () => controller.abort();
-    cancel?.addEventListener("abort", onCancel, { once: true });
+    let code: CodeLabel = "network";
     try {
-      const fn = (this.api().raw as unknown as Record<string, RawMethod>)[method]!;
-      // grammY binds an empty payload to zero-parameter methods: those take the signal first.
-      const result: unknown = await (ZERO_PARAMETER_METHODS.has(method) ? fn(signal) : fn(payload, signal));
-      const problem = resultProblem(method, result);
+      const envelope = await this.transport.post(this.base + method, JSON.stringify(payload), this.timeoutMs, cancel);
+      code = envelope.ok ? "200" : codeLabel(envelope.error_code);
+      // grammY's own refusal, as its Api would throw it (`parameters` is read where it is used: classify).
+      if (!envelope.ok) throw new GrammyError(`Call to '${method}' failed!`, envelope as ConstructorParameters<typeof GrammyError>[1], method, payload);
+      const problem = resultProblem(method, envelope.result);
       if (problem !== undefined) throw new TelegramError(method, "unreachable", "200", problem);
-      return redactStrings(result) as T;
+      return redactStrings(envelope.result) as T;
     } catch (err) {
+      // An answer of the wrong shape did come back: it is counted under its HTTP status.
+      if (err instanceof NotBotApiAnswer) code = codeLabel(err.status);
+      else if (err instanceof RequestTimeout) code = "timeout";
       if (cancel?.aborted) throw cancelled(method);
-      const error = classify(method, err, signal.aborted);
+      const error = classify(method, err, err instanceof RequestTimeout);
       // Monotonic, so a clock step neither stretches nor skips the pause; an absurd retry_after waits an hour.
       if (error.code === "429") this.retryUntil = performance.now() + Math.min(MAX_RETRY_AFTER_S, error.retryAfter ?? 1) * 1000;
       throw error;
     } finally {
-      clearTimeout(deadline);
-      cancel?.removeEventListener("abort", onCancel);
+      this.observe(method, code, (performance.now() - started) / 1000);
     }
   }
 }
