@@ -33,6 +33,10 @@ export interface MonitorResult {
   /** Mean Bot API answer time as the monitor saw it (the stand-in waits 50 ms). */
   requestMeanMs: number;
   cpuMs: number;
+  /** Of cpuMs, in the kernel (system time). */
+  systemCpuMs: number;
+  /** Of cpuMs, on the main thread (the rest: GC helpers, the libuv pool, V8's compilers). */
+  mainThreadCpuMs: number;
   sweepsStarted: number;
   sweepsExpected: number;
   skippedOverlap: number;
@@ -57,7 +61,7 @@ export interface MonitorResult {
   health: Record<string, number>;
 }
 
-const [url, nArg, intervalArg, concurrencyArg, windowIntervalsArg, startArg] = process.argv.slice(2);
+const [url, nArg, intervalArg, concurrencyArg, windowIntervalsArg, startArg, dirArg] = process.argv.slice(2);
 const n = Number(nArg);
 const intervalMs = Number(intervalArg);
 const concurrency = Number(concurrencyArg);
@@ -75,12 +79,21 @@ async function startProfile(): Promise<() => Promise<object>> {
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const dir = mkdtempSync(join(tmpdir(), "secretary-watch-bench-"));
+/**
+ * The monitor's folder: the bench's rounds share one (dirArg), so a later round starts on the database
+ * an earlier one left, as a restarted monitor does: every result known, the broken bots' alerts firing.
+ */
+const dir = dirArg ?? mkdtempSync(join(tmpdir(), "secretary-watch-bench-"));
+const database = join(dir, "secretary-watch.db");
+/** A database left by an earlier round: its results are real and its alerts have taken their steps. */
+const resumed = existsSync(database);
+// The log of this round only (its size is left out of the bytes written).
+rmSync(join(dir, "monitor.log"), { force: true });
 const started = performance.now();
 // In a function: the generated fleet and config text are garbage once the service has its config.
 const service = await (async () => {
   const bots = fleet(n);
-  if (restart) {
+  if (restart && !resumed) {
     // As after a restart: every bot has a last result, so each keeps its own slot from the start.
     const at = new Date().toISOString();
     const results = Object.fromEntries(
@@ -92,7 +105,7 @@ const service = await (async () => {
     telegram: { apiRoot: url, timeout: "10s" },
     server: { host: "127.0.0.1", port: 0 },
     // A restart imports the state file beside it (the earlier release's default layout).
-    store: { path: join(dir, "secretary-watch.db") },
+    store: { path: database },
     schedule: { interval: `${intervalMs}ms`, concurrency },
     // The bench weighs the Bot API path (its figures are per request): webhook-endpoint's DNS and TLS
     // handshake go to the bots' real hosts, which a bench must not reach.
@@ -140,14 +153,15 @@ const diskBytes = (): number => {
 // Warm-up: a fresh start waits for every bot's first sweep (spread over the first 10 s, at most
 // `concurrency` at a time); a restart only lets the process settle, as every bot is on its slot.
 let firstRoundSeconds = NaN;
-if (!restart) {
+if (!restart && !resumed) {
   while ([...service.store.results.values()].length < n) await sleep(250);
   firstRoundSeconds = (performance.now() - started) / 1000 - startupSeconds;
 }
-// Then one whole interval, so that the window holds the steady state: every bot has had a sweep with
-// a real answer since the start (a restart's results are imported as unknown), and the alerts those
-// first answers open have taken their first steps.
-await sleep(intervalMs);
+// Then the steady state: on a database of an earlier round, half an interval for the process to settle;
+// on a new one, two whole intervals: every bot has had a sweep with a real answer (a restart's imported
+// results are unknown) and the broken bots' alerts have fired (failAfter: 2 sweeps), so the window
+// holds unchanged sweeps, as a monitor that has been running does.
+await sleep(resumed ? Math.max(intervalMs / 2, 10_000) : 2 * intervalMs);
 
 // The window: whole intervals, so every bot has exactly windowMs / intervalMs slots in it.
 const stats = service.scheduler.stats;
@@ -168,6 +182,7 @@ const sampleAge = () => {
 };
 const profile = process.env.BENCH_CPU_PROFILE ? await startProfile() : undefined;
 const cpu0 = process.cpuUsage();
+const thread0 = process.threadCpuUsage();
 const t0 = performance.now();
 while (performance.now() - t0 < windowMs) {
   await sleep(1000);
@@ -183,6 +198,7 @@ while (performance.now() - t0 < windowMs) {
   if (performance.now() - t0 > windowMs - intervalMs && Math.round((performance.now() - t0) / 1000) % 5 === 0) sampleAge();
 }
 const cpu = process.cpuUsage(cpu0);
+const thread = process.threadCpuUsage(thread0);
 if (profile) writeFileSync(process.env.BENCH_CPU_PROFILE!, JSON.stringify(await profile()));
 const maxRssKb = process.resourceUsage().maxRSS;
 const windowSeconds = (performance.now() - t0) / 1000;
@@ -218,13 +234,13 @@ for (const s of service.store.results.values()) health[s.health] = (health[s.hea
 const stateFileBytes = ["", "-wal"].reduce((sum, suffix) => sum + (existsSync(join(dir, `secretary-watch.db${suffix}`)) ? statSync(join(dir, `secretary-watch.db${suffix}`)).size : 0), 0);
 const heapUsedMb = process.memoryUsage().heapUsed / 2 ** 20;
 await service.stop(5_000);
-rmSync(dir, { recursive: true, force: true });
+if (!dirArg) rmSync(dir, { recursive: true, force: true });
 
 const result: MonitorResult = {
   bots: n,
   intervalMs,
   concurrency,
-  restart,
+  restart: restart || resumed,
   startupSeconds,
   firstRoundSeconds,
   windowSeconds,
@@ -232,6 +248,8 @@ const result: MonitorResult = {
   requestCodes,
   requestMeanMs: ((durations1.sum - durations0.sum) / Math.max(1, durations1.count - durations0.count)) * 1000,
   cpuMs: (cpu.user + cpu.system) / 1000,
+  systemCpuMs: cpu.system / 1000,
+  mainThreadCpuMs: (thread.user + thread.system) / 1000,
   sweepsStarted,
   sweepsExpected: n * Math.round(windowMs / intervalMs),
   skippedOverlap,

@@ -16,6 +16,10 @@ export interface RawLoopResult {
   failed: number;
   seconds: number;
   cpuMs: number;
+  /** Of cpuMs, in the kernel (system time). */
+  systemCpuMs: number;
+  /** Of cpuMs, on the main thread. */
+  mainThreadCpuMs: number;
 }
 
 export type LoopClient = "http" | "fetch";
@@ -97,16 +101,20 @@ tick();
 
 await new Promise((r) => setTimeout(r, warmupMs));
 const cpu0 = process.cpuUsage();
+const thread0 = process.threadCpuUsage();
 const req0 = requests;
 const failed0 = failed;
 const t0 = performance.now();
 await new Promise((r) => setTimeout(r, windowMs));
 const cpu = process.cpuUsage(cpu0);
+const thread = process.threadCpuUsage(thread0);
 const result: RawLoopResult = {
   requests: requests - req0,
   failed: failed - failed0,
   seconds: (performance.now() - t0) / 1000,
   cpuMs: (cpu.user + cpu.system) / 1000,
+  systemCpuMs: cpu.system / 1000,
+  mainThreadCpuMs: (thread.user + thread.system) / 1000,
 };
 stopped = true;
 process.send!({ result }, () => process.exit(0));

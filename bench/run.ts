@@ -127,11 +127,17 @@ async function runFleet(group: Scenario[]): Promise<Run[]> {
     const runs: Run[] = [];
     for (const s of group) {
       const rounds: Round[] = [];
-      for (let r = 1; r <= s.rounds; r++) {
-        log(`${s.bots} bots: round ${r} of ${s.rounds}`);
-        const floor = await loop("http", s, url);
-        const fetchLoop = await loop("fetch", s, url);
-        rounds.push({ floor, fetch: fetchLoop, ...(await runMonitor(s, url, standIn)) });
+      // One folder for the scenario's rounds: each later round restarts on the database the last one left.
+      const dir = mkdtempSync(join(os.tmpdir(), "secretary-watch-bench-"));
+      try {
+        for (let r = 1; r <= s.rounds; r++) {
+          log(`${s.bots} bots: round ${r} of ${s.rounds}`);
+          const floor = await loop("http", s, url);
+          const fetchLoop = await loop("fetch", s, url);
+          rounds.push({ floor, fetch: fetchLoop, ...(await runMonitor(s, url, standIn, dir)) });
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
       runs.push({ scenario: s, rounds });
     }
@@ -141,13 +147,13 @@ async function runFleet(group: Scenario[]): Promise<Run[]> {
   }
 }
 
-async function runMonitor(s: Scenario, url: string, standIn: ChildProcess): Promise<Omit<Round, "floor" | "fetch">> {
+async function runMonitor(s: Scenario, url: string, standIn: ChildProcess, dir: string): Promise<Omit<Round, "floor" | "fetch">> {
   const flags = s.nodeOptions.length > 0 ? s.nodeOptions.join(" ") : "Node defaults";
   log(`${s.bots} bots: monitor (${flags}), interval ${s.intervalMs / 1000} s, concurrency ${s.concurrency}, ${s.intervals} interval(s) measured`);
   standIn.send("stats");
   const before = await nextMessage<StandInStats>(standIn, "stats");
   const t0 = performance.now();
-  const proc = child("monitor.ts", [url, s.bots, s.intervalMs, s.concurrency, s.intervals, s.start], s.nodeOptions);
+  const proc = child("monitor.ts", [url, s.bots, s.intervalMs, s.concurrency, s.intervals, s.start, dir], s.nodeOptions);
   const done = nextMessage<MonitorResult>(proc, "result");
   // Prometheus: a scrape every 15 s from this process (its CPU is not the monitor's; the render is).
   const scrapes: Scrape[] = [];

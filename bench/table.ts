@@ -80,7 +80,9 @@ function monitorRows(): Row[] {
     ["Bot API requests per second (monitor)", (r) => f0(median(ms(r).map((m) => m.requests / m.windowSeconds))), "≈ 830"],
     ["Bot API answer time seen by the monitor (mean)", (r) => `${f0(median(ms(r).map((m) => m.requestMeanMs)))} ms`, "50 ms + network"],
     ["monitor CPU ms per 1,000 requests, median (min–max)", (r) => spread(ms(r).map(perK), f0), ""],
+    ["of which kernel / off the main thread (GC helpers, libuv pool)", (r) => `${f0(median(ms(r).map((m) => perK({ cpuMs: m.systemCpuMs, requests: m.requests }))))} / ${f0(median(ms(r).map((m) => perK({ cpuMs: m.cpuMs - m.mainThreadCpuMs, requests: m.requests }))))}`, ""],
     ["node:http floor CPU ms per 1,000 requests", (r) => spread(r.rounds.map((x) => perK(x.floor)), f0), ""],
+    ["of which kernel / off the main thread", (r) => `${f0(median(r.rounds.map((x) => perK({ cpuMs: x.floor.systemCpuMs, requests: x.floor.requests }))))} / ${f0(median(r.rounds.map((x) => perK({ cpuMs: x.floor.cpuMs - x.floor.mainThreadCpuMs, requests: x.floor.requests }))))}`, ""],
     ["raw fetch loop CPU ms per 1,000 requests", (r) => spread(r.rounds.map((x) => perK(x.fetch)), f0), ""],
     ["**ratio monitor / node:http floor**, per round: median (min–max)", (r) => `**${spread(floorRatios(r), f2)}**`, "≤ 1.5"],
     ["ratio monitor / raw fetch, per round", (r) => spread(r.rounds.map((x) => perK(x.monitor) / perK(x.fetch)), f2), ""],
@@ -112,7 +114,7 @@ function monitorRows(): Row[] {
     [
       "start",
       (r) => {
-        const m = last(r);
+        const m = ms(r)[0]!;
         return m.restart ? `from a state file: ready in ${f1(m.startupSeconds)} s` : `fresh: ready in ${f1(m.startupSeconds)} s, every bot swept in ${f1(m.firstRoundSeconds)} s`;
       },
       "",
