@@ -13,7 +13,6 @@ import type { IncidentCheck } from "../history/incidents.ts";
 import { alertHistoryEvents } from "./history-events.ts";
 import { ownerStep } from "./owner-notices.ts";
 import { escalationStep } from "./escalation.ts";
-import { stepAlertClocks } from "./wall-step-clocks.ts";
 import type { WallSteps } from "../wall-steps.ts";
 
 /** What the engine keeps in the state store (alert states) and reads there (the admin API's silences). */
@@ -50,7 +49,7 @@ export interface AlertEngineOptions {
   owns?: (key: string) => boolean;
   /** The configured channels, for their `after`: a channel that sets it hears of an alert only once it has fired that long. */
   channels?: readonly Pick<Channel, "name" | "after">[];
-  /** Wall-clock steps: the firing alerts' reminder and escalation clocks move with them (wall-step-clocks.ts). */
+  /** Wall-clock steps: the firing alerts count them, and their waits leave them out (state-machine.ts, `stepMs`). */
   wallSteps?: WallSteps;
 }
 
@@ -94,10 +93,10 @@ export class AlertEngine {
     options.wallSteps?.listen((step) => this.wallStepped(step.ms));
   }
 
-  /** The wall clock stepped by `ms`: every firing alert's clocks move with it, so no reminder or page comes early or late. */
+  /** The wall clock stepped by `ms`: each firing alert counts it (`stepMs`), so no reminder or page comes early or late. */
   private wallStepped(ms: number): void {
     const firing = [...this.o.store.alerts.entries()].filter(([key, state]) => state.firing && this.owned(key));
-    for (const [key, state] of firing) void this.o.store.alerts.put(key, stepAlertClocks(state, ms));
+    for (const [key, state] of firing) void this.o.store.alerts.put(key, { ...state, firing: { ...state.firing!, stepMs: (state.firing!.stepMs ?? 0) + ms } });
   }
 
   /** A reload: the policy, links and channels of the next step on (alert states are kept). */
