@@ -12,7 +12,8 @@ import type { WallStep, WallSteps } from "../wall-steps.ts";
  *   it reads after it, so that hour is a gap, as between a stop and a start, and counts neither up nor down.
  * - **Backward** (NTP corrected a clock that was ahead): the wall hour the clock goes back over was
  *   watched already and has its transitions. Every time recorded from then on is held at the latest time
- *   recorded (the high-water mark) until the clock passes it again, so nothing lands before what is
+ *   the clock had read (the high-water mark: the latest recorded, or where the clock would read without
+ *   the step) until the clock passes it again, so nothing lands before what is
  *   already there: no span of negative length, no incident that ends before it fired, no transition
  *   slipped into a day that was rolled up. What happens in that hour is kept, at one instant.
  *
@@ -27,6 +28,8 @@ export function wallStepHistory(history: ServiceHistory, steps: WallSteps): Serv
     return highWater;
   };
   steps.listen((step: WallStep) => {
+    // Back: the clock had reached where it would read now without the step; nothing goes before that.
+    if (step.ms < 0) highWater = Math.max(highWater, step.after - step.ms);
     if (step.ms <= 0) return;
     // Forward: the run ends where the monitor last watched, the next begins after the step.
     history.end(held(step.before));
