@@ -32,6 +32,8 @@ import { failingFromStatuses } from "./reports/failing-bots.ts";
 import { filter, ownedOnly } from "./owned.ts";
 import { createReloader, type ConfigReloader } from "./reload/wire-reload.ts";
 import { reloadRoute } from "./http/reload-route.ts";
+import { WallSteps } from "./wall-steps.ts";
+import { wallStepHistory } from "./history/wall-step-history.ts";
 
 export interface ServiceOptions {
   config: Config;
@@ -109,7 +111,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       metrics.observeStoreError(operation);
     },
   });
-  const { store, history } = opened;
+  // Wall-clock steps: the history and the alert clocks correct for them (wall-steps.ts).
+  const wallSteps = new WallSteps();
+  const { store } = opened;
+  const history = wallStepHistory(opened.history, wallSteps);
   if (opened.imported) logger.warn({ from: opened.imported.from, to: config.store.path, imported: opened.imported.counts }, "state file of the earlier format imported into the database; the file is kept as *.imported");
   if (opened.readOnly) {
     logger.warn({ path: config.store.path }, "the database cannot be written: serving what it holds, read-only; notifications queued in it are held until it can be written again");
@@ -155,6 +160,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     monitorEvaluationMs: options.monitorEvaluationMs ?? Math.min(config.schedule.interval, 30_000),
     history,
     channels,
+    wallSteps,
   });
   // Reports are the monitor's, like its own alert: one replica (the holder of that alert's shard) sends them.
   const reports = new ReportScheduler({ reports: config.reports, runs: opened.reportRuns, history, channels, outbox, failing: () => failingFromStatuses(monitor.statuses()), owns: () => owns("monitor"), publicUrl: config.server.publicUrl || undefined, logger });
@@ -253,6 +259,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   engine.start();
   reports.start();
   maintenance.start();
+  wallSteps.start();
   ready = true;
   // The first fleet-wide uptime read of a process compiles its code and fills SQLite's page cache
   // (150–650 ms at 10,000 bots with 90 days of history): done once now, not by the first /status.
@@ -271,6 +278,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       engine.stop();
       reports.stop();
       maintenance.stop();
+      wallSteps.stop();
       const [sweeps, liveTests] = await Promise.all([scheduler.stop(deadlineMs), ownSchedules.stop(deadlineMs)]);
       // Replicas: what this one swept is written, then its shards are let go, for the others to take at once.
       if (leases) {

@@ -13,6 +13,7 @@ import type { IncidentCheck } from "../history/incidents.ts";
 import { alertHistoryEvents } from "./history-events.ts";
 import { ownerStep } from "./owner-notices.ts";
 import { escalationStep } from "./escalation.ts";
+import type { WallSteps } from "../wall-steps.ts";
 
 /** What the engine keeps in the state store (alert states) and reads there (the admin API's silences). */
 export interface AlertStore {
@@ -48,6 +49,8 @@ export interface AlertEngineOptions {
   owns?: (key: string) => boolean;
   /** The configured channels, for their `after`: a channel that sets it hears of an alert only once it has fired that long. */
   channels?: readonly Pick<Channel, "name" | "after">[];
+  /** Wall-clock steps: the firing alerts count them, and their waits leave them out (state-machine.ts, `stepMs`). */
+  wallSteps?: WallSteps;
 }
 
 /** What one alert's step needs, built inside the step so that any failure in it is the step's. */
@@ -87,6 +90,13 @@ export class AlertEngine {
     options.outbox.listen((channel, _kind, result, message) => {
       if (result === "sent") this.delivered(message, channel);
     });
+    options.wallSteps?.listen((step) => this.wallStepped(step.ms));
+  }
+
+  /** The wall clock stepped by `ms`: each firing alert counts it (`stepMs`), so no reminder or page comes early or late. */
+  private wallStepped(ms: number): void {
+    const firing = [...this.o.store.alerts.entries()].filter(([key, state]) => state.firing && this.owned(key));
+    for (const [key, state] of firing) void this.o.store.alerts.put(key, { ...state, firing: { ...state.firing!, stepMs: (state.firing!.stepMs ?? 0) + ms } });
   }
 
   /** A reload: the policy, links and channels of the next step on (alert states are kept). */
@@ -103,8 +113,11 @@ export class AlertEngine {
   /** Advances `bot`'s alert with its finished sweep. */
   onSweep(bot: MonitoredBot, status: BotStatus): void {
     if (!this.owned(bot.name)) return; // a sweep run here on request (the admin API's run) of another replica's bot
+    this.o.wallSteps?.sample(); // a step since the last look moves the clocks before this step reads them
     this.transition(bot.name, () => {
-      const at = new Date(status.checkedAt);
+      const checkedAt = Date.parse(status.checkedAt);
+      // A sweep that straddled a wall-clock step is timed on the clock as it reads now (wall-steps.ts).
+      const at = new Date(this.o.wallSteps ? this.o.wallSteps.current(checkedAt) : checkedAt);
       const silences = [...this.maintenanceAt(at), ...this.o.store.silences.list()];
       const muted = isMuted({ name: bot.name, labels: bot.labels }, silences, at);
       const checks = status.checks.filter((c) => c.status === "fail" || c.status === "warn").map((c) => ({ check: c.check, status: c.status, message: c.message ?? "" }));
@@ -121,6 +134,7 @@ export class AlertEngine {
   /** Advances the monitor-level alert: "the monitor cannot reach Telegram". */
   evaluateMonitor(): void {
     if (!this.owned(MONITOR_KEY)) return;
+    this.o.wallSteps?.sample();
     this.transition(MONITOR_KEY, () => {
       const round = [...this.o.statuses()];
       const at = this.o.now?.() ?? new Date();

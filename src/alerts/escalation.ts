@@ -1,4 +1,4 @@
-import { announcement, type AlertEvent, type AlertPolicy, type AlertState, type Notified, type Observation } from "./state-machine.ts";
+import { announcement, watchedMs, type AlertEvent, type AlertPolicy, type AlertState, type Notified, type Observation } from "./state-machine.ts";
 
 /**
  * Escalation (README, "Alerts": `after` on a channel): a channel with `after` hears of an alert only once it
@@ -49,11 +49,11 @@ export function escalationStep(input: EscalationInput): EscalationResult {
   const failing = observation.health === "degraded" || observation.health === "down";
   if (observation.muted || !failing) return { state, owed };
 
-  // States written before `firedAt` was recorded count from the first bad sweep.
-  const firedAt = Date.parse(firing.firedAt ?? firing.since);
+  // States written before `firedAt` was recorded count from the first bad sweep; steps are taken away (watchedMs).
+  const firedFor = watchedMs(firing, firing.firedAt ?? firing.since, 0, observation.at);
   const told: Record<string, Notified> = { ...firing.escalated };
   for (const [channel, afterMs] of delays) {
-    if (observation.at.getTime() - firedAt < afterMs) continue;
+    if (firedFor < afterMs) continue;
     const due = announcement(firing, told[channel] ?? null, observation, policy);
     // A channel whose routing refuses the message (minHealth: down while degraded) was not told.
     if (!due || !accepts(channel, due.event)) continue;

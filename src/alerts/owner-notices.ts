@@ -1,7 +1,7 @@
 import type { OwnerFix } from "../check-model.ts";
 import type { BotStatus } from "../model.ts";
 import type { BotIdentity } from "./compose.ts";
-import type { AlertPolicy, AlertState, FiringAlert } from "./state-machine.ts";
+import { watchedMs, type AlertPolicy, type AlertState, type FiringAlert } from "./state-machine.ts";
 import type { AlertKind, AlertMessage, OwnerTold } from "./types.ts";
 
 /**
@@ -57,14 +57,14 @@ export function ownerStep(input: OwnerStepInput): OwnerStepResult {
     const message = ownerMessage(kind, fix, firing, input.bot, at);
     if (!input.reaches(message)) return false;
     messages.push(message);
-    told[fix.problem] = { check, at, fix };
+    told[fix.problem] = firing.stepMs ? { check, at, fix, stepMs: firing.stepMs } : { check, at, fix };
     return true;
   };
 
   for (const [problem, was] of Object.entries(before)) {
     const now = current.get(problem);
     if (now) {
-      const due = Date.parse(at) - Date.parse(was.at) >= policy.repeatIntervalMs;
+      const due = watchedMs(firing, was.at, was.stepMs, new Date(at)) >= policy.repeatIntervalMs;
       if (!due || !tell("reminder", now.check, now.fix)) told[problem] = { ...was, fix: now.fix };
     } else if (!settled.has(was.check)) {
       told[problem] = was;

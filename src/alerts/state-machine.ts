@@ -76,6 +76,8 @@ export interface Notified {
   severity: Severity;
   /** ISO time of the last firing or reminder notification emitted; the reminder clock. */
   at: string;
+  /** The firing alert's `stepMs` then (absent: 0). */
+  stepMs?: number;
 }
 
 export interface FiringAlert {
@@ -99,6 +101,13 @@ export interface FiringAlert {
    * only once it has fired that long, then keeps its own reminder clock; carried along by `step` untouched.
    */
   escalated?: Record<string, Notified>;
+  /**
+   * The wall-clock steps seen while it fired, summed in ms (wall-steps.ts; absent: none). Its times stay
+   * as they were read; every wait timed from them (`repeatIntervalMs`, a channel's `after`, the owner's
+   * reminders) takes away the steps since (`watchedMs`), so it counts the time the monitor watched: a
+   * clock stepped an hour forward makes no reminder due and pages no `after: 15m` channel.
+   */
+  stepMs?: number;
 }
 
 /**
@@ -135,6 +144,17 @@ export const IDLE_STATE: Readonly<AlertState> = Object.freeze({
 export function isIdle(state: AlertState): boolean {
   return state.badStreak === 0 && state.firing === null;
 }
+
+/**
+ * Milliseconds the monitor watched from `from` (an ISO time of this firing, read when its `stepMs` was
+ * `stepMsThen`) to `at`: the wall difference less the wall-clock steps in between.
+ */
+export function watchedMs(firing: FiringAlert, from: string, stepMsThen: number | undefined, at: Date): number {
+  return at.getTime() - Date.parse(from) - ((firing.stepMs ?? 0) - (stepMsThen ?? 0));
+}
+
+/** What receivers were told now, with the firing's steps so far (kept only once there were some). */
+const toldNow = (firing: FiringAlert, severity: Severity, at: string): Notified => (firing.stepMs ? { severity, at, stepMs: firing.stepMs } : { severity, at });
 
 const RANK: Record<Severity, number> = { degraded: 1, down: 2 };
 const worse = (a: Severity, b: Severity): Severity => (RANK[b] > RANK[a] ? b : a);
@@ -194,10 +214,10 @@ export function step(previous: AlertState | undefined, observation: Observation,
 export function announcement(firing: FiringAlert, told: Notified | null, observation: Observation, policy: AlertPolicy): { event: AlertEvent; told: Notified } | undefined {
   const at = observation.at.toISOString();
   const { severity, since } = firing;
-  if (told === null) return { event: { kind: "firing", severity, since, at }, told: { severity, at } };
-  if (RANK[severity] > RANK[told.severity]) return { event: { kind: "firing", severity, escalatedFrom: "degraded", since, at }, told: { severity, at } };
+  if (told === null) return { event: { kind: "firing", severity, since, at }, told: toldNow(firing, severity, at) };
+  if (RANK[severity] > RANK[told.severity]) return { event: { kind: "firing", severity, escalatedFrom: "degraded", since, at }, told: toldNow(firing, severity, at) };
   const bad = observation.health === "degraded" || observation.health === "down";
-  if (bad && observation.at.getTime() - Date.parse(told.at) >= policy.repeatIntervalMs)
-    return { event: { kind: "reminder", severity, since, at }, told: { severity: told.severity, at } };
+  if (bad && watchedMs(firing, told.at, told.stepMs, observation.at) >= policy.repeatIntervalMs)
+    return { event: { kind: "reminder", severity, since, at }, told: toldNow(firing, told.severity, at) };
   return undefined;
 }

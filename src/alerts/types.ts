@@ -65,6 +65,8 @@ export interface OwnerTold {
   /** ISO time of the last message about it: the reminder clock. */
   at: string;
   fix: OwnerFix;
+  /** The firing alert's `stepMs` then (absent: 0; state-machine.ts). */
+  stepMs?: number;
 }
 
 /** A failed delivery. `retryAfterMs` honours a receiver's 429; `permanent` stops retries (bad request). */

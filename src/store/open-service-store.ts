@@ -17,6 +17,8 @@ import type { ReportRuns } from "./report-runs.ts";
 export type ServiceHistory = History &
   HistoryHousekeeping & {
     begin(now: number): void;
+    /** Ends this process's run at `now` (a clean stop; a forward wall-clock step, history/wall-step-history.ts). */
+    end(now: number): void;
     /** Every bot's uptime over the `windowMs` ending at `now` (a report's window). */
     fleetUptimeOver(now: number, windowMs: number): Promise<Map<string, Uptime>>;
   };

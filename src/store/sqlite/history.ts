@@ -33,7 +33,8 @@ export class SqliteHistory {
    * its row is written later with `writeRun`, and until then `runs` knows it from memory.
    */
   reserveRun(at: number): number {
-    const id = (this.db.get<{ id: number | null }>("SELECT MAX(id) AS id FROM monitor_runs")?.id ?? 0) + 1;
+    // A run reserved before may not be written yet (a wall-clock step ends one run and begins the next at once).
+    const id = Math.max(this.db.get<{ id: number | null }>("SELECT MAX(id) AS id FROM monitor_runs")?.id ?? 0, ...this.reserved.keys()) + 1;
     this.reserved.set(id, at);
     return id;
   }
