@@ -39,7 +39,7 @@ import type { StoreWritesResult } from "./store-writes.ts";
 import { f0, f1, table, type Round, type Run, type Scenario, type Scrape, type StoreRun } from "./table.ts";
 
 const LATENCY_MS = 50;
-const SCRAPE_INTERVAL_MS = 15_000;
+const SCRAPE_INTERVAL_MS = Number(process.env.BENCH_SCRAPE_MS ?? 15_000);
 /**
  * What deploy/kubernetes gives the service (NODE_OPTIONS): a 16 MB young generation instead of the
  * up-to-64 MB semi-spaces V8 picks on a big machine, and an old generation capped at 256 MB, which makes

@@ -93,11 +93,11 @@ describe("a report in each channel's format", () => {
     expect(payloadBytes(teams)).toBeLessThanOrEqual(TEAMS_MAX_BYTES);
   });
 
-  it("when it goes to ntfy, then the body is the compact digest within ntfy's limit, at the default priority with a chart tag", () => {
+  it("when it goes to ntfy, then the body is the compact digest within ntfy's limit, at the default priority with a chart tag", async () => {
     const message = reportMessage(badWeek(400));
     const body = ntfyBody(message);
     expect(Buffer.byteLength(body, "utf8")).toBeLessThanOrEqual(NTFY_MAX_MESSAGE_BYTES);
     expect(body).toMatch(/^Period: /);
-    expect(ntfyHeaders(message)).toMatchObject({ priority: "3", tags: "bar_chart,monitor" });
+    expect(await ntfyHeaders(message)).toMatchObject({ priority: "3", tags: "bar_chart,monitor" });
   });
 });
