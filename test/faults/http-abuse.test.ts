@@ -16,6 +16,8 @@ import type express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { join } from "node:path";
 import { parseConfig } from "../../src/config/load.ts";
 import { createLogger } from "../../src/log.ts";
@@ -40,9 +42,19 @@ const PASSWORD = "abuse pass 9d";
 const credentials: Credentials = { adminToken: ADMIN, namedToken: NAMED, user: USER, password: PASSWORD, metricsToken: METRICS, bots: ["bot-2", "bot-3", "bot-150", "bot-199", "bot-nope"] };
 const basic = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString("base64")}`;
 /** RSS may grow by this much over the attack (the service and the test's own sampling). */
-const RSS_GROWTH_MB = 150;
+const RSS_GROWTH_MB = 250;
 /** A legitimate request's p99 while an attack runs. */
 const LEGIT_P99_MS = 2000;
+
+/** A full collection, so the heap after an attack is what it holds, not what the collector has yet to free. */
+setFlagsFromString("--expose-gc");
+const collect = runInNewContext("gc") as () => void;
+const heapMb = () => {
+  collect();
+  return Math.round(process.memoryUsage().heapUsed / 1024 / 1024);
+};
+/** The live heap may grow by this much over an attack (the silences and bots the fuzzer created, caches filling). */
+const HEAP_GROWTH_MB = 30;
 
 /** Every route the app serves, read from Express's router: a new route is fuzzed without editing this test. */
 function routesOf(stack: ReadonlyArray<Record<string, unknown>>, prefix = ""): Route[] {
@@ -73,6 +85,8 @@ interface Figures {
   result: AttackResult;
   lag: LagHistogram;
   rss: { before: number; peak: number; after: number };
+  /** Live heap after a full collection, before and after the attack. */
+  heap: { before: number; after: number };
   legit: number[];
   legitFailures: string[];
 }
@@ -115,7 +129,7 @@ describe("HTTP abuse", () => {
     await killAll();
     console.log(
       [
-        "attack                    | sent    | 2xx    | 3xx | 4xx    | 5xx | none  | ms     | lag p50/p99 ms | RSS MB before/peak/after | legit n p50/p99 ms",
+        "attack                    | sent    | 2xx    | 3xx | 4xx    | 5xx | none  | ms     | lag p50/p99 ms | RSS MB before/peak/after | heap MB before/after | legit n p50/p99 ms",
         ...figures.map((f) => {
           const c = f.result.byClass;
           const p = (q: number) => Math.round(percentile(f.legit, q));
@@ -130,6 +144,7 @@ describe("HTTP abuse", () => {
             String(f.result.ms).padStart(6),
             `${Math.round(lagQuantileMs(f.lag, 0.5))}/${Math.round(lagQuantileMs(f.lag, 0.99))}`.padStart(14),
             `${f.rss.before}/${f.rss.peak}/${f.rss.after}`.padStart(24),
+            `${f.heap.before}/${f.heap.after}`.padStart(20),
             `${f.legit.length} ${p(50)}/${p(99)}`.padStart(18),
           ].join(" | ");
         }),
@@ -144,6 +159,7 @@ describe("HTTP abuse", () => {
   async function during(attack: string, input: Omit<AttackInput, "url" | "routes" | "credentials">): Promise<Figures> {
     const mb = () => Math.round(process.memoryUsage().rss / 1024 / 1024);
     const lagFrom = await scrapeScheduleLag(service.url);
+    const heap = { before: heapMb(), after: 0 };
     const rss = { before: mb(), peak: mb(), after: 0 };
     const legit: number[] = [];
     const legitFailures: string[] = [];
@@ -174,9 +190,11 @@ describe("HTTP abuse", () => {
     }
     const lag = lagBetween(lagFrom, await scrapeScheduleLag(service.url));
     rss.after = mb();
-    const f = { attack, result, lag, rss, legit, legitFailures };
+    heap.after = heapMb();
+    const f = { attack, result, lag, rss, heap, legit, legitFailures };
     figures.push(f);
 
+    console.log(`${attack}: answers by status ${JSON.stringify(result.byStatus)}; client-side errors ${JSON.stringify(result.errors)}`);
     if (result.slowest) console.log(`${attack}: slowest kinds [kind, requests, total ms]: ${JSON.stringify(result.slowest)}`);
     if (result.fiveXX.length > 0) console.log(`${attack}: 5xx answers\n${result.fiveXX.map((x) => `  ${x.status} ← ${x.request}`).join("\n")}`);
     expect(result.fiveXX, attack).toEqual([]);
@@ -187,6 +205,7 @@ describe("HTTP abuse", () => {
     expect(lag.count, `${attack}: sweeps during the attack`).toBeGreaterThan(0);
     expect(lagQuantileMs(lag, 0.99), `${attack}: lag p99`).toBeLessThan(1000);
     expect(rss.peak - rss.before, `${attack}: RSS growth`).toBeLessThan(RSS_GROWTH_MB);
+    expect(heap.after - heap.before, `${attack}: live heap growth`).toBeLessThan(HEAP_GROWTH_MB);
     expect(service.scheduler.isLive).toBe(true);
     expect(logs.text.split("\n").filter((l) => l.includes("HTTP request failed")), `${attack}: 5xx logged`).toEqual([]);
     return f;
@@ -202,7 +221,7 @@ describe("HTTP abuse", () => {
     const f = await during("fuzz", { mode: "fuzz", count: REQUESTS, seed: Number(process.env.ABUSE_SEED ?? 20), connections: 8 });
     expect(f.result.sent).toBe(REQUESTS);
     // The valid credentials reach the handlers: not everything is refused at the door.
-    expect(f.result.byClass["2xx"] ?? 0).toBeGreaterThan(REQUESTS / 50);
+    expect(f.result.byClass["2xx"] ?? 0).toBeGreaterThan(REQUESTS / 20);
     expect(f.result.byClass["4xx"] ?? 0).toBeGreaterThan(REQUESTS / 4);
   }, 600_000);
 
