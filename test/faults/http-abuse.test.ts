@@ -162,6 +162,8 @@ describe("HTTP abuse", () => {
     );
   });
 
+  const openSockets = () => new Promise<number>((resolve, reject) => service.http.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+
   /**
    * Runs one attack while a legitimate client asks for /status (basic auth) and an admin GET every
    * 200 ms and RSS is sampled; then asserts the shared bounds and returns the figures.
@@ -170,6 +172,7 @@ describe("HTTP abuse", () => {
     const mb = () => Math.round(process.memoryUsage().rss / 1024 / 1024);
     const lagFrom = await scrapeScheduleLag(service.url);
     const heap = { before: heapMb(), after: 0 };
+    const socketsBefore = await openSockets();
     const rss = { before: mb(), peak: mb(), after: 0 };
     const legit: number[] = [];
     const legitFailures: string[] = [];
@@ -199,6 +202,10 @@ describe("HTTP abuse", () => {
       await legitimate;
     }
     const lag = lagBetween(lagFrom, await scrapeScheduleLag(service.url));
+    // Sockets freed: the server's own count back where it was once keep-alive (5 s) has closed the idle ones.
+    const freed = await until("the attack's sockets freed", async () => ((await openSockets()) <= socketsBefore + 2 ? true : undefined), 10_000).catch(() => false);
+    console.log(`${attack}: server sockets before ${socketsBefore}, after ${await openSockets()}`);
+    expect(freed, `${attack}: sockets freed`).toBe(true);
     rss.after = mb();
     heap.after = heapMb();
     const f = { attack, result, lag, rss, heap, legit, legitFailures };
