@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import bcrypt from "bcrypt";
 import type { Config } from "../config/schema.ts";
 import { ADMIN_TOKEN_NAME } from "./admin-audit.ts";
+import { BusyLoginError, HashGate } from "./hash-gate.ts";
 
 type ServerAccess = Pick<Config["server"], "adminToken" | "adminTokens" | "auth"> & { metricsToken?: string | undefined };
 
@@ -29,6 +30,8 @@ const digest = (text: string) => createHash("sha256").update(text).digest();
  */
 export class Access {
   private settings: Settings;
+  /** One bcrypt compare at a time, whatever the settings: a flood of wrong passwords costs one core at most. */
+  private readonly gate = new HashGate();
 
   constructor(server: ServerAccess) {
     this.settings = Access.settingsOf(server);
@@ -62,14 +65,19 @@ export class Access {
     return matched;
   }
 
-  /** Whether `user` and `password` log in. An unknown user is compared against a dummy hash, as slow as a known one. */
-  async checkUser(user: string, password: string): Promise<boolean> {
+  /**
+   * Whether `user` and `password` log in. An unknown user is compared against a dummy hash, as slow as a
+   * known one. With `mayHash` false only a login already known good passes; anything else needing the
+   * slow hash is refused with BusyLoginError (a flooding address: login-limiter.ts' mayCheck).
+   */
+  async checkUser(user: string, password: string, mayHash = true): Promise<boolean> {
     const settings = this.settings;
     const key = `${user}\0${digest(password).toString("hex")}`;
     if (settings.good.has(key)) return true;
+    if (!mayHash) throw new BusyLoginError();
     const hash = settings.users.get(user);
     // bcrypt reads $2y$ (htpasswd -B) as $2b$: the same algorithm under PHP's name.
-    const ok = await bcrypt.compare(password, (hash ?? DUMMY_HASH).replace(/^\$2y\$/, "$2b$"));
+    const ok = await this.gate.run(() => bcrypt.compare(password, (hash ?? DUMMY_HASH).replace(/^\$2y\$/, "$2b$")));
     if (!ok || hash === undefined) return false;
     if (settings.good.size >= MAX_CACHED) settings.good.delete(settings.good.keys().next().value!);
     settings.good.set(key, true);

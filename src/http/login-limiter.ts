@@ -6,7 +6,7 @@
  * at most `maxTracked` addresses are tracked.
  */
 export class LoginLimiter {
-  private readonly failures = new Map<string, { count: number; windowStart: number }>();
+  private readonly failures = new Map<string, { count: number; windowStart: number; lastCheck?: number }>();
   private readonly maxFailures: number;
   private readonly windowMs: number;
   private readonly maxTracked: number;
@@ -29,6 +29,20 @@ export class LoginLimiter {
       return 0;
     }
     return entry.count >= this.maxFailures ? Math.ceil(left / 1000) : 0;
+  }
+
+  /**
+   * Whether a password from `address` may be checked now: always while it is not blocked; once a second
+   * while it is. bcrypt is slow on purpose, and checking every guess of a flood would give it a core
+   * (test/faults/http-abuse.test.ts); once a second, a right password from behind the flood still gets in.
+   */
+  mayCheck(address: string): boolean {
+    if (this.blockedFor(address) === 0) return true;
+    const entry = this.failures.get(address)!;
+    const now = this.now();
+    if (entry.lastCheck !== undefined && now - entry.lastCheck < 1000) return false;
+    entry.lastCheck = now;
+    return true;
   }
 
   fail(address: string): void {

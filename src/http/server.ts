@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
+import { createServer, type Server, type ServerOptions } from "node:http";
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import type { Logger } from "pino";
 import type { Monitor } from "../monitor.ts";
@@ -145,10 +145,31 @@ function bearer(req: Request): string {
   return header.startsWith("Bearer ") ? header.slice(7) : "";
 }
 
+/**
+ * Slow clients (slowloris) and held sockets, bounded (README, "Operations"; test/faults/http-abuse.test.ts).
+ * Node's defaults let a client take 60 s to send its headers and 300 s for the whole request, checked
+ * only every 30 s. Our requests are small (admin bodies ≤ 64 KiB, the rest none), so 10 s for the
+ * headers and 20 s for the whole request is generous; a late one is answered 408 and closed. Headers
+ * over 16 KiB are answered 431 (Node's limit, kept: named here so it is seen). Answers are not bounded:
+ * a slow scraper of a large /metrics keeps its connection.
+ */
+export const HTTP_LIMITS = {
+  headersTimeout: 10_000,
+  requestTimeout: 20_000,
+  connectionsCheckingInterval: 1_000,
+  keepAliveTimeout: 5_000,
+  maxHeaderSize: 16 * 1024,
+} satisfies ServerOptions;
+
 export async function startHttpServer(o: HttpOptions): Promise<HttpServer> {
   const app = createApp(o);
-  const server = await new Promise<Server>((resolve, reject) => {
-    const s = app.listen(o.port, o.host, (err?: Error) => (err ? reject(err) : resolve(s)));
+  const server = createServer(HTTP_LIMITS, app);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(o.port, o.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
   const { port } = server.address() as AddressInfo;
   const host = o.host === "0.0.0.0" || o.host === "::" ? "127.0.0.1" : o.host;
