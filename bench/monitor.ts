@@ -157,11 +157,11 @@ if (!restart && !resumed) {
   while ([...service.store.results.values()].length < n) await sleep(250);
   firstRoundSeconds = (performance.now() - started) / 1000 - startupSeconds;
 }
-// Then the steady state: on a database of an earlier round, half an interval for the process to settle;
+// Then the steady state: on a database of an earlier round, one interval (every bot swept since the start);
 // on a new one, two whole intervals: every bot has had a sweep with a real answer (a restart's imported
 // results are unknown) and the broken bots' alerts have fired (failAfter: 2 sweeps), so the window
 // holds unchanged sweeps, as a monitor that has been running does.
-await sleep(resumed ? Math.max(intervalMs / 2, 10_000) : 2 * intervalMs);
+await sleep(resumed ? intervalMs : 2 * intervalMs);
 
 // The window: whole intervals, so every bot has exactly windowMs / intervalMs slots in it.
 const stats = service.scheduler.stats;
