@@ -1,0 +1,103 @@
+/**
+ * What a soak's rows add up to (bench/soak-run.ts): least-squares slopes after the warm-up, the rows
+ * outside faults, and the Markdown of bench/SOAK.md. The short form's test asserts on the same summary.
+ */
+import type { SoakResult, SoakRow } from "./soak-run.ts";
+
+/** Least-squares slope of y over x; NaN for fewer than two points. */
+export function slope(points: ReadonlyArray<[number, number]>): number {
+  const n = points.length;
+  if (n < 2) return NaN;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  for (const [x, y] of points) {
+    sxy += (x - mx) * (y - my);
+    sxx += (x - mx) ** 2;
+  }
+  return sxy / sxx;
+}
+
+export interface SoakSummary {
+  /** MB per 10 minutes, least squares over the rows after the warm-up. */
+  rssSlope: number;
+  heapSlope: number;
+  heapFloorSlope: number;
+  /** Bytes per 10 minutes of the store (database + WAL, or pg_database_size). */
+  storeSlope: number;
+  rssMaxMb: number;
+  rssAfterWarmUp: [number, number];
+  eventLoopDelayP99MaxMs: number;
+  /** Over the clean rows (no fault, no recovery in their window). */
+  cleanRows: number;
+  cleanLagP99MaxMs: number;
+  cleanSweepsShareMin: number;
+  cleanOldestResultMaxS: number;
+  lagP99Ms: number;
+  sweepsStarted: number;
+  sweepsDue: number;
+  monitorAlerts: { firing: number; resolved: number };
+  fleetWideFaults: number;
+}
+
+export function summarize(r: SoakResult): SoakSummary {
+  const warm = r.rows.filter((row) => row.at * 1000 >= r.options.warmUpMs);
+  const per10Min = (pick: (row: SoakRow) => number) => slope(warm.filter((row) => Number.isFinite(pick(row))).map((row) => [row.at, pick(row)])) * 600;
+  // The start's rows (the first sweeps of every bot, off their slots) are not steady state either.
+  const clean = r.rows.filter((row) => row.faults.length === 0 && row.at * 1000 > r.options.intervalMs + r.options.sampleMs);
+  const max = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
+  return {
+    rssSlope: per10Min((row) => row.rssMb),
+    heapSlope: per10Min((row) => row.heapUsedMb),
+    heapFloorSlope: per10Min((row) => row.heapFloorMb),
+    storeSlope: per10Min((row) => row.storeBytes ?? NaN),
+    rssMaxMb: max(r.rows.map((row) => row.rssMb)),
+    rssAfterWarmUp: [warm[0]?.rssMb ?? NaN, warm.at(-1)?.rssMb ?? NaN],
+    eventLoopDelayP99MaxMs: max(r.rows.map((row) => row.eventLoopDelayP99Ms)),
+    cleanRows: clean.length,
+    cleanLagP99MaxMs: max(clean.map((row) => row.lagP99Ms)),
+    cleanSweepsShareMin: clean.length ? Math.min(...clean.map((row) => row.sweepsStarted / row.sweepsDue)) : NaN,
+    cleanOldestResultMaxS: max(clean.map((row) => row.oldestResultSeconds)),
+    lagP99Ms: r.lagP99Ms,
+    sweepsStarted: r.rows.reduce((s, row) => s + row.sweepsStarted, 0),
+    sweepsDue: r.rows.reduce((s, row) => s + row.sweepsDue, 0),
+    monitorAlerts: { firing: r.notifications["monitor firing"] ?? 0, resolved: r.notifications["monitor resolved"] ?? 0 },
+    fleetWideFaults: r.faults.filter((f) => f.fleetWide).length,
+  };
+}
+
+const f = (x: number, digits = 0) => (Number.isFinite(x) ? x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "–");
+const clock = (s: number) => `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, "0")}`;
+
+/** The rows, every `every`-th (and every row with a fault), as a Markdown table. */
+export function rowsTable(rows: readonly SoakRow[], every: number): string {
+  const head = "| t | RSS MB | heap used (floor) MB | ELD p99 ms | lag p99 ms | sweeps / due | oldest result s | store MB | notifications | fault | load |";
+  const rule = "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|";
+  const shown = rows.filter((row, i) => i % every === every - 1 || i === 0 || (row.faults.length > 0 && rows[i - 1]?.faults.join() !== row.faults.join()));
+  const line = (r: SoakRow) =>
+    `| ${clock(r.at)} | ${f(r.rssMb)} | ${f(r.heapUsedMb)} (${f(r.heapFloorMb)}) | ${f(r.eventLoopDelayP99Ms, 1)} | ${f(r.lagP99Ms)} | ${f(r.sweepsStarted)} / ${f(r.sweepsDue)} | ${f(r.oldestResultSeconds, 1)} | ${f((r.storeBytes ?? NaN) / 2 ** 20, 1)} | ${f(r.notifications)} | ${r.faults.join(", ")} | ${f(r.load, 1)} |`;
+  return [head, rule, ...shown.map(line)].join("\n");
+}
+
+export function summaryTable(r: SoakResult, s: SoakSummary): string {
+  const o = r.options;
+  const rows: [string, string, string][] = [
+    ["RSS slope after warm-up (least squares)", `${f(s.rssSlope, 2)} MB / 10 min (${f(s.rssAfterWarmUp[0])} → ${f(s.rssAfterWarmUp[1])} MB)`, "< 1 MB / 10 min"],
+    ["heap used slope (as sampled) / heap floor slope (lowest reading of each window)", `${f(s.heapSlope, 2)} / ${f(s.heapFloorSlope, 2)} MB / 10 min`, "≈ 0"],
+    ["RSS maximum (sampled)", `${f(s.rssMaxMb)} MB`, ""],
+    ["store size growth after warm-up", `${f(s.storeSlope / 2 ** 20, 2)} MB / 10 min`, "≈ 0"],
+    ["event-loop delay p99, worst window", `${f(s.eventLoopDelayP99MaxMs, 1)} ms`, ""],
+    ["schedule lag p99 over the soak / worst clean window", `${f(s.lagP99Ms)} / ${f(s.cleanLagP99MaxMs)} ms`, "< 1,000 ms"],
+    ["sweeps started / due (all windows); worst clean window", `${f(s.sweepsStarted)} / ${f(s.sweepsDue)}; ${f(100 * s.cleanSweepsShareMin, 1)} %`, "equal"],
+    ["oldest result, worst clean window", `${f(s.cleanOldestResultMaxS, 1)} s`, `< ${o.intervalMs / 1000} s + 1 s`],
+    ["faults (fleet-wide) / monitor alerts fired / resolved", `${r.faults.length} (${s.fleetWideFaults}) / ${s.monitorAlerts.firing} / ${s.monitorAlerts.resolved}`, "fired = resolved"],
+    ["notifications received", Object.entries(r.notifications).map(([k, n]) => `${k} ${f(n)}`).join(", "), ""],
+    ["monitor exit", String(r.monitorExit), "0"],
+  ];
+  return ["| | measured | target |", "|---|---|---|", ...rows.map(([a, b, c]) => `| ${a} | ${b} | ${c} |`)].join("\n");
+}
+
+export function faultsTable(r: SoakResult): string {
+  return ["| from | to | fault | what |", "|---:|---:|---|---|", ...r.faults.map((w) => `| ${clock(w.from / 1000)} | ${clock(w.to / 1000)} | ${w.kind} | ${w.detail} |`)].join("\n");
+}
