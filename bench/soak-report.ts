@@ -2,6 +2,7 @@
  * What a soak's rows add up to (bench/soak-run.ts): least-squares slopes after the warm-up, the rows
  * outside faults, and the Markdown of bench/SOAK.md. The short form's test asserts on the same summary.
  */
+import { lagQuantileMs, type LagHistogram } from "../test/support/schedule-lag.ts";
 import type { SoakResult, SoakRow } from "./soak-run.ts";
 
 /** Least-squares slope of y over x; NaN for fewer than two points. */
@@ -32,6 +33,8 @@ export interface SoakSummary {
   /** Over the clean rows (no fault, no recovery in their window). */
   cleanRows: number;
   cleanLagP99MaxMs: number;
+  /** p99 of every clean row's sweeps together. */
+  cleanLagP99Ms: number;
   cleanSweepsShareMin: number;
   cleanOldestResultMaxS: number;
   lagP99Ms: number;
@@ -41,11 +44,20 @@ export interface SoakSummary {
   fleetWideFaults: number;
 }
 
+/** Lag histograms of several windows as one (same buckets). */
+function merged(hs: readonly LagHistogram[]): LagHistogram {
+  if (hs.length === 0) return { count: 0, buckets: [] };
+  return { count: hs.reduce((s, h) => s + h.count, 0), buckets: hs[0]!.buckets.map(([le], i) => [le, hs.reduce((s, h) => s + (h.buckets[i]?.[1] ?? 0), 0)]) };
+}
+
 export function summarize(r: SoakResult): SoakSummary {
   const warm = r.rows.filter((row) => row.at * 1000 >= r.options.warmUpMs);
   const per10Min = (pick: (row: SoakRow) => number) => slope(warm.filter((row) => Number.isFinite(pick(row))).map((row) => [row.at, pick(row)])) * 600;
-  // The start's rows (the first sweeps of every bot, off their slots) are not steady state either.
-  const clean = r.rows.filter((row) => row.faults.length === 0 && row.at * 1000 > r.options.intervalMs + r.options.sampleMs);
+  // The start's rows are not steady state either: a fresh start's first sweeps (spread over its first
+  // 10 s or interval) fall off their slots, and the next interval still has the start's backlog.
+  const o = r.options;
+  const startMs = Math.max(10_000, o.intervalMs) + o.intervalMs + o.sampleMs;
+  const clean = r.rows.filter((row) => row.faults.length === 0 && row.at * 1000 > startMs);
   const max = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
   return {
     rssSlope: per10Min((row) => row.rssMb),
@@ -57,6 +69,7 @@ export function summarize(r: SoakResult): SoakSummary {
     eventLoopDelayP99MaxMs: max(r.rows.map((row) => row.eventLoopDelayP99Ms)),
     cleanRows: clean.length,
     cleanLagP99MaxMs: max(clean.map((row) => row.lagP99Ms)),
+    cleanLagP99Ms: lagQuantileMs(merged(clean.map((row) => row.lag)), 0.99),
     cleanSweepsShareMin: clean.length ? Math.min(...clean.map((row) => row.sweepsStarted / row.sweepsDue)) : NaN,
     cleanOldestResultMaxS: max(clean.map((row) => row.oldestResultSeconds)),
     lagP99Ms: r.lagP99Ms,
@@ -88,8 +101,9 @@ export function summaryTable(r: SoakResult, s: SoakSummary): string {
     ["RSS maximum (sampled)", `${f(s.rssMaxMb)} MB`, ""],
     ["store size growth after warm-up", `${f(s.storeSlope / 2 ** 20, 2)} MB / 10 min`, "≈ 0"],
     ["event-loop delay p99, worst window", `${f(s.eventLoopDelayP99MaxMs, 1)} ms`, ""],
-    ["schedule lag p99 over the soak / worst clean window", `${f(s.lagP99Ms)} / ${f(s.cleanLagP99MaxMs)} ms`, "< 1,000 ms"],
-    ["sweeps started / due (all windows); worst clean window", `${f(s.sweepsStarted)} / ${f(s.sweepsDue)}; ${f(100 * s.cleanSweepsShareMin, 1)} %`, "equal"],
+    ["schedule lag p99: clean rows together / worst clean row / the whole soak (start and faults too)", `${f(s.cleanLagP99Ms)} / ${f(s.cleanLagP99MaxMs)} / ${f(s.lagP99Ms)} ms`, "< 1,000 ms"],
+    ["sweeps started / due (all rows); worst clean row", `${f(s.sweepsStarted)} / ${f(s.sweepsDue)}; ${f(100 * s.cleanSweepsShareMin, 1)} %`, "equal"],
+    ["clean rows", `${s.cleanRows} of ${r.rows.length}`, ""],
     ["oldest result, worst clean window", `${f(s.cleanOldestResultMaxS, 1)} s`, `< ${o.intervalMs / 1000} s + 1 s`],
     ["faults (fleet-wide) / monitor alerts fired / resolved", `${r.faults.length} (${s.fleetWideFaults}) / ${s.monitorAlerts.firing} / ${s.monitorAlerts.resolved}`, "fired = resolved"],
     ["notifications received", Object.entries(r.notifications).map(([k, n]) => `${k} ${f(n)}`).join(", "), ""],

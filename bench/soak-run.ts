@@ -42,6 +42,8 @@ export interface SoakRow extends SoakSample {
   sweepsStarted: number;
   sweepsDue: number;
   lagP99Ms: number;
+  /** The window's schedule lag histogram (for quantiles over many rows). */
+  lag: LagHistogram;
   /** The faults that overlapped this row's window, or its recovery (one interval plus retry_after). */
   faults: string[];
   notifications: number;
@@ -64,7 +66,7 @@ export const DEPLOY_NODE_OPTIONS = ["--max-semi-space-size=16", "--max-old-space
 export const LATENCY_MS = 50;
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 function nextMessage<T>(proc: ChildProcess, key: string): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -141,14 +143,15 @@ export async function runSoak(o: SoakOptions, progress: (row: SoakRow) => void =
     monitor.once("exit", (code) => (monitorExit = code));
     const monitorUrl = await nextMessage<string>(monitor, "url");
 
-    // Faults, in the background: one every period, never past the end.
+    // Faults, in the background: one every period, none whose recovery would run past the end.
+    const recoveryMs = o.intervalMs + o.retryAfterS * 1000;
     const faults: FaultWindow[] = [];
     let current: { kind: string; from: number } | undefined;
     const plan = { sandboxUrl, bots: o.bots, holdMs: o.faultHoldMs, retryAfterS: o.retryAfterS, ...(postgres && { postgres: postgres.server }) };
     const faulting = (async () => {
       for (let i = 0; ; i++) {
         const at = (i + 1) * o.faultPeriodMs;
-        if (at + o.faultHoldMs > o.durationMs) return;
+        if (at + o.faultHoldMs + recoveryMs > o.durationMs) return;
         await sleep(at - sinceStart());
         const kinds = rotation(postgres !== undefined);
         current = { kind: kinds[i % kinds.length]!, from: sinceStart() };
@@ -157,7 +160,6 @@ export async function runSoak(o: SoakOptions, progress: (row: SoakRow) => void =
         faults.push(window);
       }
     })();
-    const recoveryMs = o.intervalMs + o.retryAfterS * 1000;
     const faultsIn = (from: number, to: number) => [
       ...faults.filter((f) => f.from < to && f.to + recoveryMs > from).map((f) => f.kind),
       ...(current && current.from < to ? [current.kind] : []),
@@ -178,6 +180,7 @@ export async function runSoak(o: SoakOptions, progress: (row: SoakRow) => void =
           sweepsStarted: s.started - previous.started,
           sweepsDue: (o.bots * o.sampleMs) / o.intervalMs,
           lagP99Ms: lagQuantileMs(lagBetween(lagFrom, lag), 0.99),
+          lag: lagBetween(lagFrom, lag),
           faults: [...new Set(faultsIn(at - o.sampleMs, at))],
           notifications: Object.values(alerts.counts).reduce((a, b) => a + b, 0),
           standInRssMb: stand.rssMb,

@@ -10,6 +10,7 @@
  */
 import { writeFileSync } from "node:fs";
 import os from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { faultsTable, rowsTable, summarize, summaryTable } from "./soak-report.ts";
 import { DEPLOY_NODE_OPTIONS, LATENCY_MS, runSoak, type SoakOptions } from "./soak-run.ts";
@@ -67,4 +68,8 @@ const header = [
 const text = `${header.join("\n")}\n\n${summaryTable(result, summary)}\n\n${faultsTable(result)}\n\n${rowsTable(result.rows, everyRows)}\n`;
 process.stdout.write(`\n${text}`);
 if (out !== "-") writeFileSync(out, `# Soak (last run of \`npm run soak\`)\n\n${header.join("  \n")}\n\n${summaryTable(result, summary)}\n\n${faultsTable(result)}\n\n${rowsTable(result.rows, everyRows)}\n`);
+// The raw rows, for another look without another hour.
+const raw = join(os.tmpdir(), `soak-${startedAt.toISOString().replace(/[:.]/g, "-")}.json`);
+writeFileSync(raw, `${JSON.stringify(result)}\n`);
+log(`raw rows: ${raw}`);
 process.exit(result.monitorExit === 0 ? 0 : 1);
