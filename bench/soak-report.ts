@@ -30,13 +30,19 @@ export interface SoakSummary {
   rssMaxMb: number;
   rssAfterWarmUp: [number, number];
   eventLoopDelayP99MaxMs: number;
-  /** Over the clean rows (no fault, no recovery in their window). */
-  cleanRows: number;
-  cleanLagP99MaxMs: number;
-  /** p99 of every clean row's sweeps together. */
-  cleanLagP99Ms: number;
-  cleanSweepsShareMin: number;
-  cleanOldestResultMaxS: number;
+  /**
+   * The schedule outside faults: over the rows after the start with no fault held in them (the schedule
+   * must hold as soon as a fault ends, and the Telegram fault tests hold it even during one).
+   */
+  scheduleRows: number;
+  scheduleSweepsShare: number;
+  scheduleSweepsShareMin: number;
+  /** p99 of those rows' sweeps together, and the worst row's p99. */
+  scheduleLagP99Ms: number;
+  scheduleLagP99MaxMs: number;
+  /** Rows with neither a fault nor its recovery: every bot's result at most this old. */
+  settledRows: number;
+  settledOldestResultMaxS: number;
   lagP99Ms: number;
   sweepsStarted: number;
   sweepsDue: number;
@@ -57,7 +63,9 @@ export function summarize(r: SoakResult): SoakSummary {
   // 10 s or interval) fall off their slots, and the next interval still has the start's backlog.
   const o = r.options;
   const startMs = Math.max(10_000, o.intervalMs) + o.intervalMs + o.sampleMs;
-  const clean = r.rows.filter((row) => row.faults.length === 0 && row.at * 1000 > startMs);
+  const scheduled = r.rows.filter((row) => row.held.length === 0 && row.at * 1000 > startMs);
+  const settled = scheduled.filter((row) => row.faults.length === 0);
+  const sum = (rows: SoakRow[], pick: (row: SoakRow) => number) => rows.reduce((s, row) => s + pick(row), 0);
   const max = (xs: number[]) => (xs.length ? Math.max(...xs) : NaN);
   return {
     rssSlope: per10Min((row) => row.rssMb),
@@ -67,11 +75,13 @@ export function summarize(r: SoakResult): SoakSummary {
     rssMaxMb: max(r.rows.map((row) => row.rssMb)),
     rssAfterWarmUp: [warm[0]?.rssMb ?? NaN, warm.at(-1)?.rssMb ?? NaN],
     eventLoopDelayP99MaxMs: max(r.rows.map((row) => row.eventLoopDelayP99Ms)),
-    cleanRows: clean.length,
-    cleanLagP99MaxMs: max(clean.map((row) => row.lagP99Ms)),
-    cleanLagP99Ms: lagQuantileMs(merged(clean.map((row) => row.lag)), 0.99),
-    cleanSweepsShareMin: clean.length ? Math.min(...clean.map((row) => row.sweepsStarted / row.sweepsDue)) : NaN,
-    cleanOldestResultMaxS: max(clean.map((row) => row.oldestResultSeconds)),
+    scheduleRows: scheduled.length,
+    scheduleSweepsShare: sum(scheduled, (row) => row.sweepsStarted) / sum(scheduled, (row) => row.sweepsDue),
+    scheduleSweepsShareMin: scheduled.length ? Math.min(...scheduled.map((row) => row.sweepsStarted / row.sweepsDue)) : NaN,
+    scheduleLagP99Ms: lagQuantileMs(merged(scheduled.map((row) => row.lag)), 0.99),
+    scheduleLagP99MaxMs: max(scheduled.map((row) => row.lagP99Ms)),
+    settledRows: settled.length,
+    settledOldestResultMaxS: max(settled.map((row) => row.oldestResultSeconds)),
     lagP99Ms: r.lagP99Ms,
     sweepsStarted: r.rows.reduce((s, row) => s + row.sweepsStarted, 0),
     sweepsDue: r.rows.reduce((s, row) => s + row.sweepsDue, 0),
@@ -101,10 +111,10 @@ export function summaryTable(r: SoakResult, s: SoakSummary): string {
     ["RSS maximum (sampled)", `${f(s.rssMaxMb)} MB`, ""],
     ["store size growth after warm-up", `${f(s.storeSlope / 2 ** 20, 2)} MB / 10 min`, "≈ 0"],
     ["event-loop delay p99, worst window", `${f(s.eventLoopDelayP99MaxMs, 1)} ms`, ""],
-    ["schedule lag p99: clean rows together / worst clean row / the whole soak (start and faults too)", `${f(s.cleanLagP99Ms)} / ${f(s.cleanLagP99MaxMs)} / ${f(s.lagP99Ms)} ms`, "< 1,000 ms"],
-    ["sweeps started / due (all rows); worst clean row", `${f(s.sweepsStarted)} / ${f(s.sweepsDue)}; ${f(100 * s.cleanSweepsShareMin, 1)} %`, "equal"],
-    ["clean rows", `${s.cleanRows} of ${r.rows.length}`, ""],
-    ["oldest result, worst clean window", `${f(s.cleanOldestResultMaxS, 1)} s`, `< ${o.intervalMs / 1000} s + 1 s`],
+    ["rows outside faults (after the start, no fault held) / settled (no recovery either)", `${s.scheduleRows} / ${s.settledRows} of ${r.rows.length}`, ""],
+    ["schedule lag p99 outside faults: their sweeps together / worst row; the whole soak, start and faults too", `${f(s.scheduleLagP99Ms)} / ${f(s.scheduleLagP99MaxMs)} ms; ${f(s.lagP99Ms)} ms`, "< 1,000 ms"],
+    ["sweeps started / due outside faults (worst row); all rows", `${f(100 * s.scheduleSweepsShare, 1)} % (${f(100 * s.scheduleSweepsShareMin, 1)} %); ${f(s.sweepsStarted)} / ${f(s.sweepsDue)}`, "100 %"],
+    ["oldest result, worst settled row", `${f(s.settledOldestResultMaxS, 1)} s`, `< ${o.intervalMs / 1000} s + 1 s`],
     ["faults (fleet-wide) / monitor alerts fired / resolved", `${r.faults.length} (${s.fleetWideFaults}) / ${s.monitorAlerts.firing} / ${s.monitorAlerts.resolved}`, "fired = resolved"],
     ["notifications received", Object.entries(r.notifications).map(([k, n]) => `${k} ${f(n)}`).join(", "), ""],
     ["monitor exit", String(r.monitorExit), "0"],

@@ -44,7 +44,9 @@ export interface SoakRow extends SoakSample {
   lagP99Ms: number;
   /** The window's schedule lag histogram (for quantiles over many rows). */
   lag: LagHistogram;
-  /** The faults that overlapped this row's window, or its recovery (one interval plus retry_after). */
+  /** The faults held during this row's window. */
+  held: string[];
+  /** The faults that overlapped this row's window, or their recovery (one interval plus retry_after). */
   faults: string[];
   notifications: number;
   standInRssMb: number;
@@ -57,7 +59,7 @@ export interface SoakResult {
   faults: FaultWindow[];
   /** Notifications the receiver got, by `scope kind` (e.g. "monitor firing"). */
   notifications: Record<string, number>;
-  /** Lag over the whole soak, and over the rows outside faults. */
+  /** Lag over the whole soak, start and faults included. */
   lagP99Ms: number;
   monitorExit: number | null;
 }
@@ -160,9 +162,8 @@ export async function runSoak(o: SoakOptions, progress: (row: SoakRow) => void =
         faults.push(window);
       }
     })();
-    const faultsIn = (from: number, to: number) => [
-      ...faults.filter((f) => f.from < to && f.to + recoveryMs > from).map((f) => f.kind),
-      ...(current && current.from < to ? [current.kind] : []),
+    const faultsIn = (from: number, to: number, after: number) => [
+      ...new Set([...faults.filter((f) => f.from < to && f.to + after > from).map((f) => f.kind), ...(current && current.from < to ? [current.kind] : [])]),
     ];
 
     const rows: SoakRow[] = [];
@@ -181,7 +182,8 @@ export async function runSoak(o: SoakOptions, progress: (row: SoakRow) => void =
           sweepsDue: (o.bots * o.sampleMs) / o.intervalMs,
           lagP99Ms: lagQuantileMs(lagBetween(lagFrom, lag), 0.99),
           lag: lagBetween(lagFrom, lag),
-          faults: [...new Set(faultsIn(at - o.sampleMs, at))],
+          held: faultsIn(at - o.sampleMs, at, 0),
+          faults: faultsIn(at - o.sampleMs, at, recoveryMs),
           notifications: Object.values(alerts.counts).reduce((a, b) => a + b, 0),
           standInRssMb: stand.rssMb,
           load: os.loadavg()[0]!,
