@@ -195,7 +195,18 @@ export async function runSoak(o: SoakOptions, progress: (row: SoakRow) => void =
       return [s, lag];
     };
     // The first row is the start's: every bot's first sweep falls in it.
-    let [last, lag] = await sample(await scrapeScheduleLag(monitorUrl), undefined);
+    // The lag series appears with the first sweep; until then /metrics has none.
+    const firstLag = async (): Promise<LagHistogram> => {
+      for (let tries = 0; ; tries++) {
+        try {
+          return await scrapeScheduleLag(monitorUrl);
+        } catch (error) {
+          if (tries >= 50) throw error;
+          await sleep(200);
+        }
+      }
+    };
+    let [last, lag] = await sample(await firstLag(), undefined);
     const lagStart = lag;
     for (let next = o.sampleMs; next <= o.durationMs; next += o.sampleMs) {
       await sleep(next - sinceStart());

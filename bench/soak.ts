@@ -7,13 +7,14 @@
  *   npm run soak -- --minutes=15 --engine=postgres    PostgreSQL (a fresh cluster on loopback), its restart in the rotation
  *   npm run soak -- --bots=1000 --interval=5 --minutes=2 --fault-every=15 --hold=5 --warm-up=0.5 --sample=5
  *   … --out=PATH                              where the Markdown goes (default bench/SOAK.md; "-" for none)
+ *   npm run soak -- --report=PATH.json        the Markdown again from a run's raw rows (their path is printed at the end)
  */
-import { writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { faultsTable, rowsTable, summarize, summaryTable } from "./soak-report.ts";
-import { DEPLOY_NODE_OPTIONS, LATENCY_MS, runSoak, type SoakOptions } from "./soak-run.ts";
+import { DEPLOY_NODE_OPTIONS, LATENCY_MS, runSoak, type SoakOptions, type SoakResult } from "./soak-run.ts";
 
 const arg = (name: string, fallback: number): number => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
@@ -41,13 +42,42 @@ const options: SoakOptions = {
 const out = process.argv.find((x) => x.startsWith("--out="))?.slice(6) ?? fileURLToPath(new URL("SOAK.md", import.meta.url));
 
 const log = (text: string) => process.stderr.write(`[soak] ${text}\n`);
-const loadBefore = os.loadavg()[0]!;
+const everyRows = (o: SoakOptions) => Math.max(1, Math.round(60_000 / o.sampleMs));
+
+/** bench/SOAK.md's text: the run's conditions, the summary, the faults, one row a minute. */
+function markdown(result: SoakResult, startedAt: Date): string {
+  const o = result.options;
+  const loads = result.rows.map((r) => r.load).sort((a, b) => a - b);
+  const cpu = os.cpus()[0]?.model?.trim() ?? "unknown CPU";
+  const header = [
+    `secretary-watch soak, ${startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC, ${Math.round((result.rows.at(-1)?.at ?? 0) / 60)} min`,
+    `machine: ${cpu}, ${os.cpus().length} cores, Node ${process.version}; load average (1 min) over the run: median ${(loads[loads.length >> 1] ?? NaN).toFixed(1)}, max ${(loads.at(-1) ?? NaN).toFixed(1)} (the machine is shared: other work inflates lag and delay)`,
+    `fleet: ${o.bots.toLocaleString("en-US")} bots (80 % healthy), interval ${o.intervalMs / 1000} s, concurrency ${o.concurrency}, telegram.timeout ${o.timeoutMs / 1000} s; store ${o.engine}`,
+    `stand-in: the sandbox in its own process, ${LATENCY_MS} ms per answer; monitor: startService in its own process with ${o.nodeOptions.join(" ")}; no forced GC; /metrics scraped every row`,
+    `faults: one every ${o.faultPeriodMs / 1000} s, held ${o.faultHoldMs / 1000} s; a row is outside faults when none is held in it, settled when no recovery (an interval plus retry_after ${o.retryAfterS} s) overlaps it either`,
+    `slopes: least squares over the rows after the first ${o.warmUpMs / 60_000} min, per 10 minutes; a row every ${o.sampleMs / 1000} s (the table shows one a minute and each fault's first)`,
+  ];
+  const s = summarize(result);
+  return `# Soak (last run of \`npm run soak\`)\n\n${header.join("  \n")}\n\n${summaryTable(result, s)}\n\n${faultsTable(result)}\n\n${rowsTable(result.rows, everyRows(o))}\n`;
+}
+
+// --report=PATH.json: bench/SOAK.md again from a run's raw rows (held faults filled in for older files).
+const report = process.argv.find((x) => x.startsWith("--report="))?.slice(9);
+if (report) {
+  const result = JSON.parse(readFileSync(report, "utf8")) as SoakResult;
+  const o = result.options;
+  for (const row of result.rows) row.held ??= [...new Set(result.faults.filter((f) => f.from < row.at * 1000 && f.to > row.at * 1000 - o.sampleMs).map((f) => f.kind))];
+  const text = markdown(result, new Date(statSync(report).mtimeMs - o.durationMs));
+  process.stdout.write(text);
+  if (out !== "-") writeFileSync(out, text);
+  process.exit(0);
+}
+
 const startedAt = new Date();
 log(`${options.bots} bots, interval ${intervalS} s, ${options.durationMs / 60_000} min, a fault every ${options.faultPeriodMs / 1000} s held ${options.faultHoldMs / 1000} s, ${engine}`);
-const everyRows = Math.max(1, Math.round(60_000 / options.sampleMs));
 let seen = 0;
 const result = await runSoak(options, (row) => {
-  if (++seen % everyRows !== 0) return;
+  if (++seen % everyRows(options) !== 0) return;
   const mb = (x: number) => x.toFixed(0);
   log(
     `${(row.at / 60).toFixed(1)} min: rss ${mb(row.rssMb)} MB, heap ${mb(row.heapUsedMb)} (${mb(row.heapFloorMb)}) MB, eld p99 ${row.eventLoopDelayP99Ms.toFixed(1)} ms, lag p99 ${row.lagP99Ms.toFixed(0)} ms, ` +
@@ -55,20 +85,10 @@ const result = await runSoak(options, (row) => {
       `notifications ${row.notifications}${row.faults.length ? `, fault: ${row.faults.join(", ")}` : ""}, load ${row.load.toFixed(1)}`,
   );
 });
-const summary = summarize(result);
-const cpu = os.cpus()[0]?.model?.trim() ?? "unknown CPU";
-const header = [
-  `secretary-watch soak, ${startedAt.toISOString().slice(0, 16).replace("T", " ")} UTC, ${(result.rows.at(-1)?.at ?? 0) / 60 | 0} min`,
-  `machine: ${cpu}, ${os.cpus().length} cores, Node ${process.version}; load average ${loadBefore.toFixed(1)} before, ${os.loadavg()[0]!.toFixed(1)} after (the machine is shared: other work inflates lag and delay)`,
-  `fleet: ${options.bots.toLocaleString("en-US")} bots (80 % healthy), interval ${intervalS} s, concurrency ${options.concurrency}, telegram.timeout ${options.timeoutMs / 1000} s; store ${engine}`,
-  `stand-in: the sandbox in its own process, ${LATENCY_MS} ms per answer; monitor: startService in its own process with ${options.nodeOptions.join(" ")}; no forced GC`,
-  `faults: one every ${options.faultPeriodMs / 1000} s, held ${options.faultHoldMs / 1000} s; a row is "clean" when no fault or its recovery (an interval plus retry_after ${options.retryAfterS} s) overlaps it`,
-  `slopes: least squares over the rows after the first ${options.warmUpMs / 60_000} min, per 10 minutes; rows every ${options.sampleMs / 1000} s (the table shows one a minute and each fault's first)`,
-];
-const text = `${header.join("\n")}\n\n${summaryTable(result, summary)}\n\n${faultsTable(result)}\n\n${rowsTable(result.rows, everyRows)}\n`;
+const text = markdown(result, startedAt);
 process.stdout.write(`\n${text}`);
-if (out !== "-") writeFileSync(out, `# Soak (last run of \`npm run soak\`)\n\n${header.join("  \n")}\n\n${summaryTable(result, summary)}\n\n${faultsTable(result)}\n\n${rowsTable(result.rows, everyRows)}\n`);
-// The raw rows, for another look without another hour.
+if (out !== "-") writeFileSync(out, text);
+// The raw rows, for another look without another hour (--report).
 const raw = join(os.tmpdir(), `soak-${startedAt.toISOString().replace(/[:.]/g, "-")}.json`);
 writeFileSync(raw, `${JSON.stringify(result)}\n`);
 log(`raw rows: ${raw}`);
