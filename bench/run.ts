@@ -37,6 +37,7 @@ import type { LoopClient, RawLoopResult } from "./raw-loop.ts";
 import type { StandInStats } from "./stand-in.ts";
 import type { StoreWritesResult } from "./store-writes.ts";
 import { f0, f1, table, type Round, type Run, type Scenario, type Scrape, type StoreRun } from "./table.ts";
+import { nextMessage } from "./ipc.ts";
 
 const LATENCY_MS = 50;
 const SCRAPE_INTERVAL_MS = Number(process.env.BENCH_SCRAPE_MS ?? 15_000);
@@ -73,22 +74,6 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 function child(file: string, args: (string | number)[], execArgv: string[] = []): ChildProcess {
   return fork(here(file), args.map(String), { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv });
-}
-
-function nextMessage<T>(proc: ChildProcess, key: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: unknown) => {
-      if (m && typeof m === "object" && key in m) {
-        proc.off("message", onMessage);
-        proc.off("exit", onExit);
-        resolve((m as Record<string, T>)[key]!);
-      }
-    };
-    const onExit = (code: number | null, signal: string | null) =>
-      reject(new Error(`${String(proc.spawnargs.find((a) => a.endsWith(".ts")))} exited (${code ?? signal}) before sending ${key}`));
-    proc.on("message", onMessage);
-    proc.once("exit", onExit);
-  });
 }
 
 /** Every message carrying `key` until the child exits (0: resolved with them; otherwise rejected). */

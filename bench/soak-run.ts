@@ -16,6 +16,7 @@ import { lagBetween, lagQuantileMs, scrapeScheduleLag, type LagHistogram } from 
 import { rotation, runFault, type FaultWindow } from "./soak-faults.ts";
 import type { SoakMonitorOptions, SoakSample } from "./soak-monitor.ts";
 import type { StandInStats } from "./stand-in.ts";
+import { nextMessage } from "./ipc.ts";
 
 export interface SoakOptions {
   bots: number;
@@ -69,21 +70,6 @@ export const LATENCY_MS = 50;
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
-
-function nextMessage<T>(proc: ChildProcess, key: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (m: unknown) => {
-      if (m && typeof m === "object" && key in m) {
-        proc.off("message", onMessage);
-        proc.off("exit", onExit);
-        resolve((m as Record<string, T>)[key]!);
-      }
-    };
-    const onExit = (code: number | null, signal: string | null) => reject(new Error(`${proc.spawnargs.find((a) => a.endsWith(".ts"))} exited (${code ?? signal}) before sending ${key}`));
-    proc.on("message", onMessage);
-    proc.once("exit", onExit);
-  });
-}
 
 /** The alerts' webhook: counts what arrives by scope and kind, keeps nothing else. */
 async function receiver(): Promise<{ url: string; counts: Record<string, number>; close(): Promise<void> }> {
