@@ -1,6 +1,7 @@
 import type { RequestHandler } from "express";
 import { RefusalError } from "../errors.ts";
 import type { Access } from "./access.ts";
+import { bearerToken } from "./bearer.ts";
 import { LoginLimiter } from "./login-limiter.ts";
 
 export interface AdminAuthOptions {
@@ -22,8 +23,7 @@ export function adminAuth(o: AdminAuthOptions): RequestHandler {
   const limiter = o.limiter ?? new LoginLimiter();
   return (req, res, next) => {
     if (!o.access.adminEnabled) return next(new RefusalError(404, "not found"));
-    const header = req.headers.authorization ?? "";
-    const name = o.access.adminTokenName(header.startsWith("Bearer ") ? header.slice(7) : "");
+    const name = o.access.adminTokenName(bearerToken(req));
     if (name !== undefined) {
       res.locals.tokenName = name;
       return next();

@@ -13,6 +13,7 @@ import { statusPageRouter } from "./status-page.ts";
 import { errorHandler } from "./errors.ts";
 import { RefusalError } from "../errors.ts";
 import type { HistoryReader } from "../history/history.ts";
+import { bearerToken } from "./bearer.ts";
 
 export interface HttpOptions {
   host: string;
@@ -78,7 +79,7 @@ export function createApp(o: HttpOptions): express.Express {
 
   app.get("/metrics", async (req: Request, res: Response, next: NextFunction) => {
     const token = o.metricsToken?.();
-    if (token && !sameSecret(bearer(req), token)) {
+    if (token && !sameSecret(bearerToken(req), token)) {
       next(new RefusalError(401, "a valid metrics token is required (Authorization: Bearer …)"));
       return;
     }
@@ -140,10 +141,6 @@ export function createApp(o: HttpOptions): express.Express {
  */
 const statusHistory = <T>(logger: Logger, read: () => Promise<T>) => historyOrNothing(logger, "/status answers uptime and incident null", read);
 
-function bearer(req: Request): string {
-  const header = req.headers.authorization ?? "";
-  return header.startsWith("Bearer ") ? header.slice(7) : "";
-}
 
 /**
  * Slow clients (slowloris) and held sockets, bounded (README, "Operations"; test/faults/http-abuse.test.ts).

@@ -53,6 +53,15 @@ describe("the admin API", () => {
     }
   });
 
+  it("when the scheme is written in another case, then the token is still accepted (schemes are case-insensitive)", async () => {
+    for (const scheme of ["bearer", "BEARER", "Bearer"]) {
+      const res = await fetch(`${service.url}/api/v1/bots`, { headers: { authorization: `${scheme} ${ADMIN}` } });
+      expect(res.status, scheme).toBe(200);
+    }
+    const wrong = await fetch(`${service.url}/api/v1/bots`, { headers: { authorization: `bearer wrong` } });
+    expect(wrong.status).toBe(401);
+  });
+
   it("when bots are listed, then config bots show with source config and a masked token", async () => {
     const r = await call("GET", "/bots");
     expect(r.status).toBe(200);
