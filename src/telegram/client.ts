@@ -95,7 +95,8 @@ export class BotClient {
     } catch (err) {
       // An answer of the wrong shape did come back: it is counted under its HTTP status.
       if (err instanceof NotBotApiAnswer) code = codeLabel(err.status);
-      else if (err instanceof RequestTimeout) code = "timeout";
+      // A cancelled call counts as a timeout, as a call cut off by its deadline: no answer came.
+      else if (err instanceof RequestTimeout || cancel?.aborted) code = "timeout";
       if (cancel?.aborted) throw cancelled(method);
       const error = classify(method, err, err instanceof RequestTimeout);
       // Monotonic, so a clock step neither stretches nor skips the pause; an absurd retry_after waits an hour.

@@ -4,7 +4,8 @@ import { armTimer } from "../clock.ts";
 import { NotBotApiAnswer, readEnvelope, type BotApiEnvelope } from "./envelope.ts";
 
 /**
- * The HTTP transport grammY calls instead of its default node-fetch.
+ * The HTTP transport: what grammY calls instead of its default node-fetch (the telegram channel's `Api`),
+ * and `post`, the checks' call without grammY (client.ts). Both share one exchange and its agents.
  *
  * Why not the default: it costs ~2.5x the CPU of a plain keep-alive `node:http` request
  * (shared/reference/client-cost.md), and Node's own `fetch` rejects grammY's polyfilled
