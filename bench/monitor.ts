@@ -56,6 +56,8 @@ export interface MonitorResult {
   stateBytes: number | null;
   stateFileBytes: number;
   metricsRenderMs: number[];
+  /** Main-thread CPU during each render (the sweeps running in its pauses included). */
+  metricsRenderCpuMs: number[];
   metricsBytes: number;
   metricsSeries: number;
   health: Record<string, number>;
@@ -218,12 +220,20 @@ const skippedOverlap = stats.skippedOverlap - skipped0;
 // stream; else the string), then once as one string for its size and series.
 const registry = service.metrics.registry as typeof service.metrics.registry & { stream?: () => AsyncIterable<Buffer> };
 const metricsRenderMs: number[] = [];
+const metricsRenderCpuMs: number[] = [];
+/** BENCH_RENDER_PROFILE=file: a CPU profile of the five renders alone. */
+const renderProfile = process.env.BENCH_RENDER_PROFILE ? await startProfile() : undefined;
 for (let i = 0; i < 5; i++) {
   const t = performance.now();
+  const c = process.threadCpuUsage();
   if (registry.stream) for await (const _ of registry.stream());
   else await registry.metrics();
   metricsRenderMs.push(performance.now() - t);
+  // The main thread's CPU over the render: the render's own and the sweeps' that ran in its pauses.
+  const used = process.threadCpuUsage(c);
+  metricsRenderCpuMs.push((used.user + used.system) / 1000);
 }
+if (renderProfile) writeFileSync(process.env.BENCH_RENDER_PROFILE!, JSON.stringify(await renderProfile()));
 const metricsText = await registry.metrics();
 const metricsBytes = Buffer.byteLength(metricsText);
 let metricsSeries = 0;
@@ -265,6 +275,7 @@ const result: MonitorResult = {
   stateBytes: Number.isFinite(bytes1 - bytes0) ? bytes1 - bytes0 : null,
   stateFileBytes,
   metricsRenderMs,
+  metricsRenderCpuMs,
   metricsBytes,
   metricsSeries,
   health,

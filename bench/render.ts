@@ -10,16 +10,24 @@ import { DEFAULT_REQUIRED_RIGHTS } from "../src/telegram/rights.ts";
 
 const n = Number(process.argv[2] ?? 10_000);
 const RUNS = 15;
-const at = new Date().toISOString();
-const statuses: BotStatus[] = Array.from({ length: n }, (_, i) => ({
-  name: `creator-${i}`,
-  username: `creator_${i}_secretary_bot`,
-  health: "healthy",
-  since: at,
-  checkedAt: at,
-  checks: CHECKS.map((c) => ({ check: c.id, status: "ok", durationMs: 3, at, since: at })),
-  observed: { connectionEnabled: true, rights: Object.fromEntries(DEFAULT_REQUIRED_RIGHTS.map((r) => [r, true])), webhookPendingUpdates: 0, webhookLastErrorAt: 1.7e9 },
-}));
+const now = Date.now();
+/**
+ * As a running fleet's results are: every bot swept at its own time over the last minute, and a sweep's
+ * checks a few milliseconds apart (each result's time is its own string, as parsed from the store).
+ */
+const statuses: BotStatus[] = Array.from({ length: n }, (_, i) => {
+  const sweptAt = now - ((i * 6007) % 60_000);
+  const at = new Date(sweptAt).toISOString();
+  return {
+    name: `creator-${i}`,
+    username: `creator_${i}_secretary_bot`,
+    health: "healthy",
+    since: at,
+    checkedAt: at,
+    checks: CHECKS.map((c, k) => ({ check: c.id, status: "ok", durationMs: 3, at: new Date(sweptAt + 3 * k).toISOString(), since: at })),
+    observed: { connectionEnabled: true, rights: Object.fromEntries(DEFAULT_REQUIRED_RIGHTS.map((r) => [r, true])), webhookPendingUpdates: 0, webhookLastErrorAt: 1.7e9 },
+  };
+});
 /** A few bots' alerts fire, looked up per bot as the engine's state is. */
 const firing = new Set(statuses.slice(0, 20).map((s) => s.name));
 const metrics = new Metrics("bench", { checks: CHECKS }).attach({

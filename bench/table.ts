@@ -73,6 +73,7 @@ function monitorRows(): Row[] {
   const ms = (r: Run) => r.rounds.map((x) => x.monitor);
   const max = (r: Run, f: (m: MonitorResult) => number) => Math.max(...ms(r).map(f));
   const renders = (r: Run) => ms(r).flatMap((m) => m.metricsRenderMs);
+  const renderCpu = (r: Run) => ms(r).flatMap((m) => m.metricsRenderCpuMs ?? []);
   const scrapes = (r: Run) => r.rounds.flatMap((x) => x.scrapes);
   const last = (r: Run) => ms(r).at(-1)!;
   return [
@@ -94,6 +95,7 @@ function monitorRows(): Row[] {
     ["RSS: peak sampled each second in the window / process maximum, worst round", (r) => `${f0(max(r, (m) => m.rssPeakMb))} / ${f0(max(r, (m) => m.maxRssMb))} MB`, "≤ 160 MB (≤ 512 MB at 50,000)"],
     ["heap used at the window's end", (r) => `${f0(median(ms(r).map((m) => m.heapUsedMb)))} MB`, ""],
     ["/metrics render in process, median (max) of 5 per round", (r) => `${f0(median(renders(r)))} ms (${f0(Math.max(...renders(r)))})`, "≤ 120 ms"],
+    ["main-thread CPU during a render (the sweeps in its pauses included), median", (r) => (renderCpu(r).length ? `${f0(median(renderCpu(r)))} ms` : "–"), ""],
     [
       "/metrics scraped every 15 s: time median (max), size",
       (r) =>

@@ -42,14 +42,30 @@ export function redactSecrets(text: string): string {
 /**
  * Every string inside a value from outside (a Bot API result) redacted, the rest as it was: what
  * Telegram returns (a webhook URL, its last error, a name) can hold a token, and is shown and stored.
+ * Copy on write: a value with nothing to mask comes back as it was (every Bot API answer the monitor
+ * reads goes through here, and almost none holds a secret), a changed one as a copy.
  */
 export function redactStrings<T>(value: T): T {
-  if (typeof value === "string") return redactSecrets(value) as T;
-  if (Array.isArray(value)) return value.map(redactStrings) as T;
-  // fromEntries defines each key as an own field, so a `__proto__` key from JSON stays a plain field.
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactStrings(item)])) as T;
+  if (typeof value === "string") return (value.length < SHORTEST_SECRET ? value : redactSecrets(value)) as T;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (redactStrings(value[i]) !== value[i]) return value.map(redactStrings) as T;
+    return value;
+  }
+  if (value !== null && typeof value === "object") {
+    for (const key of Object.keys(value)) {
+      const item = (value as Record<string, unknown>)[key];
+      // fromEntries defines each key as an own field, so a `__proto__` key from JSON stays a plain field.
+      if (redactStrings(item) !== item) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v)])) as T;
+    }
+  }
   return value;
 }
+
+/**
+ * No secret fits in fewer characters: known ones are at least 6 (registerSecret), a token's shape 14, a
+ * `/bot<id>` path 5, and a percent-encoded one is longer than itself.
+ */
+const SHORTEST_SECRET = 5;
 
 function redactPlain(text: string): string {
   const out = text.replace(BOT_URL_PATH, "/bot****").replace(TOKEN_SHAPE, "$1:****");

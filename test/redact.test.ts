@@ -65,6 +65,20 @@ describe("redactStrings", () => {
     expect(redactStrings(result)).toEqual({ id: 7, ok: true, none: null, user: { first_name: "7000001:****", tags: ["x", "https://h/bot****/y"] } });
   });
 
+  it("when nothing in a result needs masking, then the same value comes back; when a text does, a copy and the original as it was", () => {
+    const clean = { id: 7, user: { first_name: "Anna", tags: ["x", "https://h/y"] }, none: null };
+    expect(redactStrings(clean)).toBe(clean);
+    const dirty = { id: 7, user: { first_name: "Anna", tags: ["x", "https://h/bot7000001:demo-anna-Xk2v9/y"] }, kept: { a: "b" } };
+    const out = redactStrings(dirty);
+    expect(out).not.toBe(dirty);
+    expect(out.user.tags).toEqual(["x", "https://h/bot****/y"]);
+    expect(dirty.user.tags[1]).toBe("https://h/bot7000001:demo-anna-Xk2v9/y");
+    // What held nothing to mask is shared, not copied.
+    expect(out.kept).toBe(dirty.kept);
+    // The shortest thing masked: a `/bot<id>` path of five characters.
+    expect(redactStrings(["/bot1", "/bo1"])).toEqual(["/bot****", "/bo1"]);
+  });
+
   it("when a result has a __proto__ key, then it stays a plain field and the prototype is untouched", () => {
     const parsed = JSON.parse('{"__proto__": {"polluted": true}, "a": "b"}') as Record<string, unknown>;
     const out = redactStrings(parsed);

@@ -2,17 +2,7 @@ import { CHECK_STATUSES, HEALTHS, type BotStatus } from "../model.ts";
 import { isActive, type Silence } from "../alerts/silences.ts";
 import { BOTS_PER_SLICE, DerivedGauge, type Collect, type FleetRegistry } from "./derived-gauge.ts";
 import { BotLines, keptTail, labelValue, tail } from "./text-format.ts";
-
-/** Date.parse of ISO times, remembering the last one: a sweep's checks mostly start in the same millisecond. */
-let lastIso = "";
-let lastSeconds = 0;
-function unixSeconds(iso: string): number {
-  if (iso !== lastIso) {
-    lastIso = iso;
-    lastSeconds = Date.parse(iso) / 1000;
-  }
-  return lastSeconds;
-}
+import { isoSecondsText } from "./iso-seconds.ts";
 
 /**
  * The tails (see BotLines) of a state set's lines, per current state: `oneHotTails("health", HEALTHS)("down")`
@@ -92,7 +82,7 @@ export function registerScrapeFamilies(registry: FleetRegistry, source: MetricsS
     for (const c of s.checks) {
       let labels = checkLabels.get(c.check);
       if (labels === undefined) checkLabels.set(c.check, (labels = `",check="${labelValue(c.check)}"} `));
-      lines.add(`${labels}${unixSeconds(c.at)}\n`);
+      lines.add(`${labels}${isoSecondsText(c.at)}\n`);
     }
   });
   const enabledTails = [keptTail("", 0), keptTail("", 1)] as const;
