@@ -5,6 +5,7 @@
  * entry point), who answers a profile's messages is secretary.ts; the control API's view of it is
  * world-view.ts, the Bot API's wire formats are bot-api*.ts.
  */
+import { BotIndex } from "./bot-index.ts";
 import { FaultBook } from "./fault-book.ts";
 import type { Fault, FaultPlan } from "./faults.ts";
 import type { AccountUpdate, ChatMessage, PollOptions } from "./mailboxes.ts";
@@ -34,6 +35,7 @@ export class World {
   latencyMs = 0;
   users: UserSpec[] = [];
   bots: BotState[] = [];
+  readonly #index = new BotIndex();
   readonly #faults = new FaultBook();
   readonly #calls = new CallLog();
   readonly #sent = new SentMessages();
@@ -75,7 +77,7 @@ export class World {
   // ---------- reads ----------
 
   findBotByToken(token: string): BotState | undefined {
-    return this.bots.find((b) => b.token === token);
+    return this.#index.byToken(this.bots, token);
   }
 
   getBot(username: string): BotState {
@@ -85,11 +87,7 @@ export class World {
   }
 
   findConnection(id: string): { bot: BotState; connection: ConnectionState } | undefined {
-    for (const bot of this.bots) {
-      const connection = bot.connections.find((c) => c.id === id);
-      if (connection) return { bot, connection };
-    }
-    return undefined;
+    return this.#index.byConnection(this.bots, id);
   }
 
   getConnection(username: string, id: string): ConnectionState {
