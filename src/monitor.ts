@@ -9,7 +9,6 @@ import { botHealth } from "./health.ts";
 import type { TestAccount } from "./testaccount/types.ts";
 import type { KeyValueRepository } from "./store/repositories.ts";
 import { registerSecret, forgetSecret } from "./redact.ts";
-import { intern } from "./intern.ts";
 
 /** One observer for every bot without one (not a closure per BotClient). */
 const ignoreRequest: RequestObserver = () => undefined;
@@ -170,7 +169,6 @@ export class Monitor {
     if (this.closed) return false;
     // The bot may have been removed or replaced while its sweep ran: do not resurrect it.
     if (this.watched.get(name) !== w) return false;
-    shareTexts(status);
     void this.options.store.results.put(name, status);
     this.options.onRecorded?.(status, previous);
     this.log(status, previous);
@@ -197,16 +195,3 @@ function withResult(status: BotStatus, result: CheckResult): BotStatus {
   return { ...status, checks, health, since: health === status.health ? status.since : new Date().toISOString() };
 }
 
-/**
- * Points the kept result's repeated texts at one shared copy each (intern.ts): it is the one object per
- * bot that lives until the next sweep, so its strings are what a bot costs at rest.
- */
-function shareTexts(status: BotStatus): void {
-  status.since = intern(status.since);
-  status.checkedAt = intern(status.checkedAt);
-  for (const c of status.checks) {
-    c.at = intern(c.at);
-    if (c.message !== undefined) c.message = intern(c.message);
-    if (c.remediation !== undefined) c.remediation = intern(c.remediation);
-  }
-}
