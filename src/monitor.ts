@@ -10,6 +10,9 @@ import type { TestAccount } from "./testaccount/types.ts";
 import type { KeyValueRepository } from "./store/repositories.ts";
 import { registerSecret, forgetSecret } from "./redact.ts";
 
+/** One observer for every bot without one (not a closure per BotClient). */
+const ignoreRequest: RequestObserver = () => undefined;
+
 export interface MonitorOptions {
   telegram: TelegramSettings;
   checks: CheckRegistry;
@@ -72,7 +75,7 @@ export class Monitor {
     const client =
       old && old.bot.token === bot.token
         ? old.client
-        : new BotClient(bot.token, this.options.telegram, this.options.transport, this.options.onRequest ?? (() => undefined));
+        : new BotClient(bot.token, this.options.telegram, this.options.transport, this.options.onRequest ?? ignoreRequest);
     this.watched.set(bot.name, { bot, client });
   }
 
@@ -191,3 +194,4 @@ function withResult(status: BotStatus, result: CheckResult): BotStatus {
   const health = botHealth(checks);
   return { ...status, checks, health, since: health === status.health ? status.since : new Date().toISOString() };
 }
+
